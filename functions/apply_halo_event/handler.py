@@ -1,0 +1,78 @@
+"""Consumes halo-events: finds each event's checkout and applies Halo's outcome, one record at a time.
+
+A record that fails (DynamoDB throttled, a race lost too often) is reported back alone and retried by
+SQS, then parked in the DLQ; the rest of the batch is not held back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from halotap.halo_events import parse_outcome
+from halotap.runtime import Services, default_services
+from halotap.states import Verdict
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def apply_record(record: SQSRecord, services: Services) -> str:
+    message = json.loads(record.body)
+    payload = json.loads(message["payload"])
+    logger.append_keys(
+        messageId=record.message_id,
+        merchantReference=payload.get("merchantReference"),
+        haloReference=payload.get("haloReference"),
+    )
+    try:
+        reported = parse_outcome(payload)
+    except ValueError as error:
+        metrics.add_metric(name="HaloEventAnomaly", unit=MetricUnit.Count, value=1)
+        logger.warning("dropped a Halo event with an undocumented disposition", extra={"error": str(error)})
+        return "dropped"
+    checkout = services.checkouts.locate(reported)
+    if checkout is None:
+        metrics.add_metric(name="HaloEventUnknownCheckout", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "dropped a Halo event for no known checkout", extra={"disposition": reported.disposition}
+        )
+        return "dropped"
+    result = services.checkouts.apply(checkout, reported, source="halo_webhook")
+    if result is None:
+        return "deferred"
+    metrics.add_metric(name=f"HaloEvent{result.verdict.value.title()}", unit=MetricUnit.Count, value=1)
+    extra = {
+        "checkoutId": checkout.id,
+        "verdict": result.verdict.value,
+        "status": result.checkout.status.value,
+        "disposition": reported.disposition.value,
+        "reason": result.decision.reason,
+    }
+    if result.verdict == Verdict.ANOMALY:
+        logger.warning("Halo outcome contradicts a final status", extra=extra)
+    elif result.decision.replaced_status is not None:
+        metrics.add_metric(name="LateApproval", unit=MetricUnit.Count, value=1)
+        logger.warning("approval after a final status: the PSP may need to refund", extra=extra)
+    else:
+        logger.info("applied a Halo outcome", extra=extra)
+    return result.verdict.value
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:
+    wired = services or default_services()
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: apply_record(record, wired),
+        processor=processor,
+        context=context,
+    )

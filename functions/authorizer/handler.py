@@ -1,0 +1,54 @@
+"""REQUEST authorizer: `Authorization: Bearer <key>` against the SHA-256 hashes in the clients secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from halotap.runtime import Services, default_services
+from halotap.secrets import find_client
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def bearer_key(headers: dict[str, str]) -> str | None:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "") or ""
+    scheme, _, key = value.partition(" ")
+    return key.strip() or None if scheme.lower() == "bearer" else None
+
+
+def api_wide(method_arn: str) -> str:
+    """Allow every route of this API and stage, so a cached decision is right for the next route too."""
+    arn_prefix, _, path = method_arn.partition("/")
+    stage = path.split("/", 1)[0]
+    return f"{arn_prefix}/{stage}/*/*"
+
+
+def authorize(event: dict[str, Any], services: Services) -> dict[str, Any]:
+    key = bearer_key(event.get("headers") or {})
+    client = find_client(key, services.secrets.clients()) if key else None
+    if client is None:
+        metrics.add_metric(name="AuthorizationDenied", unit=MetricUnit.Count, value=1)
+        logger.info("rejected an API key", extra={"reason": "missing" if key is None else "unknown"})
+        raise Exception("Unauthorized")
+    merchants = "*" if client.merchants is None else ",".join(sorted(client.merchants))
+    return {
+        "principalId": client.client_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": api_wide(event["methodArn"])}
+            ],
+        },
+        "context": {"clientId": client.client_id, "merchants": merchants},
+    }
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
+    return authorize(event, services or default_services())

@@ -1,0 +1,77 @@
+"""POST /v1/checkouts: create a checkout and return Halo's deep link (201)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from halotap.config import settings
+from halotap.errors import HaloAuthFailed, HaloError
+from halotap.http import ApiRequest, handle, response
+from halotap.idempotency import IdempotentRunner, check_key
+from halotap.models import CreateCheckoutRequest
+from halotap.runtime import Services, default_services
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@lru_cache(maxsize=1)
+def idempotency() -> IdempotentRunner:
+    return IdempotentRunner(settings().idempotency_table)
+
+
+def create(
+    request: ApiRequest, services: Services, context: Any, runner: IdempotentRunner | None
+) -> dict[str, Any]:
+    caller = request.caller
+    payload = request.json()
+    checkout_request = CreateCheckoutRequest.model_validate(payload)  # 400 naming each bad field
+    logger.append_keys(
+        merchantId=checkout_request.merchant_id,
+        reference=checkout_request.reference,
+        clientId=caller.client_id,
+    )
+
+    def operation(_: dict[str, Any]) -> dict[str, Any]:
+        try:
+            created = services.checkouts.create(caller, checkout_request)
+        except HaloError as error:
+            metrics.add_metric(name="HaloCreateFailed", unit=MetricUnit.Count, value=1)
+            if isinstance(error, HaloAuthFailed):
+                metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
+            raise
+        metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
+        return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
+
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        answer = operation({})
+    else:
+        answer = (runner or idempotency()).run(
+            client_id=caller.client_id,
+            key=check_key(key),
+            request=checkout_request.model_dump(mode="json", by_alias=True),
+            operation=operation,
+            lambda_context=context,
+        )
+    headers = {"location": f"/v1/checkouts/{answer['body']['id']}"}
+    if answer.get("replayed"):
+        headers["idempotent-replayed"] = "true"
+    return response(answer["statusCode"], answer["body"], headers=headers)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(
+    event: dict[str, Any],
+    context: Any,
+    services: Services | None = None,
+    runner: IdempotentRunner | None = None,
+) -> dict[str, Any]:
+    return handle(event, lambda request: create(request, services or default_services(), context, runner))

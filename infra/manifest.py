@@ -1,0 +1,206 @@
+"""Everything halotap deploys, as plain data: no aws_cdk import.
+
+The CDK stack and the devstack both read this module, so the routes, queues, tables and secrets
+that run locally are the ones that deploy. Names here are logical keys; each side turns them into
+real resources (CloudFormation on AWS, moto locally).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SERVICE_NAME = "halotap"
+METRICS_NAMESPACE = "halotap"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    env: str  # the environment variable that carries the table's name
+    partition_key: str
+    ttl_attribute: str
+    indexes: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    env: str  # the environment variable that carries the queue's URL
+    visibility_timeout_seconds: int
+    retention_days: int
+    max_receive_count: int
+    dlq_retention_days: int
+
+
+@dataclass(frozen=True)
+class Secret:
+    key: str  # the name below the stack's secret prefix, e.g. "clients" -> "<prefix>/clients"
+    description: str
+    created_by_stack: bool  # merchant secrets are written by the operator, one per merchant
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway resource path, e.g. /v1/checkouts/{id}
+    authorized: bool = True
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # the folder under functions/
+    description: str
+    routes: tuple[Route, ...] = ()
+    queue: str | None = None  # the Queue.key this function consumes
+    batch_size: int = 10
+    is_authorizer: bool = False
+    timeout_seconds: int = 10
+    memory_mb: int = 512
+    env: tuple[str, ...] = ()  # which resource settings the function reads (Table.env, Queue.env, ...)
+    table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Table.key -> dynamodb:Actions
+    index_query: tuple[str, ...] = ()  # Table.key whose indexes the function may Query
+    sends_to: tuple[str, ...] = ()  # Queue.key the function may SendMessage to
+    reads_secrets: tuple[str, ...] = ()  # Secret.key, "merchants/*" for every merchant
+
+
+CHECKOUTS = Table(
+    key="checkouts",
+    env="CHECKOUTS_TABLE",
+    partition_key="pk",
+    ttl_attribute="ttl",
+    indexes=(Index("byHaloReference", "haloReference"),),
+)
+IDEMPOTENCY = Table(key="idempotency", env="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration")
+TABLES = (CHECKOUTS, IDEMPOTENCY)
+
+APPLY_TIMEOUT_SECONDS = 30
+HALO_EVENTS = Queue(
+    key="halo-events",
+    env="HALO_EVENTS_QUEUE_URL",
+    visibility_timeout_seconds=6 * APPLY_TIMEOUT_SECONDS,  # AWS: at least 6x the consumer's timeout
+    retention_days=4,
+    max_receive_count=5,
+    dlq_retention_days=14,  # longer than the source, so a message never expires in the DLQ first
+)
+QUEUES = (HALO_EVENTS,)
+
+SECRETS = (
+    Secret("clients", "PSP clients: API key hashes, allowed merchants, notification URL, signing secrets", True),
+    Secret("halo-webhook", "The path token(s) Halo's webhook URL carries; two may be valid during rotation", True),
+    Secret("merchants/*", "One secret per merchant: {haloMerchantId, apiKey}; written by the operator", False),
+)
+
+# Settings that are not resources; the stack fills them from context, the devstack from its own config.
+SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT")
+
+_READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+_IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+FUNCTIONS = (
+    Function(
+        name="authorizer",
+        description="Authenticates PSP API keys (Bearer) against the hashes in the clients secret",
+        is_authorizer=True,
+        timeout_seconds=5,
+        env=("SECRETS_PREFIX",),
+        reads_secrets=("clients",),
+    ),
+    Function(
+        name="create_checkout",
+        description="POST /v1/checkouts: stores a checkout and asks Halo for its deep link",
+        routes=(Route("POST", "/v1/checkouts"),),
+        timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
+        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", *SETTING_ENV),
+        table_actions={"checkouts": _READ_WRITE_CHECKOUTS, "idempotency": _IDEMPOTENCY},
+        reads_secrets=("merchants/*",),
+    ),
+    Function(
+        name="get_checkout",
+        description="GET /v1/checkouts/{id} and GET /v1/checkouts?merchantId&reference",
+        routes=(Route("GET", "/v1/checkouts/{id}"), Route("GET", "/v1/checkouts")),
+        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        table_actions={"checkouts": ("dynamodb:GetItem",)},
+    ),
+    Function(
+        name="cancel_checkout",
+        description="POST /v1/checkouts/{id}/cancel: open -> cancelled",
+        routes=(Route("POST", "/v1/checkouts/{id}/cancel"),),
+        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+    ),
+    Function(
+        name="halo_webhook",
+        description="POST /v1/halo/webhooks/{token}: checks the token and shape, queues the raw event",
+        routes=(Route("POST", "/v1/halo/webhooks/{token}", authorized=False),),
+        timeout_seconds=5,
+        env=("HALO_EVENTS_QUEUE_URL", "SECRETS_PREFIX"),
+        sends_to=("halo-events",),
+        reads_secrets=("halo-webhook",),
+    ),
+    Function(
+        name="apply_halo_event",
+        description="Consumes halo-events: finds the checkout and applies Halo's outcome",
+        queue="halo-events",
+        timeout_seconds=APPLY_TIMEOUT_SECONDS,
+        env=("CHECKOUTS_TABLE", *SETTING_ENV),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        index_query=("checkouts",),
+        reads_secrets=("merchants/*",),
+    ),
+)
+
+
+def function(name: str) -> Function:
+    return next(spec for spec in FUNCTIONS if spec.name == name)
+
+
+def table(key: str) -> Table:
+    return next(spec for spec in TABLES if spec.key == key)
+
+
+def queue(key: str) -> Queue:
+    return next(spec for spec in QUEUES if spec.key == key)
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """An API Gateway response that never reaches a Lambda, rendered as RFC 9457 problem+json."""
+
+    kind: str  # API Gateway's ResponseType, e.g. UNAUTHORIZED
+    status: int
+    code: str
+    title: str
+    detail: str
+
+
+GATEWAY_RESPONSES = (
+    GatewayResponse("UNAUTHORIZED", 401, "unauthorized", "Missing or invalid credentials",
+                    "Send your halotap API key as 'Authorization: Bearer <key>'."),
+    GatewayResponse("ACCESS_DENIED", 403, "forbidden", "Access denied",
+                    "This API key may not call this route."),
+    GatewayResponse("MISSING_AUTHENTICATION_TOKEN", 404, "route_not_found", "No such route",
+                    "No route matches this method and path; see the API reference in README.md."),
+    GatewayResponse("THROTTLED", 429, "throttled", "Too many requests",
+                    "Slow down and retry with backoff."),
+    GatewayResponse("DEFAULT_4XX", 400, "bad_request", "Bad request", "API Gateway rejected the request."),
+    GatewayResponse("DEFAULT_5XX", 502, "gateway_error", "Gateway error",
+                    "API Gateway could not complete the request. It is safe to retry with the same Idempotency-Key."),
+)
+PROBLEM_TYPE_BASE = "https://halotap.dev/problems/"
+
+
+def problem_body(response: GatewayResponse) -> dict[str, object]:
+    return {
+        "type": PROBLEM_TYPE_BASE + response.code,
+        "title": response.title,
+        "status": response.status,
+        "detail": response.detail,
+        "code": response.code,
+    }

@@ -1,0 +1,1 @@
+"""halotap: Halo Dot "Tap on Own Device" checkouts for payment service providers."""

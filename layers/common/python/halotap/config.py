@@ -1,0 +1,72 @@
+"""Runtime settings, read once per container from the environment the stack (or devstack) sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+HALO_ENVIRONMENTS = ("dev", "qa", "prod")
+LINK_ENDPOINTS = {"qrCode": "/consumer/qrCode", "applink": "/consumer/applink"}
+
+
+class ConfigurationError(RuntimeError):
+    """The function was deployed without a setting it needs: an operator problem, not a caller one."""
+
+
+def halo_base_url(environment: str, override: str | None = None) -> str:
+    """Halo's backend for an environment name, unless a full URL override (the simulator) is given."""
+    if override:
+        return override.rstrip("/")
+    if environment not in HALO_ENVIRONMENTS:
+        raise ConfigurationError(
+            f"HALO_ENV must be one of {', '.join(HALO_ENVIRONMENTS)}, not {environment!r}"
+        )
+    return f"https://kernelserver.{environment}.haloplus.io"
+
+
+@dataclass(frozen=True)
+class Settings:
+    checkouts_table: str
+    idempotency_table: str
+    halo_events_queue_url: str
+    secrets_prefix: str
+    halo_base_url: str
+    halo_link_endpoint: str
+    halo_connect_timeout: float
+    halo_read_timeout: float
+    secrets_ttl_seconds: int
+    retention_days: int
+
+    @property
+    def halo_link_path(self) -> str:
+        return LINK_ENDPOINTS[self.halo_link_endpoint]
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Settings for this container. Call `settings.cache_clear()` after changing the environment in tests."""
+    endpoint = _env("HALO_LINK_ENDPOINT", "qrCode")
+    if endpoint not in LINK_ENDPOINTS:
+        raise ConfigurationError(
+            f"HALO_LINK_ENDPOINT must be one of {', '.join(LINK_ENDPOINTS)}, not {endpoint!r}"
+        )
+    return Settings(
+        checkouts_table=_env("CHECKOUTS_TABLE", "halotap-checkouts"),
+        idempotency_table=_env("IDEMPOTENCY_TABLE", "halotap-idempotency"),
+        halo_events_queue_url=os.environ.get("HALO_EVENTS_QUEUE_URL", ""),
+        secrets_prefix=_env("SECRETS_PREFIX", "halotap").rstrip("/"),
+        halo_base_url=halo_base_url(_env("HALO_ENV", "dev"), os.environ.get("HALO_BASE_URL")),
+        halo_link_endpoint=endpoint,
+        halo_connect_timeout=float(_env("HALO_CONNECT_TIMEOUT_SECONDS", "3")),
+        halo_read_timeout=float(_env("HALO_READ_TIMEOUT_SECONDS", "10")),
+        secrets_ttl_seconds=int(_env("HALOTAP_SECRETS_TTL_SECONDS", "120")),
+        retention_days=int(_env("HALOTAP_RETENTION_DAYS", "400")),
+    )

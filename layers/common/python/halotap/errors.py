@@ -1,0 +1,99 @@
+"""The domain's errors. Each maps to one RFC 9457 problem with a stable machine `code`, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_TYPE_BASE = "https://halotap.dev/problems/"
+
+
+class HalotapError(Exception):
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extensions)
+        return body
+
+
+class InvalidRequest(HalotapError):
+    status, code, title = 400, "invalid_request", "The request is not valid"
+
+
+class Unauthorized(HalotapError):
+    status, code, title = 401, "unauthorized", "Missing or invalid credentials"
+
+
+class CheckoutNotFound(HalotapError):
+    status, code, title = 404, "checkout_not_found", "No such checkout"
+
+
+class MerchantNotFound(HalotapError):
+    status, code, title = 404, "merchant_not_found", "No such merchant"
+
+
+class ReferenceAlreadyUsed(HalotapError):
+    status, code, title = 409, "reference_already_used", "The merchant already used this reference"
+
+
+class CheckoutNotCancellable(HalotapError):
+    status, code, title = 409, "checkout_not_cancellable", "Only an open checkout can be cancelled"
+
+
+class IdempotencyInProgress(HalotapError):
+    status, code, title = 409, "idempotency_in_progress", "A request with this Idempotency-Key is in flight"
+
+
+class IdempotencyKeyReused(HalotapError):
+    status, code, title = 422, "idempotency_key_reused", "The Idempotency-Key was used with another body"
+
+
+class ConcurrentUpdate(HalotapError):
+    """A conditional write lost a race. Callers re-read and decide again; it reaches a client only as 409."""
+
+    status, code, title = 409, "concurrent_update", "The checkout changed while this request ran"
+
+
+class DependencyUnavailable(HalotapError):
+    status, code, title = 503, "dependency_unavailable", "A service halotap depends on is unavailable"
+
+
+class HaloError(HalotapError):
+    """Halo's backend failed us. The PSP may retry with the same Idempotency-Key or reference."""
+
+
+class HaloTimeout(HaloError):
+    status, code, title = 504, "halo_timeout", "Halo did not answer in time"
+
+
+class HaloUnavailable(HaloError):
+    status, code, title = 502, "halo_unavailable", "Halo is unavailable"
+
+
+class HaloRejected(HaloError):
+    status, code, title = 502, "halo_rejected", "Halo rejected the request"
+
+
+class HaloBadResponse(HaloError):
+    status, code, title = 502, "halo_bad_response", "Halo answered with something halotap cannot read"
+
+
+class HaloAuthFailed(HaloError):
+    """Halo refused the merchant's x-api-key: an operator must fix the merchant secret."""
+
+    status, code, title = 502, "halo_auth_failed", "Halo refused the merchant's credentials"

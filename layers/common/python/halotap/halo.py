@@ -1,0 +1,233 @@
+"""The Halo Dot backend client: create a deep link, read a transaction's status.
+
+One keep-alive `httpx.Client` per container. Timeouts fit inside API Gateway's 29 s. Only calls that
+are safe to repeat are retried: a status read, or a create whose connection failed before any byte
+was sent. A create that Halo may have received is never retried; the PSP retries it with its
+Idempotency-Key, and halotap gives that retry a fresh checkout id (Halo's paymentReference).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
+from halotap.models import iso, utc_now
+from halotap.money import Money
+from halotap.secrets import MerchantCredentials
+from halotap.states import Disposition
+
+logger = logging.getLogger(__name__)
+
+_shared_http: httpx.Client | None = None
+
+
+def shared_http() -> httpx.Client:
+    """The container's one connection pool to Halo, reused by every warm invocation."""
+    global _shared_http  # noqa: PLW0603 - one pool per container is the point
+    if _shared_http is None:
+        _shared_http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60))
+    return _shared_http
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    url: str
+    reference: str
+    qr_code: str | None  # Halo's PNG data URI, when asked for and returned
+
+
+@dataclass(frozen=True)
+class HaloTransaction:
+    """Halo's view of a deep-link transaction (GET /consumer/QRCode/{reference})."""
+
+    reference: str
+    disposition: Disposition | None
+    amount: Decimal | None
+    currency: str | None
+    response_code: str | None
+    authorisation_code: str | None
+    qr_code_state: str | None
+    status: str | None
+
+
+class HaloClient:
+    def __init__(
+        self,
+        base_url: str,
+        link_path: str = "/consumer/qrCode",
+        *,
+        http: httpx.Client | None = None,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        retry_budget_seconds: float = 6.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._link_path = link_path
+        self._http = http
+        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._budget = retry_budget_seconds
+        self._sleep = sleep
+
+    @property
+    def http(self) -> httpx.Client:
+        return self._http or shared_http()
+
+    def create_deep_link(
+        self,
+        merchant: MerchantCredentials,
+        *,
+        payment_reference: str,
+        money: Money,
+        is_consumer_app: bool,
+        want_qr: bool,
+    ) -> DeepLink:
+        body = {
+            "merchantId": merchant.halo_merchant_id,
+            "paymentReference": payment_reference,
+            "amount": str(money),  # the documented string form, e.g. "100.01"; never a float
+            "timestamp": iso(utc_now()),
+            "currencyCode": money.currency,
+            "isConsumerApp": is_consumer_app,
+            "image": {"required": want_qr},
+        }
+        answer = self._send("POST", self._link_path, merchant, json_body=body, retry_sent=False)
+        if not isinstance(answer, dict):
+            raise HaloBadResponse("Halo's deep-link answer is not a JSON object")
+        url, reference, qr_code = answer.get("url"), answer.get("reference"), answer.get("qrCode")
+        if (
+            not isinstance(url, str)
+            or not url.startswith("https://")
+            or not isinstance(reference, str)
+            or not reference
+        ):
+            raise HaloBadResponse("Halo's deep-link answer lacks an https url or a reference")
+        if not (isinstance(qr_code, str) and qr_code.startswith("data:image/")):
+            qr_code = None
+        return DeepLink(url, reference, qr_code)
+
+    def transaction(self, merchant: MerchantCredentials, reference: str) -> HaloTransaction | None:
+        """Halo's status of a transaction, or None while Halo does not know the reference."""
+        answer = self._send(
+            "GET", f"/consumer/QRCode/{reference}", merchant, retry_sent=True, not_found_ok=True
+        )
+        if answer is None:
+            return None
+        if not isinstance(answer, dict):
+            raise HaloBadResponse("Halo's status answer is not a JSON object")
+        raw = answer.get("disposition")
+        try:
+            disposition = Disposition.parse(raw) if isinstance(raw, str) and raw else None
+        except ValueError:
+            raise HaloBadResponse(f"Halo reported an unknown disposition {raw!r}") from None
+        amount = answer.get("amount")
+        return HaloTransaction(
+            reference=reference,
+            disposition=disposition,
+            amount=Decimal(str(amount)) if amount not in (None, "") else None,
+            currency=answer.get("currency"),
+            response_code=_text(answer.get("responseCode")),
+            authorisation_code=_text(answer.get("authorisationCode") or answer.get("authorizationCode")),
+            qr_code_state=answer.get("qrCodeState"),
+            status=answer.get("status"),
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        merchant: MerchantCredentials,
+        *,
+        json_body: Any = None,
+        retry_sent: bool,
+        not_found_ok: bool = False,
+    ) -> Any:
+        deadline = time.monotonic() + self._budget
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.http.request(
+                    method,
+                    self._base + path,
+                    json=json_body,
+                    timeout=self._timeout,
+                    headers={
+                        "x-api-key": merchant.api_key,
+                        "content-type": "application/json",
+                        "accept": "application/json",
+                    },
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # Nothing reached Halo, so even a create is safe to send again.
+                failure: Exception = (
+                    HaloTimeout("Halo did not accept a connection in time")
+                    if isinstance(error, httpx.ConnectTimeout)
+                    else HaloUnavailable("Halo refused the connection")
+                )
+            except httpx.TimeoutException:
+                failure = HaloTimeout(f"Halo did not answer {method} {path.split('/')[2]} in time")
+                if not retry_sent:
+                    raise failure from None
+            except httpx.TransportError:
+                failure = HaloUnavailable("the connection to Halo failed mid-request")
+                if not retry_sent:
+                    raise failure from None
+            else:
+                if response.status_code == 404 and not_found_ok:
+                    return None
+                if response.status_code < 500 and response.status_code != 429:
+                    return _read(response, merchant)
+                failure = HaloUnavailable(f"Halo answered HTTP {response.status_code}")
+                if not retry_sent:
+                    raise failure
+            pause = min(2.0, 0.2 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+            if time.monotonic() + pause >= deadline or attempt >= 4:
+                raise failure
+            logger.warning(
+                "retrying Halo call", extra={"path": path, "attempt": attempt, "error": str(failure)}
+            )
+            self._sleep(pause)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read(response: httpx.Response, merchant: MerchantCredentials) -> Any:
+    try:
+        answer = json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        answer = None
+    if response.status_code in (401, 403):
+        logger.error(
+            "Halo refused the merchant's x-api-key",
+            extra={"merchantId": merchant.merchant_id, "haloAnswer": _halo_message(answer)},
+        )
+        raise HaloAuthFailed(
+            f"Halo refused the credentials of merchant {merchant.merchant_id!r}; "
+            "an operator must check its secret"
+        )
+    if response.status_code >= 400:
+        raise HaloRejected(
+            f"Halo rejected the request (HTTP {response.status_code}): {_halo_message(answer)}",
+            haloErrorCode=answer.get("errorCode") if isinstance(answer, dict) else None,
+        )
+    if answer is None:
+        raise HaloBadResponse(f"Halo answered HTTP {response.status_code} with a body that is not JSON")
+    return answer
+
+
+def _halo_message(answer: Any) -> str:
+    if isinstance(answer, dict) and isinstance(answer.get("message"), str):
+        return str(answer["message"])[:200]
+    return "no message"

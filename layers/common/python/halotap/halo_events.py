@@ -1,0 +1,73 @@
+"""Halo's webhook: its shape check at intake, and its parse into an outcome behind the queue.
+
+The payload is a hint, not proof (it carries no signature). Parsing tolerates every documented
+variant: amount as string or number, `authorisationCode` or `authorizationCode`, any-case dispositions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from halotap.errors import InvalidRequest
+from halotap.states import Disposition
+
+
+@dataclass(frozen=True)
+class ReportedOutcome:
+    """What a webhook (or Halo's status endpoint) says happened to a payment."""
+
+    disposition: Disposition
+    merchant_reference: str | None = None
+    halo_reference: str | None = None
+    halo_transaction_id: str | None = None
+    authorisation_code: str | None = None
+    response_code: str | None = None
+    payment_provider_reference: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
+def _text(payload: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = payload.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def check_shape(body: str | None) -> dict[str, Any]:
+    """Intake's check: JSON object with a way to find the checkout and a disposition. Raises InvalidRequest."""
+    try:
+        payload = json.loads(body or "", parse_float=Decimal)
+    except ValueError:
+        raise InvalidRequest("the webhook body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidRequest("the webhook body must be a JSON object")
+    if not (_text(payload, "merchantReference") or _text(payload, "id")):
+        raise InvalidRequest("the webhook has neither merchantReference nor id", field="merchantReference")
+    if not isinstance(payload.get("disposition"), str) or not payload["disposition"].strip():
+        raise InvalidRequest("the webhook has no disposition", field="disposition")
+    return payload
+
+
+def parse_outcome(payload: dict[str, Any]) -> ReportedOutcome:
+    """Raises ValueError for a disposition Halo does not document."""
+    amount = payload.get("amount")
+    try:
+        parsed_amount = Decimal(str(amount)) if amount not in (None, "") else None
+    except InvalidOperation:
+        parsed_amount = None
+    return ReportedOutcome(
+        disposition=Disposition.parse(str(payload["disposition"])),
+        merchant_reference=_text(payload, "merchantReference"),
+        halo_reference=_text(payload, "haloReference"),
+        halo_transaction_id=_text(payload, "id"),
+        authorisation_code=_text(payload, "authorisationCode", "authorizationCode"),
+        response_code=_text(payload, "responseCode"),
+        payment_provider_reference=_text(payload, "paymentProviderReference"),
+        amount=parsed_amount,
+        currency=_text(payload, "currency"),
+    )

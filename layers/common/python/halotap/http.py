@@ -1,0 +1,117 @@
+"""API Gateway REST proxy events in, JSON or problem+json out. Errors map to responses here and only here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from halotap.checkouts import Caller
+from halotap.errors import HalotapError, InvalidRequest, Unauthorized
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    method: str
+    path: str
+    path_params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]  # names in lower case
+    body: str | None
+    request_id: str
+    authorizer: dict[str, Any]
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> ApiRequest:
+        context = event.get("requestContext") or {}
+        return cls(
+            method=event.get("httpMethod", ""),
+            path=event.get("path", ""),
+            path_params=event.get("pathParameters") or {},
+            query=event.get("queryStringParameters") or {},
+            headers={name.lower(): value for name, value in (event.get("headers") or {}).items()},
+            body=event.get("body"),
+            request_id=context.get("requestId", ""),
+            authorizer=context.get("authorizer") or {},
+        )
+
+    @property
+    def caller(self) -> Caller:
+        if "clientId" not in self.authorizer:
+            raise Unauthorized("the request carries no authenticated client")
+        return Caller.from_authorizer(self.authorizer)
+
+    def json(self) -> Any:
+        if not self.body:
+            raise InvalidRequest("the request body is empty; send a JSON object")
+        content_type = self.headers.get("content-type", JSON).split(";")[0].strip().lower()
+        if content_type not in (JSON, "application/*+json") and not content_type.endswith("+json"):
+            raise InvalidRequest(f"send the body as application/json, not {content_type}")
+        try:
+            return json.loads(self.body)
+        except ValueError as error:
+            raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+
+
+def response(
+    status: int, body: Any, content_type: str = JSON, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"content-type": content_type, "cache-control": "no-store", **(headers or {})},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def problem(error: HalotapError, request: ApiRequest) -> dict[str, Any]:
+    return response(
+        error.status,
+        error.problem(instance=request.path or None) | {"requestId": request.request_id},
+        PROBLEM_JSON,
+    )
+
+
+def validation_problem(error: ValidationError) -> InvalidRequest:
+    """Name every bad field, in the request's own (camelCase) terms."""
+    errors = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a field of this request"
+        elif item["type"] == "missing":
+            message = "is required"
+        errors.append({"field": field, "message": message})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return InvalidRequest(detail, errors=errors)
+
+
+Route = Callable[[ApiRequest], dict[str, Any]]
+
+
+def handle(event: dict[str, Any], route: Route) -> dict[str, Any]:
+    """Run one API request through `route`; every failure becomes problem+json, never a bare 500."""
+    request = ApiRequest.from_event(event)
+    try:
+        return route(request)
+    except ValidationError as error:
+        return problem(validation_problem(error), request)
+    except HalotapError as error:
+        if error.status >= 500:
+            logger.warning("request failed", extra={"code": error.code, "detail": error.detail})
+        return problem(error, request)
+    except Exception:
+        logger.exception("unhandled error")
+        return problem(
+            HalotapError("an unexpected error occurred; it has been logged with this requestId"), request
+        )

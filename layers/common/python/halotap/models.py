@@ -1,0 +1,191 @@
+"""The checkout and the request/response shapes of the PSP-facing API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from halotap.money import Money, MoneyError
+from halotap.states import CheckoutStatus
+
+MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+MAX_METADATA_PAIRS = 20
+DEFAULT_EXPIRY_SECONDS = 1800
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps on the wire: UTC, millisecond precision, `Z` suffix."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("must be an absolute https:// URL")
+    if len(value) > 2048:
+        raise ValueError("must be at most 2048 characters")
+    return value
+
+
+def _metadata(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > MAX_METADATA_PAIRS:
+        raise ValueError(f"may hold at most {MAX_METADATA_PAIRS} pairs")
+    for key, item in value.items():
+        if not 1 <= len(key) <= 40:
+            raise ValueError(f"key {key[:40]!r} must be 1 to 40 characters")
+        if len(item) > 500:
+            raise ValueError(f"value of {key!r} must be at most 500 characters")
+    return value
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class CreateCheckoutRequest(ApiModel):
+    merchant_id: Annotated[StrictStr, Field(pattern=MERCHANT_ID_PATTERN)]
+    reference: Annotated[StrictStr, Field(pattern=REFERENCE_PATTERN)]
+    currency: Annotated[
+        StrictStr, Field(pattern=r"^[A-Z]{3}$")
+    ]  # before amount: amount is checked against it
+    amount: StrictStr
+    return_url: Annotated[StrictStr, AfterValidator(_https_url)] | None = None
+    expires_in_seconds: Annotated[StrictInt, Field(ge=60, le=86400)] = DEFAULT_EXPIRY_SECONDS
+    qr_code: StrictBool = False
+    is_consumer_app: StrictBool = False
+    metadata: Annotated[dict[StrictStr, StrictStr], AfterValidator(_metadata)] = Field(default_factory=dict)
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_fits_currency(cls, amount: str, info: ValidationInfo) -> str:
+        currency = info.data.get("currency")
+        if currency is None:
+            return amount  # the currency's own error is reported; an amount cannot be judged without it
+        try:
+            Money.parse(amount, currency)
+        except MoneyError as error:
+            raise ValueError(str(error)) from None
+        return amount
+
+    @property
+    def money(self) -> Money:
+        return Money.parse(self.amount, self.currency)
+
+
+class HistoryEntry(ApiModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
+
+    at: str
+    type: str  # created | opened | status_changed | anomaly | creation_failed
+    source: str  # api | halo_webhook | reconcile
+    from_status: str | None = Field(default=None, alias="from")
+    to_status: str | None = Field(default=None, alias="to")
+    disposition: str | None = None
+    detail: str | None = None
+
+
+class Outcome(ApiModel):
+    """What Halo said about the payment. Never card data: no PAN, no EMV tags."""
+
+    disposition: str
+    authorisation_code: str | None = None
+    response_code: str | None = None
+    halo_transaction_id: str | None = None
+    payment_provider_reference: str | None = None
+    decided_at: str
+
+
+class Failure(ApiModel):
+    code: str
+    detail: str
+
+
+class Checkout(ApiModel):
+    id: str
+    client_id: str
+    merchant_id: str
+    reference: str
+    amount: str
+    currency: str
+    status: CheckoutStatus
+    deep_link: str | None = None
+    halo_reference: str | None = None
+    return_url: str | None = None
+    is_consumer_app: bool = False
+    metadata: dict[str, str] = Field(default_factory=dict)
+    outcome: Outcome | None = None
+    replaced_status: CheckoutStatus | None = None
+    failure: Failure | None = None
+    expires_at: str
+    created_at: str
+    updated_at: str
+    history: tuple[HistoryEntry, ...] = ()
+    version: int = 0
+
+    def to_api(self) -> dict[str, Any]:
+        """The checkout as GET returns it. `version` and `clientId` are internal."""
+        body = self.model_dump(
+            mode="json", by_alias=True, exclude={"version", "client_id"}, exclude_none=True
+        )
+        body.setdefault("outcome", None)
+        return body
+
+
+class CheckoutCreated(ApiModel):
+    """The 201 body of POST /v1/checkouts."""
+
+    id: str
+    status: CheckoutStatus
+    merchant_id: str
+    reference: str
+    amount: str
+    currency: str
+    deep_link: str
+    halo_reference: str
+    qr_code: str | None = None
+    return_url: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    expires_at: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
+        assert checkout.deep_link
+        assert checkout.halo_reference
+        return cls(
+            id=checkout.id,
+            status=checkout.status,
+            merchant_id=checkout.merchant_id,
+            reference=checkout.reference,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            deep_link=checkout.deep_link,
+            halo_reference=checkout.halo_reference,
+            qr_code=qr_code,
+            return_url=checkout.return_url,
+            metadata=checkout.metadata,
+            expires_at=checkout.expires_at,
+            created_at=checkout.created_at,
+            updated_at=checkout.updated_at,
+        )

@@ -1,0 +1,37 @@
+"""Wires the real adapters together, once per container, from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from halotap.checkouts import CheckoutService
+from halotap.config import settings
+from halotap.halo import HaloClient
+from halotap.secrets import SecretStore
+from halotap.store import CheckoutStore
+
+
+@dataclass
+class Services:
+    checkouts: CheckoutService
+    store: CheckoutStore
+    secrets: SecretStore
+    halo: HaloClient
+    sqs: Any = None  # created on first use by the functions that send
+
+
+@lru_cache(maxsize=1)
+def default_services() -> Services:
+    """Built lazily: no AWS client or HTTP pool exists until a call needs it."""
+    config = settings()
+    store = CheckoutStore(config.checkouts_table, retention_days=config.retention_days)
+    secret_store = SecretStore(config.secrets_prefix, config.secrets_ttl_seconds)
+    halo = HaloClient(
+        config.halo_base_url,
+        config.halo_link_path,
+        connect_timeout=config.halo_connect_timeout,
+        read_timeout=config.halo_read_timeout,
+    )
+    return Services(CheckoutService(store, halo, secret_store), store, secret_store, halo)

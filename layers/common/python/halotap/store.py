@@ -1,0 +1,200 @@
+"""The only code that talks to the checkouts table.
+
+Every write is conditional: a new checkout and its `(merchantId, reference)` guard go in one
+transaction, and every later change is an `UpdateItem` on the version the caller read. Reads are
+`GetItem` or an index `Query`; nothing here scans.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from halotap.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
+from halotap.models import Checkout, HistoryEntry
+
+HALO_REFERENCE_INDEX = "byHaloReference"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def checkout_key(checkout_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"checkout#{checkout_id}"}}
+
+
+def reference_key(merchant_id: str, reference: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ref#{merchant_id}#{reference}"}}
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _checkout(item: dict[str, Any]) -> Checkout:
+    values = _from_item(item)
+    values.pop("pk", None)
+    values.pop("ttl", None)
+    return Checkout.model_validate(values)
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class CheckoutStore:
+    def __init__(self, table_name: str, client: Any = None, retention_days: int = 400) -> None:
+        self._table = table_name
+        self._client = client
+        self._retention_seconds = retention_days * 86400
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from halotap import aws
+
+            self._client = aws.dynamodb()
+        return self._client
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        """One DynamoDB call. Throttling that outlasts botocore's retries becomes a 503 the caller can retry."""
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as error:
+            if _error_code(error) in (
+                "ProvisionedThroughputExceededException",
+                "ThrottlingException",
+                "RequestLimitExceeded",
+                "InternalServerError",
+                "ServiceUnavailable",
+            ):
+                raise DependencyUnavailable("DynamoDB is throttling or unavailable; retry shortly") from error
+            raise
+        except BotoCoreError as error:
+            raise DependencyUnavailable("DynamoDB could not be reached; retry shortly") from error
+
+    def _expiry(self) -> int:
+        return int(time.time()) + self._retention_seconds
+
+    def insert(self, checkout: Checkout) -> None:
+        """Store a new checkout, unless the merchant already used its reference."""
+        ttl = self._expiry()
+        body = checkout.model_dump(mode="json", by_alias=True, exclude_none=True)
+        guard = {"checkoutId": checkout.id, "createdAt": checkout.created_at, "ttl": ttl}
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {**checkout_key(checkout.id), **_to_item({**body, "ttl": ttl})},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                **reference_key(checkout.merchant_id, checkout.reference),
+                                **_to_item(guard),
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                ],
+            )
+        except ClientError as error:
+            if _error_code(error) != "TransactionCanceledException":
+                raise
+            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or [{}, {}]  # type: ignore[assignment]
+            if reasons[1].get("Code") != "ConditionalCheckFailed":
+                raise DependencyUnavailable("the checkout could not be stored; retry shortly") from error
+            existing = (reasons[1].get("Item") or {}).get("checkoutId", {}).get("S")
+            if existing is None:
+                existing = self.checkout_id_for_reference(checkout.merchant_id, checkout.reference)
+            raise ReferenceAlreadyUsed(
+                f"merchant {checkout.merchant_id!r} already used reference {checkout.reference!r}",
+                checkoutId=existing,
+            ) from None
+
+    def get(self, checkout_id: str) -> Checkout | None:
+        item = self._call(
+            "get_item", TableName=self._table, Key=checkout_key(checkout_id), ConsistentRead=True
+        ).get("Item")
+        return _checkout(item) if item else None
+
+    def checkout_id_for_reference(self, merchant_id: str, reference: str) -> str | None:
+        item = self._call(
+            "get_item", TableName=self._table, Key=reference_key(merchant_id, reference), ConsistentRead=True
+        ).get("Item")
+        return item["checkoutId"]["S"] if item else None
+
+    def find_by_halo_reference(self, halo_reference: str) -> Checkout | None:
+        """The fallback lookup for a Halo webhook without a usable merchantReference."""
+        result = self._call(
+            "query",
+            TableName=self._table,
+            IndexName=HALO_REFERENCE_INDEX,
+            KeyConditionExpression="haloReference = :ref",
+            ExpressionAttributeValues={":ref": {"S": halo_reference}},
+            Limit=2,
+        )
+        items = result.get("Items", [])
+        return _checkout(items[0]) if len(items) == 1 else None
+
+    def update(self, checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]) -> Checkout:
+        """Apply `changes` (API attribute names) if the checkout is still at the version the caller read."""
+        names = {"#version": "version"}
+        values: dict[str, Any] = {":expected": checkout.version, ":next": checkout.version + 1}
+        sets = ["#version = :next"]
+        for index, (name, value) in enumerate(changes.items()):
+            names[f"#f{index}"] = name
+            values[f":v{index}"] = value
+            sets.append(f"#f{index} = :v{index}")
+        if history:
+            names["#history"] = "history"
+            values[":history"] = [
+                entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in history
+            ]
+            values[":empty"] = []
+            sets.append("#history = list_append(if_not_exists(#history, :empty), :history)")
+        try:
+            result = self._call(
+                "update_item",
+                TableName=self._table,
+                Key=checkout_key(checkout.id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#version = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(
+                    f"checkout {checkout.id} changed since version {checkout.version}"
+                ) from None
+            raise
+        return _checkout(result["Attributes"])
+
+    def release_reference(self, checkout: Checkout) -> None:
+        """Free the PSP's reference of a checkout that never opened, so the PSP can retry with it."""
+        try:
+            self._call(
+                "delete_item",
+                TableName=self._table,
+                Key=reference_key(checkout.merchant_id, checkout.reference),
+                ConditionExpression="checkoutId = :id",
+                ExpressionAttributeValues={":id": {"S": checkout.id}},
+            )
+        except ClientError as error:
+            if _error_code(error) != "ConditionalCheckFailedException":
+                raise

@@ -1,0 +1,135 @@
+"""Fakes shared by unit and integration tests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/test-function"
+    log_stream_name: str = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+import json as _json
+import threading
+import uuid as _uuid
+from typing import Any
+
+import httpx
+from botocore.exceptions import ClientError
+
+
+class FakeHalo:
+    """Halo's backend at the httpx transport: records every request, answers as documented, fails on cue."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.transactions: dict[str, dict[str, Any]] = {}
+        self.faults: list[Any] = []  # each: an httpx.Response to answer with, or an exception to raise
+        self.with_qr_code = True
+        self.gate: threading.Event | None = None  # when set, creates wait for it (in-flight tests)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.faults:
+            fault = self.faults.pop(0)
+            if isinstance(fault, Exception):
+                raise fault
+            return fault
+        if request.method == "POST":
+            body = _json.loads(request.content)
+            reference = str(_uuid.uuid4())
+            self.transactions[reference] = {**body, "disposition": None}
+            answer = {"url": f"https://halompos.page.link/{reference[:8]}", "reference": reference}
+            if body["image"]["required"] and self.with_qr_code:
+                answer["qrCode"] = "data:image/png;base64,iVBORw0KGgo="
+            return httpx.Response(200, json=answer)
+        reference = request.url.path.rsplit("/", 1)[-1]
+        if reference not in self.transactions:
+            return httpx.Response(404, json={"errorCode": 122, "message": "E122: Transaction not found"})
+        stored = self.transactions[reference]
+        return httpx.Response(200, json={"disposition": stored["disposition"], "amount": stored["amount"],
+                                         "currency": stored["currencyCode"]})
+
+    @property
+    def creates(self) -> list[dict[str, Any]]:
+        return [_json.loads(r.content) for r in self.requests if r.method == "POST"]
+
+
+class FaultyClient:
+    """A boto3 client whose chosen operations fail as DynamoDB does when it throttles past all retries."""
+
+    def __init__(self, real: Any, failing: set[str], code: str = "ProvisionedThroughputExceededException") -> None:
+        self._real, self.failing, self._code = real, failing, code
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.failing:
+            def fail(**_kwargs: Any) -> Any:
+                raise ClientError({"Error": {"Code": self._code, "Message": "injected"}}, name)
+
+            return fail
+        return getattr(self._real, name)
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    resource: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    client_id: str = "demo-psp",
+    merchants: str = "demo-merchant",
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as the authorizer leaves it."""
+    text = body if isinstance(body, str) or body is None else _json.dumps(body)
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "queryStringParameters": query,
+        "pathParameters": path_params,
+        "body": text,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "requestId": str(_uuid.uuid4()),
+            "stage": "test",
+            "authorizer": {"clientId": client_id, "merchants": merchants, "principalId": client_id},
+        },
+    }
+
+
+def sqs_event(*bodies: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": str(_uuid.uuid4()),
+                "receiptHandle": "rh",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:halo-events",
+                "awsRegion": "us-east-1",
+            }
+            for body in bodies
+        ]
+    }

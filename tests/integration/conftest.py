@@ -1,0 +1,57 @@
+"""Handlers against moto's in-process AWS, provisioned from the same manifest as the stack; Halo is a FakeHalo."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from moto import mock_aws
+
+from devstack.config import SECRETS_PREFIX, DevConfig
+from devstack.provision import provision
+from halotap import aws
+from halotap.checkouts import CheckoutService
+from halotap.config import settings
+from halotap.halo import HaloClient
+from halotap.runtime import Services, default_services
+from halotap.secrets import SecretStore
+from halotap.store import CheckoutStore
+from tests.fakes import FakeHalo
+
+DEV = DevConfig()
+
+
+def _reset() -> None:
+    settings.cache_clear()
+    aws.reset()
+    default_services.cache_clear()
+
+
+@pytest.fixture
+def moto_env(monkeypatch):
+    with mock_aws():
+        _reset()
+        monkeypatch.setenv("SECRETS_PREFIX", SECRETS_PREFIX)
+        monkeypatch.setenv("HALOTAP_SECRETS_TTL_SECONDS", "0")
+        environment, _secrets = provision(DEV)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        yield
+    _reset()
+
+
+@pytest.fixture
+def halo() -> FakeHalo:
+    return FakeHalo()
+
+
+def build_services(halo: FakeHalo, store_client=None) -> Services:
+    config = settings()
+    store = CheckoutStore(config.checkouts_table, client=store_client)
+    secret_store = SecretStore(config.secrets_prefix, ttl_seconds=0)
+    client = HaloClient("https://halo.test", http=httpx.Client(transport=halo.transport()), sleep=lambda _s: None)
+    return Services(CheckoutService(store, client, secret_store), store, secret_store, client)
+
+
+@pytest.fixture
+def services(moto_env, halo) -> Services:
+    return build_services(halo)

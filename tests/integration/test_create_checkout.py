@@ -1,0 +1,195 @@
+"""POST /v1/checkouts through the real handler, against moto and a fake Halo."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import httpx
+import pytest
+
+from functions.create_checkout import handler as create_handler
+from halotap import aws
+from tests.fakes import FaultyClient, api_event
+from tests.integration.conftest import build_services
+
+BODY = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "149.99", "currency": "ZAR"}
+
+
+def post(services, body=BODY, context=None, headers=None, merchants="demo-merchant"):
+    event = api_event("POST", "/v1/checkouts", body=body, headers=headers, merchants=merchants)
+    answer = create_handler.handler(event, context, services=services)
+    return answer["statusCode"], json.loads(answer["body"]), answer["headers"]
+
+
+def stored(services, checkout_id):
+    return services.store.get(checkout_id)
+
+
+def test_a_checkout_is_created_open_with_halos_deep_link(services, halo, lambda_context):
+    status, body, headers = post(services, context=lambda_context)
+    assert status == 201
+    assert re.fullmatch(r"chk_[a-z2-7]{26}", body["id"])  # 128 random bits
+    assert body["status"] == "open"
+    assert (body["merchantId"], body["reference"], body["amount"], body["currency"]) == (
+        "demo-merchant",
+        "order-1",
+        "149.99",
+        "ZAR",
+    )
+    assert body["deepLink"].startswith("https://halompos.page.link/")
+    assert "qrCode" not in body
+    assert headers["location"] == f"/v1/checkouts/{body['id']}"
+    assert halo.creates[0]["paymentReference"] == body["id"]  # Halo's paymentReference is the checkout id
+    assert halo.requests[0].headers["x-api-key"] == "sim-api-key-demo-merchant"
+    checkout = stored(services, body["id"])
+    assert checkout.status == "open"
+    assert checkout.halo_reference == body["haloReference"]
+    assert [(e.type, e.to_status) for e in checkout.history] == [("created", "creating"), ("status_changed", "open")]
+
+
+def test_qr_code_is_halos_png_when_halo_sends_one(services, halo, lambda_context):
+    _, body, _ = post(services, {**BODY, "qrCode": True}, lambda_context)
+    assert body["qrCode"].startswith("data:image/png;base64,")
+
+
+def test_qr_code_is_a_generated_svg_when_halo_sends_none(services, halo, lambda_context):
+    halo.with_qr_code = False
+    _, body, _ = post(services, {**BODY, "qrCode": True}, lambda_context)
+    assert body["qrCode"].startswith("data:image/svg+xml")
+
+
+def test_a_reused_reference_is_409_and_names_the_existing_checkout(services, lambda_context):
+    _, first, _ = post(services, context=lambda_context)
+    status, problem, headers = post(services, context=lambda_context)
+    assert status == 409
+    assert headers["content-type"] == "application/problem+json"
+    assert problem["code"] == "reference_already_used"
+    assert problem["checkoutId"] == first["id"]
+
+
+def test_a_merchant_outside_the_clients_scope_is_404(services, halo, lambda_context):
+    status, problem, _ = post(services, context=lambda_context, merchants="other-merchant")
+    assert (status, problem["code"]) == (404, "merchant_not_found")
+    assert halo.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**BODY, "amount": 149.99}, "amount"),
+        ({**BODY, "amount": "149.9"}, "amount"),
+        ({k: v for k, v in BODY.items() if k != "reference"}, "reference"),
+        ({**BODY, "expiresInSeconds": 5}, "expiresInSeconds"),
+    ],
+)
+def test_malformed_input_is_400_problem_json_naming_the_field(services, halo, lambda_context, body, field):
+    status, problem, headers = post(services, body, lambda_context)
+    assert status == 400
+    assert headers["content-type"] == "application/problem+json"
+    assert problem["code"] == "invalid_request"
+    assert field in problem["detail"]
+    assert any(error["field"] == field for error in problem["errors"])
+    assert halo.requests == []
+
+
+@pytest.mark.parametrize("raw", ["{not json", "", "[1]"])
+def test_a_body_that_is_not_a_json_object_is_400(services, lambda_context, raw):
+    status, problem, _ = post(services, raw, lambda_context)
+    assert status == 400
+    assert problem["code"] == "invalid_request"
+
+
+FAULTS = [
+    (httpx.ReadTimeout("slow"), 504, "halo_timeout"),
+    (httpx.Response(500, json={"errorCode": 500}), 502, "halo_unavailable"),
+    (httpx.Response(200, text="<html>glitch"), 502, "halo_bad_response"),
+    (httpx.Response(400, json={"errorCode": 104, "message": "E104"}), 502, "halo_rejected"),
+    (httpx.Response(401, json={"errorCode": 102, "message": "E102: Invalid API Key"}), 502, "halo_auth_failed"),
+]
+
+
+@pytest.mark.parametrize(("fault", "status", "code"), FAULTS)
+def test_each_halo_fault_is_its_problem_and_leaves_no_open_checkout(
+    services, halo, lambda_context, fault, status, code
+):
+    halo.faults.append(fault)
+    answer_status, problem, _ = post(services, context=lambda_context)
+    assert (answer_status, problem["code"]) == (status, code)
+    checkout_id = halo.creates[0]["paymentReference"]
+    checkout = stored(services, checkout_id)
+    assert checkout.status == "failed"
+    assert checkout.failure.code == code
+    assert checkout.deep_link is None
+    # The reference is free again: the PSP's retry opens a new checkout.
+    retry_status, retry, _ = post(services, context=lambda_context)
+    assert retry_status == 201
+    assert retry["id"] != checkout_id
+
+
+def test_dynamodb_throttling_on_create_is_503_and_leaves_nothing_open(moto_env, halo, lambda_context):
+    faulty = FaultyClient(aws.dynamodb(), {"transact_write_items"})
+    status, problem, _ = post(build_services(halo, store_client=faulty), context=lambda_context)
+    assert (status, problem["code"]) == (503, "dependency_unavailable")
+    assert halo.requests == []  # Halo is never asked for a link that could not be recorded
+    healthy = build_services(halo)
+    assert post(healthy, context=lambda_context)[0] == 201
+
+
+def test_throttling_after_halo_answered_fails_the_checkout_without_opening_it(moto_env, halo, lambda_context):
+    faulty = FaultyClient(aws.dynamodb(), {"update_item"})
+    status, _, _ = post(build_services(halo, store_client=faulty), context=lambda_context)
+    assert status == 503
+    checkout = build_services(halo).store.get(halo.creates[0]["paymentReference"])
+    assert checkout.status != "open"
+
+
+class TestIdempotency:
+    KEY = {"Idempotency-Key": "key-123"}
+
+    def test_a_replay_returns_the_first_response_without_calling_halo_again(self, services, halo, lambda_context):
+        first = post(services, context=lambda_context, headers=self.KEY)
+        again = post(services, context=lambda_context, headers=self.KEY)
+        assert first[0] == again[0] == 201
+        assert again[1] == first[1]
+        assert again[2]["idempotent-replayed"] == "true"
+        assert len(halo.creates) == 1
+
+    def test_the_same_key_with_another_body_is_422(self, services, lambda_context):
+        post(services, context=lambda_context, headers=self.KEY)
+        status, problem, _ = post(services, {**BODY, "amount": "150.00"}, lambda_context, headers=self.KEY)
+        assert (status, problem["code"]) == (422, "idempotency_key_reused")
+
+    def test_keys_are_scoped_to_the_client(self, services, halo, lambda_context):
+        post(services, context=lambda_context, headers=self.KEY)
+        event = api_event("POST", "/v1/checkouts", body={**BODY, "reference": "order-2"}, headers=self.KEY,
+                          client_id="another-psp")
+        answer = create_handler.handler(event, lambda_context, services=services)
+        assert answer["statusCode"] == 201
+        assert len(halo.creates) == 2
+
+    def test_a_request_while_the_first_is_in_flight_is_409(self, services, halo, lambda_context):
+        halo.gate = threading.Event()
+        results = []
+        first = threading.Thread(target=lambda: results.append(post(services, context=lambda_context,
+                                                                    headers=self.KEY)))
+        first.start()
+        for _ in range(200):
+            if halo.requests:
+                break
+            threading.Event().wait(0.01)
+        status, problem, _ = post(services, context=lambda_context, headers=self.KEY)
+        halo.gate.set()
+        first.join()
+        assert (status, problem["code"]) == (409, "idempotency_in_progress")
+        assert results[0][0] == 201
+
+    def test_a_failed_first_attempt_is_not_replayed(self, services, halo, lambda_context):
+        halo.faults.append(httpx.Response(500))
+        assert post(services, context=lambda_context, headers=self.KEY)[0] == 502
+        assert post(services, context=lambda_context, headers=self.KEY)[0] == 201
+
+    def test_a_malformed_key_is_400(self, services, lambda_context):
+        status, problem, _ = post(services, context=lambda_context, headers={"Idempotency-Key": "x" * 256})
+        assert (status, problem["code"]) == (400, "invalid_request")

@@ -1,0 +1,162 @@
+"""The Halo client against httpx's MockTransport: every documented variant and every failure mode."""
+
+import json
+
+import httpx
+import pytest
+
+from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
+from halotap.halo import HaloClient
+from halotap.money import Money
+from halotap.secrets import MerchantCredentials
+from halotap.states import Disposition
+
+MERCHANT = MerchantCredentials("demo-merchant", "sim-merchant-001", "secret-key")
+ZAR = Money.parse("149.99", "ZAR")
+
+
+def client_for(handler, **kwargs):
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    return HaloClient("https://halo.test", http=http, sleep=lambda _s: None, **kwargs)
+
+
+def create(client, want_qr=False):
+    return client.create_deep_link(
+        MERCHANT, payment_reference="chk_1", money=ZAR, is_consumer_app=False, want_qr=want_qr
+    )
+
+
+def test_create_sends_the_documented_body_with_the_merchants_key():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json={"url": "https://halompos.page.link/x", "reference": "ref-1"})
+
+    link = create(client_for(handler))
+    body = json.loads(seen[0].content)
+    assert seen[0].url.path == "/consumer/qrCode"
+    assert seen[0].headers["x-api-key"] == "secret-key"
+    assert body["amount"] == "149.99"
+    assert body["paymentReference"] == "chk_1"
+    assert body["merchantId"] == "sim-merchant-001"
+    assert body["image"] == {"required": False}
+    assert (link.url, link.reference, link.qr_code) == ("https://halompos.page.link/x", "ref-1", None)
+
+
+def test_the_applink_endpoint_is_a_setting():
+    paths = []
+
+    def handler(request):
+        paths.append(request.url.path)
+        return httpx.Response(200, json={"url": "https://go.merchantportal.dev.haloplus.io/r", "reference": "r"})
+
+    create(client_for(handler, link_path="/consumer/applink"))
+    assert paths == ["/consumer/applink"]
+
+
+def test_halos_png_qr_code_is_passed_on():
+    answer = {"url": "https://x.test/a", "reference": "r", "qrCode": "data:image/png;base64,AAAA"}
+    link = create(client_for(lambda _r: httpx.Response(200, json=answer)), want_qr=True)
+    assert link.qr_code == "data:image/png;base64,AAAA"
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (httpx.Response(401, json={"errorCode": 102, "message": "E102: Invalid API Key"}), HaloAuthFailed),
+        (httpx.Response(400, json={"errorCode": 104, "message": "E104: Invalid Request"}), HaloRejected),
+        (httpx.Response(500, json={"errorCode": 500}), HaloUnavailable),
+        (httpx.Response(200, text="<html>glitch"), HaloBadResponse),
+        (httpx.Response(200, json={"url": "http://not-https", "reference": "r"}), HaloBadResponse),
+        (httpx.Response(200, json=["a list"]), HaloBadResponse),
+    ],
+)
+def test_each_failure_has_its_own_error(response, error):
+    with pytest.raises(error):
+        create(client_for(lambda _r: response))
+
+
+def test_a_create_that_halo_may_have_received_is_never_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(HaloTimeout):
+        create(client_for(handler))
+    assert len(calls) == 1
+
+
+def test_a_create_whose_connection_failed_is_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"url": "https://x.test/a", "reference": "r"})
+
+    assert create(client_for(handler)).reference == "r"
+    assert len(calls) == 2
+
+
+def test_a_500_on_create_is_not_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(500)
+
+    with pytest.raises(HaloUnavailable):
+        create(client_for(handler))
+    assert len(calls) == 1
+
+
+def test_a_status_read_is_retried_through_timeouts_and_500s():
+    answers = iter([httpx.ReadTimeout("slow"), httpx.Response(503), None])
+
+    def handler(request):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer or httpx.Response(200, json={"disposition": "approved", "amount": 149.99, "currency": "ZAR"})
+
+    transaction = client_for(handler).transaction(MERCHANT, "ref-1")
+    assert transaction is not None
+    assert transaction.disposition == Disposition.APPROVED
+
+
+def test_a_status_read_tolerates_the_documented_variants():
+    answer = {
+        "disposition": "DECLINED",
+        "amount": "0.01",
+        "currency": "ZAR",
+        "authorizationCode": "ABC",
+        "responseCode": 5,
+    }
+    transaction = client_for(lambda _r: httpx.Response(200, json=answer)).transaction(MERCHANT, "ref-1")
+    assert transaction is not None
+    assert (transaction.disposition, str(transaction.amount), transaction.authorisation_code) == (
+        Disposition.DECLINED,
+        "0.01",
+        "ABC",
+    )
+    assert transaction.response_code == "5"
+
+
+def test_a_reference_halo_does_not_know_reads_as_none():
+    assert client_for(lambda _r: httpx.Response(404, json={"errorCode": 122})).transaction(MERCHANT, "x") is None
+
+
+def test_status_read_retries_stop_at_the_budget():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(503)
+
+    with pytest.raises(HaloUnavailable):
+        client_for(handler).transaction(MERCHANT, "ref-1")
+    assert 1 < len(calls) <= 4
