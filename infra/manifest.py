@@ -77,7 +77,9 @@ CHECKOUTS = Table(
     ttl_attribute="ttl",
     indexes=(Index("byHaloReference", "haloReference"),),
 )
-IDEMPOTENCY = Table(key="idempotency", env="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration")
+IDEMPOTENCY = Table(
+    key="idempotency", env="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration"
+)
 TABLES = (CHECKOUTS, IDEMPOTENCY)
 
 APPLY_TIMEOUT_SECONDS = 30
@@ -92,9 +94,15 @@ HALO_EVENTS = Queue(
 QUEUES = (HALO_EVENTS,)
 
 SECRETS = (
-    Secret("clients", "PSP clients: API key hashes, allowed merchants, notification URL, signing secrets", True),
-    Secret("halo-webhook", "The path token(s) Halo's webhook URL carries; two may be valid during rotation", True),
-    Secret("merchants/*", "One secret per merchant: {haloMerchantId, apiKey}; written by the operator", False),
+    Secret(
+        "clients", "PSP clients: API key hashes, allowed merchants, notification URL, signing secrets", True
+    ),
+    Secret(
+        "halo-webhook", "The path token(s) Halo's webhook URL carries; two may be valid during rotation", True
+    ),
+    Secret(
+        "merchants/*", "One secret per merchant: {haloMerchantId, apiKey}; written by the operator", False
+    ),
 )
 
 # Settings that are not resources; the stack fills them from context, the devstack from its own config.
@@ -181,17 +189,32 @@ class GatewayResponse:
 
 
 GATEWAY_RESPONSES = (
-    GatewayResponse("UNAUTHORIZED", 401, "unauthorized", "Missing or invalid credentials",
-                    "Send your halotap API key as 'Authorization: Bearer <key>'."),
-    GatewayResponse("ACCESS_DENIED", 403, "forbidden", "Access denied",
-                    "This API key may not call this route."),
-    GatewayResponse("MISSING_AUTHENTICATION_TOKEN", 404, "route_not_found", "No such route",
-                    "No route matches this method and path; see the API reference in README.md."),
-    GatewayResponse("THROTTLED", 429, "throttled", "Too many requests",
-                    "Slow down and retry with backoff."),
+    GatewayResponse(
+        "UNAUTHORIZED",
+        401,
+        "unauthorized",
+        "Missing or invalid credentials",
+        "Send your halotap API key as 'Authorization: Bearer <key>'.",
+    ),
+    GatewayResponse(
+        "ACCESS_DENIED", 403, "forbidden", "Access denied", "This API key may not call this route."
+    ),
+    GatewayResponse(
+        "MISSING_AUTHENTICATION_TOKEN",
+        404,
+        "route_not_found",
+        "No such route",
+        "No route matches this method and path; see the API reference in README.md.",
+    ),
+    GatewayResponse("THROTTLED", 429, "throttled", "Too many requests", "Slow down and retry with backoff."),
     GatewayResponse("DEFAULT_4XX", 400, "bad_request", "Bad request", "API Gateway rejected the request."),
-    GatewayResponse("DEFAULT_5XX", 502, "gateway_error", "Gateway error",
-                    "API Gateway could not complete the request. It is safe to retry with the same Idempotency-Key."),
+    GatewayResponse(
+        "DEFAULT_5XX",
+        502,
+        "gateway_error",
+        "Gateway error",
+        "API Gateway could not complete the request. It is safe to retry with the same Idempotency-Key.",
+    ),
 )
 PROBLEM_TYPE_BASE = "https://halotap.dev/problems/"
 

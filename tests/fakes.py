@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json as _json
+import threading
 import uuid
+import uuid as _uuid
 from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from botocore.exceptions import ClientError
 
 
 @dataclass
@@ -17,15 +24,6 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 20_000
-
-
-import json as _json
-import threading
-import uuid as _uuid
-from typing import Any
-
-import httpx
-from botocore.exceptions import ClientError
 
 
 class FakeHalo:
@@ -62,8 +60,14 @@ class FakeHalo:
         if reference not in self.transactions:
             return httpx.Response(404, json={"errorCode": 122, "message": "E122: Transaction not found"})
         stored = self.transactions[reference]
-        return httpx.Response(200, json={"disposition": stored["disposition"], "amount": stored["amount"],
-                                         "currency": stored["currencyCode"]})
+        return httpx.Response(
+            200,
+            json={
+                "disposition": stored["disposition"],
+                "amount": stored["amount"],
+                "currency": stored["currencyCode"],
+            },
+        )
 
     @property
     def creates(self) -> list[dict[str, Any]]:
@@ -73,11 +77,14 @@ class FakeHalo:
 class FaultyClient:
     """A boto3 client whose chosen operations fail as DynamoDB does when it throttles past all retries."""
 
-    def __init__(self, real: Any, failing: set[str], code: str = "ProvisionedThroughputExceededException") -> None:
+    def __init__(
+        self, real: Any, failing: set[str], code: str = "ProvisionedThroughputExceededException"
+    ) -> None:
         self._real, self.failing, self._code = real, failing, code
 
     def __getattr__(self, name: str) -> Any:
         if name in self.failing:
+
             def fail(**_kwargs: Any) -> Any:
                 raise ClientError({"Error": {"Code": self._code, "Message": "injected"}}, name)
 
@@ -133,3 +140,17 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
             for body in bodies
         ]
     }
+
+
+class CallCounter:
+    """Counts the AWS API calls a boto3 client makes, by operation name."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[str] = []
+        client.meta.events.register("before-call.*.*", self._record)
+
+    def _record(self, model: Any, **_kwargs: Any) -> None:
+        self.calls.append(model.name)
+
+    def reset(self) -> None:
+        self.calls.clear()

@@ -20,7 +20,8 @@ from halotap.states import Verdict
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every record reports its own failure, even when all fail: SQS then retries each on its own schedule.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def apply_record(record: SQSRecord, services: Services) -> str:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from moto import mock_aws
-
-from devstack.config import SECRETS_PREFIX, DevConfig
-from devstack.provision import provision
 from halotap import aws
 from halotap.checkouts import CheckoutService
 from halotap.config import settings
@@ -15,6 +11,10 @@ from halotap.halo import HaloClient
 from halotap.runtime import Services, default_services
 from halotap.secrets import SecretStore
 from halotap.store import CheckoutStore
+from moto import mock_aws
+
+from devstack.config import SECRETS_PREFIX, DevConfig
+from devstack.provision import provision
 from tests.fakes import FakeHalo
 
 DEV = DevConfig()
@@ -48,7 +48,9 @@ def build_services(halo: FakeHalo, store_client=None) -> Services:
     config = settings()
     store = CheckoutStore(config.checkouts_table, client=store_client)
     secret_store = SecretStore(config.secrets_prefix, ttl_seconds=0)
-    client = HaloClient("https://halo.test", http=httpx.Client(transport=halo.transport()), sleep=lambda _s: None)
+    client = HaloClient(
+        "https://halo.test", http=httpx.Client(transport=halo.transport()), sleep=lambda _s: None
+    )
     return Services(CheckoutService(store, client, secret_store), store, secret_store, client)
 
 

@@ -8,9 +8,9 @@ import threading
 
 import httpx
 import pytest
+from halotap import aws
 
 from functions.create_checkout import handler as create_handler
-from halotap import aws
 from tests.fakes import FaultyClient, api_event
 from tests.integration.conftest import build_services
 
@@ -46,7 +46,10 @@ def test_a_checkout_is_created_open_with_halos_deep_link(services, halo, lambda_
     checkout = stored(services, body["id"])
     assert checkout.status == "open"
     assert checkout.halo_reference == body["haloReference"]
-    assert [(e.type, e.to_status) for e in checkout.history] == [("created", "creating"), ("status_changed", "open")]
+    assert [(e.type, e.to_status) for e in checkout.history] == [
+        ("created", "creating"),
+        ("status_changed", "open"),
+    ]
 
 
 def test_qr_code_is_halos_png_when_halo_sends_one(services, halo, lambda_context):
@@ -106,7 +109,11 @@ FAULTS = [
     (httpx.Response(500, json={"errorCode": 500}), 502, "halo_unavailable"),
     (httpx.Response(200, text="<html>glitch"), 502, "halo_bad_response"),
     (httpx.Response(400, json={"errorCode": 104, "message": "E104"}), 502, "halo_rejected"),
-    (httpx.Response(401, json={"errorCode": 102, "message": "E102: Invalid API Key"}), 502, "halo_auth_failed"),
+    (
+        httpx.Response(401, json={"errorCode": 102, "message": "E102: Invalid API Key"}),
+        502,
+        "halo_auth_failed",
+    ),
 ]
 
 
@@ -148,7 +155,9 @@ def test_throttling_after_halo_answered_fails_the_checkout_without_opening_it(mo
 class TestIdempotency:
     KEY = {"Idempotency-Key": "key-123"}
 
-    def test_a_replay_returns_the_first_response_without_calling_halo_again(self, services, halo, lambda_context):
+    def test_a_replay_returns_the_first_response_without_calling_halo_again(
+        self, services, halo, lambda_context
+    ):
         first = post(services, context=lambda_context, headers=self.KEY)
         again = post(services, context=lambda_context, headers=self.KEY)
         assert first[0] == again[0] == 201
@@ -163,8 +172,13 @@ class TestIdempotency:
 
     def test_keys_are_scoped_to_the_client(self, services, halo, lambda_context):
         post(services, context=lambda_context, headers=self.KEY)
-        event = api_event("POST", "/v1/checkouts", body={**BODY, "reference": "order-2"}, headers=self.KEY,
-                          client_id="another-psp")
+        event = api_event(
+            "POST",
+            "/v1/checkouts",
+            body={**BODY, "reference": "order-2"},
+            headers=self.KEY,
+            client_id="another-psp",
+        )
         answer = create_handler.handler(event, lambda_context, services=services)
         assert answer["statusCode"] == 201
         assert len(halo.creates) == 2
@@ -172,8 +186,9 @@ class TestIdempotency:
     def test_a_request_while_the_first_is_in_flight_is_409(self, services, halo, lambda_context):
         halo.gate = threading.Event()
         results = []
-        first = threading.Thread(target=lambda: results.append(post(services, context=lambda_context,
-                                                                    headers=self.KEY)))
+        first = threading.Thread(
+            target=lambda: results.append(post(services, context=lambda_context, headers=self.KEY))
+        )
         first.start()
         for _ in range(200):
             if halo.requests:

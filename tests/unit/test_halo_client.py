@@ -4,7 +4,6 @@ import json
 
 import httpx
 import pytest
-
 from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
 from halotap.halo import HaloClient
 from halotap.money import Money
@@ -49,7 +48,9 @@ def test_the_applink_endpoint_is_a_setting():
 
     def handler(request):
         paths.append(request.url.path)
-        return httpx.Response(200, json={"url": "https://go.merchantportal.dev.haloplus.io/r", "reference": "r"})
+        return httpx.Response(
+            200, json={"url": "https://go.merchantportal.dev.haloplus.io/r", "reference": "r"}
+        )
 
     create(client_for(handler, link_path="/consumer/applink"))
     assert paths == ["/consumer/applink"]
@@ -121,7 +122,9 @@ def test_a_status_read_is_retried_through_timeouts_and_500s():
         answer = next(answers)
         if isinstance(answer, Exception):
             raise answer
-        return answer or httpx.Response(200, json={"disposition": "approved", "amount": 149.99, "currency": "ZAR"})
+        return answer or httpx.Response(
+            200, json={"disposition": "approved", "amount": 149.99, "currency": "ZAR"}
+        )
 
     transaction = client_for(handler).transaction(MERCHANT, "ref-1")
     assert transaction is not None
@@ -147,7 +150,9 @@ def test_a_status_read_tolerates_the_documented_variants():
 
 
 def test_a_reference_halo_does_not_know_reads_as_none():
-    assert client_for(lambda _r: httpx.Response(404, json={"errorCode": 122})).transaction(MERCHANT, "x") is None
+    assert (
+        client_for(lambda _r: httpx.Response(404, json={"errorCode": 122})).transaction(MERCHANT, "x") is None
+    )
 
 
 def test_status_read_retries_stop_at_the_budget():

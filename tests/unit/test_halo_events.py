@@ -2,7 +2,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from halotap.errors import InvalidRequest
 from halotap.halo_events import check_shape, parse_outcome
 from halotap.states import Disposition
@@ -31,7 +30,12 @@ def test_intake_accepts_an_id_without_merchant_reference():
 def test_parse_tolerates_the_documented_variants():
     payload = check_shape(
         json.dumps(
-            {"merchantReference": "chk_1", "disposition": "approved", "authorizationCode": "X1", "amount": 100.01}
+            {
+                "merchantReference": "chk_1",
+                "disposition": "approved",
+                "authorizationCode": "X1",
+                "amount": 100.01,
+            }
         )
     )
     outcome = parse_outcome(payload)

@@ -2,7 +2,9 @@ from halotap.secrets import Client, find_client, hash_api_key, token_matches
 
 
 def client(client_id, *keys, merchants=("m1",)):
-    return Client.parse(client_id, {"keyHashes": [hash_api_key(k) for k in keys], "merchants": list(merchants)})
+    return Client.parse(
+        client_id, {"keyHashes": [hash_api_key(k) for k in keys], "merchants": list(merchants)}
+    )
 
 
 def test_any_of_a_clients_keys_authenticates_it_during_rotation():

@@ -1,8 +1,12 @@
 import pytest
-
 from halotap.states import CheckoutStatus, Disposition, Verdict, can_cancel, decide
 
-FINAL_NON_APPROVED = [CheckoutStatus.DECLINED, CheckoutStatus.FAILED, CheckoutStatus.CANCELLED, CheckoutStatus.EXPIRED]
+FINAL_NON_APPROVED = [
+    CheckoutStatus.DECLINED,
+    CheckoutStatus.FAILED,
+    CheckoutStatus.CANCELLED,
+    CheckoutStatus.EXPIRED,
+]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+# halotap. `make demo` and `make test` are the two commands; each builds what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+LAYER_STAMP := layers/common/build/.built
+HALOTAP_SOURCES := $(shell find layers/common/python/halotap -name '*.py' 2>/dev/null)
+
+.PHONY: demo local test lint unit integration infra e2e synth layer bench clean help
+
+help:
+	@echo "make demo   - run one checkout end to end on the local devstack (moto + Halo simulator)"
+	@echo "make local  - run the devstack until Ctrl-C"
+	@echo "make test   - lint, type-check and run every test (unit, moto, infra, end to end)"
+	@echo "make synth  - synthesize the CDK app into cdk.out/ (offline, no AWS account)"
+	@echo "make layer  - build the Lambda layer for arm64 / Python 3.13 without Docker"
+
+# The runtime + test tools venv: enough for the devstack, the demo and the non-infra tests.
+$(VENV)/.dev: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# aws-cdk-lib is large (~430 MB): only synth and the infra tests install it.
+$(VENV)/.infra: $(VENV)/.dev
+	$(PY) -m pip install --quiet -e '.[dev,infra]'
+	@touch $@
+
+$(LAYER_STAMP): $(VENV)/.dev layers/common/requirements.txt scripts/build-layer.sh $(HALOTAP_SOURCES)
+	PYTHON=$(PY) scripts/build-layer.sh
+	@touch $@
+
+layer: $(LAYER_STAMP)
+
+demo: $(VENV)/.dev
+	$(PY) -m devstack.demo
+
+local: $(VENV)/.dev
+	$(PY) -m devstack
+
+synth: $(VENV)/.infra $(LAYER_STAMP)
+	$(PY) app.py
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint $(VENV)/.infra $(LAYER_STAMP)
+	$(PY) -m pytest
+
+unit: $(VENV)/.dev
+	$(PY) -m pytest tests/unit
+
+integration: $(VENV)/.dev
+	$(PY) -m pytest tests/integration
+
+infra: $(VENV)/.infra $(LAYER_STAMP)
+	$(PY) -m pytest tests/infra
+
+e2e: $(VENV)/.dev
+	$(PY) -m pytest tests/e2e tests/devstack
+
+clean:
+	rm -rf $(VENV) cdk.out layers/common/build .devstack .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,181 @@
+"""The REST API: one method per manifest route, the PSP key authorizer, problem+json gateway responses."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import manifest
+from infra.config import ConfigError, StackConfig
+from infra.functions import LOG_RETENTION, Functions
+from infra.nag import acknowledge
+
+PROBLEM_JSON = "application/problem+json"
+GENERIC_RESPONSES = ("DEFAULT_4XX", "DEFAULT_5XX")  # each covers many statuses, so none is fixed
+AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(300)
+THROTTLE_RATE_PER_SECOND = 50
+THROTTLE_BURST = 100
+WEBHOOK_PATH = next(r.path for f in manifest.FUNCTIONS for r in f.routes if not r.authorized)
+
+# One JSON object per request. $context.path is left out on purpose: the webhook path carries the
+# Halo token, and resourcePath logs the template (/v1/halo/webhooks/{token}) instead.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "errorType": "$context.error.responseType",
+    "errorMessage": "$context.error.message",
+    "authorizerError": "$context.authorizer.error",
+    "clientId": "$context.authorizer.clientId",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def problem_template(response: manifest.GatewayResponse) -> str:
+    """The response body as API Gateway's template: manifest.problem_body, made honest for the catch-alls.
+
+    DEFAULT_4XX/5XX answer with whatever status the underlying error has (403, 413, 415, 504, ...), so
+    their body drops the fixed "status" (RFC 9457 makes it optional, and wrong is worse than absent) and
+    carries API Gateway's own message as the detail. $context.error.messageString is already quoted JSON.
+    """
+    body = manifest.problem_body(response)
+    for value in body.values():
+        if isinstance(value, str) and ("$" in value or "#" in value):
+            raise ConfigError(f"gateway response {response.kind}: '$' and '#' are template syntax: {value!r}")
+    if response.kind not in GENERIC_RESPONSES:
+        return json.dumps(body)
+    del body["status"]
+    body["detail"] = "__DETAIL__"
+    return json.dumps(body).replace('"__DETAIL__"', "$context.error.messageString")
+
+
+class Api(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, functions: Functions
+    ) -> None:
+        super().__init__(scope, construct_id)
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=LOG_RETENTION, removal_policy=config.removal_policy
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=config.stack_name,
+            description="halotap: PSP checkouts API and Halo webhook intake",
+            # Regional: the callers are PSP servers and Halo, not browsers worldwide; no CloudFront hop.
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=config.api_gateway_account_role,
+            cloud_watch_role_removal_policy=cdk.RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=config.stage,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # full request logging would write API keys and tokens to logs
+                metrics_enabled=True,
+                tracing_enabled=True,
+                throttling_rate_limit=THROTTLE_RATE_PER_SECOND,
+                throttling_burst_limit=THROTTLE_BURST,
+            ),
+        )
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "PspApiKeyAuthorizer",
+            handler=functions.authorizer,
+            identity_sources=[apigw.IdentitySource.header("Authorization")],
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
+        )
+        self.methods: dict[tuple[str, str], apigw.Method] = {}
+        for spec in (s for s in manifest.FUNCTIONS if s.routes):
+            integration = apigw.LambdaIntegration(functions.functions[spec.name], allow_test_invoke=False)
+            for route in spec.routes:
+                self.methods[(route.method, route.path)] = self._method(route, integration)
+        for response in manifest.GATEWAY_RESPONSES:
+            self.rest_api.add_gateway_response(
+                f"{response.kind.title().replace('_', '')}Response",
+                type=apigw.ResponseType.of(response.kind),
+                status_code=None if response.kind in GENERIC_RESPONSES else str(response.status),
+                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                templates={"application/json": problem_template(response)},
+            )
+        self._acknowledge()
+        cdk.CfnOutput(scope, "ApiUrl", value=self.rest_api.url, description="Base URL of the halotap API")
+        cdk.CfnOutput(
+            scope,
+            "HaloWebhookUrl",
+            value=self.rest_api.url_for_path(WEBHOOK_PATH),
+            description=(
+                "The webhook URL to register with Halo: replace {token} with the 'token' value of the secret "
+                f"{config.secrets_prefix}/halo-webhook"
+            ),
+        )
+
+    def _method(self, route: manifest.Route, integration: apigw.LambdaIntegration) -> apigw.Method:
+        resource = self.rest_api.root.resource_for_path(route.path)
+        if route.authorized:
+            return resource.add_method(
+                route.method,
+                integration,
+                authorizer=self.authorizer,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+            )
+        method = resource.add_method(
+            route.method, integration, authorization_type=apigw.AuthorizationType.NONE
+        )
+        acknowledge(
+            method,
+            "AwsSolutions-APIG4",
+            "Halo calls this webhook without credentials (its webhooks carry no signature or auth header); "
+            "the handler authenticates the path token against the halo-webhook secret in constant time "
+            "and halo_webhook may only read that secret and send to the halo-events queue.",
+        )
+        return method
+
+    def _acknowledge(self) -> None:
+        cloud_watch_role = self.rest_api.node.try_find_child("CloudWatchRole")
+        if cloud_watch_role is not None:
+            acknowledge(
+                cloud_watch_role,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+                "API Gateway's account-wide CloudWatch role, which execution and access logging require: "
+                "AWS documents this managed policy for it and keeps it current; it grants CloudWatch Logs "
+                "actions only, and the role can be assumed by apigateway.amazonaws.com alone. Turn it off "
+                "with -c apiGatewayAccountRole=false where the account already has one.",
+            )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG2",
+            "Requests are validated in the handlers by the pydantic models the OpenAPI document is generated "
+            "from, so a bad request gets halotap's problem+json with a field-level detail and a stable code; "
+            "an API Gateway validator would duplicate those rules and answer with a less precise body.",
+        )
+        acknowledge(
+            self.rest_api.deployment_stage,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL is created by this stack: every PSP route needs an API key checked by the "
+            "authorizer, the webhook needs a 40-character secret path token, and stage throttling caps "
+            "the rate. A PSP that runs WAF associates its own web ACL with the stage.",
+        )
+        for (verb, path), method in self.methods.items():
+            acknowledge(
+                method,
+                "AwsSolutions-COG4",
+                f"{verb} {path} is called server to server by a PSP or by Halo, not by end users with "
+                "Cognito identities; PSPs authenticate with API keys through the Lambda REQUEST authorizer "
+                "and Halo with the webhook path token.",
+            )

@@ -1,0 +1,94 @@
+"""Deployment settings, read from CDK context and checked before anything is built."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from infra import manifest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HALO_ENVS = ("dev", "qa", "prod")
+LINK_ENDPOINTS = ("qrCode", "applink")
+# Stages whose data may be thrown away with the stack. Everything else keeps its tables, secrets, queues
+# and logs when the stack or a resource is deleted, and a stack talking to Halo's prod is never ephemeral.
+EPHEMERAL_STAGE = re.compile(r"^(dev|dev-.+|pr-.+)$")
+STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
+
+
+def pascal(key: str) -> str:
+    """A manifest key as a construct id: "halo-events" -> "HaloEvents", "get_checkout" -> "GetCheckout"."""
+    return "".join(part.capitalize() for part in re.split(r"[-_/]", key) if part)
+
+
+class ConfigError(ValueError):
+    """The context or the build folders are not fit to synthesize from."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stage: str = "dev"
+    halo_env: str = "dev"
+    halo_link_endpoint: str = "qrCode"
+    # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
+    # account already has one set can turn this off (context apiGatewayAccountRole=false).
+    api_gateway_account_role: bool = True
+    functions_dir: Path = REPO_ROOT / "functions"
+    layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
+
+    def __post_init__(self) -> None:
+        if not STAGE_NAME.match(self.stage):
+            raise ConfigError(f"stage {self.stage!r} must match {STAGE_NAME.pattern}")
+        if self.halo_env not in HALO_ENVS:
+            raise ConfigError(f"haloEnv {self.halo_env!r} must be one of {', '.join(HALO_ENVS)}")
+        if self.halo_link_endpoint not in LINK_ENDPOINTS:
+            raise ConfigError(f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {LINK_ENDPOINTS}")
+
+    @classmethod
+    def from_context(cls, scope: cdk.App, **paths: Path) -> StackConfig:
+        def get(key: str, default: str) -> str:
+            value = scope.node.try_get_context(key)
+            return default if value is None else str(value)
+
+        return cls(
+            stage=get("stage", "dev"),
+            halo_env=get("haloEnv", "dev"),
+            halo_link_endpoint=get("haloLinkEndpoint", "qrCode"),
+            api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
+            **paths,
+        )
+
+    @property
+    def stack_name(self) -> str:
+        return f"halotap-{self.stage}"
+
+    @property
+    def secrets_prefix(self) -> str:
+        return f"halotap/{self.stage}"
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.halo_env != "prod" and bool(EPHEMERAL_STAGE.match(self.stage))
+
+    @property
+    def removal_policy(self) -> cdk.RemovalPolicy:
+        """For tables, secrets, queues and log groups: DESTROY only on ephemeral stages."""
+        return cdk.RemovalPolicy.DESTROY if self.ephemeral else cdk.RemovalPolicy.RETAIN
+
+    def check_assets(self) -> None:
+        """Fail before synthesis, with the fix, when an asset folder is missing."""
+        if not (self.layer_dir / "python").is_dir():
+            raise ConfigError(
+                f"the layer is not built ({self.layer_dir / 'python'} is missing): run `make layer` first"
+            )
+        missing = [
+            s.name for s in manifest.FUNCTIONS if not (self.functions_dir / s.name / "handler.py").is_file()
+        ]
+        if missing:
+            raise ConfigError(
+                f"no handler.py for {', '.join(missing)} under {self.functions_dir}: every manifest function "
+                "needs functions/<name>/handler.py"
+            )

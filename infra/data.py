@@ -1,0 +1,96 @@
+"""DynamoDB tables and the Secrets Manager secrets the stack owns, both from the manifest."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra import manifest
+from infra.config import StackConfig, pascal
+from infra.nag import acknowledge
+
+
+class Data(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.tables: dict[str, dynamodb.Table] = {
+            spec.key: self._table(spec, config) for spec in manifest.TABLES
+        }
+        self.secrets: dict[str, secretsmanager.Secret] = {
+            spec.key: self._secret(spec, config) for spec in manifest.SECRETS if spec.created_by_stack
+        }
+
+    def _table(self, spec: manifest.Table, config: StackConfig) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            f"{pascal(spec.key)}Table",
+            partition_key=dynamodb.Attribute(name=spec.partition_key, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=spec.ttl_attribute,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            # The AWS managed key (aws/dynamodb): encrypted at rest with KMS and every use in CloudTrail,
+            # at no key cost and with no key policy to get wrong. A customer managed key would only add
+            # value for cross-account sharing or crypto-shredding, which halotap does not do; no card
+            # data is stored (Halo holds it).
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            deletion_protection=not config.ephemeral,
+            removal_policy=config.removal_policy,
+        )
+        for index in spec.indexes:
+            table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=dynamodb.Attribute(
+                    name=index.partition_key, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=(
+                    dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING)
+                    if index.sort_key
+                    else None
+                ),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        return table
+
+    def _secret(self, spec: manifest.Secret, config: StackConfig) -> secretsmanager.Secret:
+        construct_id = f"{pascal(spec.key)}Secret"
+        name = f"{config.secrets_prefix}/{spec.key}"
+        if spec.key == "halo-webhook":
+            # Generated inside Secrets Manager at deploy time, so the token never passes through the
+            # template; the operator reads it once to register the webhook URL with Halo.
+            secret = secretsmanager.Secret(
+                self,
+                construct_id,
+                secret_name=name,
+                description=spec.description,
+                removal_policy=config.removal_policy,
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    secret_string_template="{}",  # noqa: S106 (a JSON shape, not a password)
+                    generate_string_key="token",
+                    exclude_punctuation=True,
+                    password_length=40,
+                ),
+            )
+        else:
+            # Empty at deploy (a JSON object, clientId -> record); the operator fills it. "{}" is the
+            # only literal secret value the template carries.
+            secret = secretsmanager.Secret(
+                self,
+                construct_id,
+                secret_name=name,
+                description=spec.description,
+                removal_policy=config.removal_policy,
+                secret_string_value=cdk.SecretValue.unsafe_plain_text("{}"),
+            )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "Rotated by the operator, not by a rotation Lambda: the clients secret holds several key "
+            "hashes and signing secrets at once so a PSP can roll them over without downtime, and the "
+            "halo-webhook token must be re-registered with Halo when it changes (two stay valid during "
+            "the overlap). A scheduled automatic rotation would break both.",
+        )
+        return secret

@@ -1,0 +1,134 @@
+"""Every Lambda function, built by one loop over manifest.FUNCTIONS, each with its own least-privilege role."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import manifest, permissions
+from infra.config import ConfigError, StackConfig, pascal
+from infra.data import Data
+from infra.messaging import Messaging
+from infra.nag import acknowledge
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+# Graviton (arm64): about 20% cheaper per GB-second than x86_64, and every dependency in the layer
+# ships aarch64 wheels, so scripts/build-layer.sh can build it without Docker.
+ARCHITECTURE = lambda_.Architecture.ARM_64
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+class Functions(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, data: Data, messaging: Messaging
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._data = data
+        self._messaging = messaging
+        self.layer = lambda_.LayerVersion(
+            self,
+            "CommonLayer",
+            code=lambda_.Code.from_asset(str(config.layer_dir), exclude=ASSET_EXCLUDES),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="halotap shared package and its pinned runtime dependencies",
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        for spec in manifest.FUNCTIONS:
+            self.functions[spec.name] = self._function(spec)
+
+    @property
+    def authorizer(self) -> lambda_.Function:
+        return next(self.functions[s.name] for s in manifest.FUNCTIONS if s.is_authorizer)
+
+    def _function(self, spec: manifest.Function) -> lambda_.Function:
+        name = pascal(spec.name)
+        log_group = logs.LogGroup(
+            self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=self._config.removal_policy
+        )
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"halotap {spec.name}: only what infra/manifest.py grants it",
+        )
+        for statement in permissions.statements(
+            spec,
+            stack=cdk.Stack.of(self),
+            config=self._config,
+            tables=self._data.tables,
+            queues=self._messaging.queues,
+            log_group=log_group,
+        ):
+            role.add_to_policy(statement)
+        function = lambda_.Function(
+            self,
+            f"{name}Function",
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(self._config.functions_dir / spec.name), exclude=ASSET_EXCLUDES),
+            handler="handler.handler",
+            layers=[self.layer],
+            timeout=cdk.Duration.seconds(spec.timeout_seconds),
+            memory_size=spec.memory_mb,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=role,
+            environment=self._environment(spec),
+        )
+        if spec.queue:
+            self._subscribe(function, spec)
+        permissions.acknowledge_findings(spec, role, self._config)
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Pinned to python3.13 on purpose: the layer's compiled wheels (pydantic-core) are built for "
+            "cp313 by scripts/build-layer.sh, so a runtime move must rebuild and retest the layer with it.",
+        )
+        return function
+
+    def _environment(self, spec: manifest.Function) -> dict[str, str]:
+        values = {
+            "SECRETS_PREFIX": self._config.secrets_prefix,
+            "HALO_ENV": self._config.halo_env,
+            "HALO_LINK_ENDPOINT": self._config.halo_link_endpoint,
+            **{t.env: self._data.tables[t.key].table_name for t in manifest.TABLES},
+            **{q.env: self._messaging.queues[q.key].queue_url for q in manifest.QUEUES},
+        }
+        unknown = [name for name in spec.env if name not in values]
+        if unknown:
+            raise ConfigError(f"{spec.name}: the stack does not know how to fill env {unknown}")
+        return {
+            **{name: values[name] for name in spec.env},
+            "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            # Tracer would otherwise copy every traced method's return value into X-Ray metadata, which
+            # is how a secret fetched by a traced helper would leak out of Secrets Manager.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        }
+
+    def _subscribe(self, function: lambda_.Function, spec: manifest.Function) -> None:
+        assert spec.queue is not None
+        queue_spec = manifest.queue(spec.queue)
+        if queue_spec.visibility_timeout_seconds < 6 * spec.timeout_seconds:
+            raise ConfigError(
+                f"{spec.queue}: visibility timeout {queue_spec.visibility_timeout_seconds}s is under 6x "
+                f"{spec.name}'s {spec.timeout_seconds}s timeout; messages would be redelivered mid-flight"
+            )
+        # Grants the role exactly what the event source mapping needs on this queue (receive, delete,
+        # change visibility, get attributes) and nothing wider.
+        function.add_event_source(
+            event_sources.SqsEventSource(
+                self._messaging.queues[spec.queue],
+                batch_size=spec.batch_size,
+                report_batch_item_failures=True,
+            )
+        )

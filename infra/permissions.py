@@ -1,0 +1,98 @@
+"""What each function's role may do, derived from its manifest entry and nothing else."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+
+from infra import manifest
+from infra.config import ConfigError, StackConfig
+from infra.nag import acknowledge
+
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+
+
+def statements(
+    spec: manifest.Function,
+    *,
+    stack: cdk.Stack,
+    config: StackConfig,
+    tables: dict[str, dynamodb.Table],
+    queues: dict[str, sqs.Queue],
+    log_group: logs.ILogGroup,
+) -> list[iam.PolicyStatement]:
+    """The role's statements. Queue consumers also get the event source mapping's grant (functions.py)."""
+
+    def table(key: str) -> dynamodb.Table:
+        if key not in tables:
+            raise ConfigError(f"{spec.name}: no table {key!r} in manifest.TABLES")
+        return tables[key]
+
+    def queue(key: str) -> sqs.Queue:
+        if key not in queues:
+            raise ConfigError(f"{spec.name}: no queue {key!r} in manifest.QUEUES")
+        return queues[key]
+
+    def secret_arn(key: str) -> str:
+        # Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
+        name = (
+            f"{config.secrets_prefix}/{key}"
+            if key.endswith("/*")
+            else f"{config.secrets_prefix}/{key}-??????"
+        )
+        return stack.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=name,
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    result = [
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+        ),
+        # Tracing.ACTIVE adds the same statement; it is stated here so that the role reads complete.
+        iam.PolicyStatement(actions=XRAY_ACTIONS, resources=["*"]),
+    ]
+    for key, actions in spec.table_actions.items():
+        result.append(iam.PolicyStatement(actions=list(actions), resources=[table(key).table_arn]))
+    for key in spec.index_query:
+        # The indexes by name rather than index/*: exactly the GSIs the manifest declares, never the table.
+        arn = table(key).table_arn
+        result.append(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[f"{arn}/index/{index.name}" for index in manifest.table(key).indexes],
+            )
+        )
+    for key in spec.sends_to:
+        result.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue(key).queue_arn]))
+    if spec.reads_secrets:
+        result.append(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[secret_arn(key) for key in spec.reads_secrets],
+            )
+        )
+    return result
+
+
+def acknowledge_findings(spec: manifest.Function, role: iam.Role, config: StackConfig) -> None:
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource '*': X-Ray does not "
+        "support resource-level permissions for them. Every other statement names its resource.",
+    )
+    if "merchants/*" in spec.reads_secrets:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:"
+            f"<AWS::AccountId>:secret:{config.secrets_prefix}/merchants/*]",
+            f"{spec.name} reads the Halo credentials of whichever merchant a checkout belongs to; the "
+            "operator adds one secret per merchant after deploy, so the names cannot be listed here. "
+            "GetSecretValue only, and only under this stage's merchants/ prefix.",
+        )

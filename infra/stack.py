@@ -1,0 +1,37 @@
+"""The halotap stack: data, messaging, functions and the API, all driven by infra/manifest.py."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.api import Api
+from infra.config import StackConfig, pascal
+from infra.data import Data
+from infra.functions import Functions
+from infra.messaging import Messaging
+
+
+class HalotapStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=config.stack_name,
+            description=f"halotap ({config.stage}): Halo Dot Tap on Own Device checkouts for PSPs",
+            termination_protection=not config.ephemeral,
+        )
+        self.config = config
+        self.data = Data(self, "Data", config=config)
+        self.messaging = Messaging(self, "Messaging", config=config)
+        self.functions = Functions(self, "Functions", config=config, data=self.data, messaging=self.messaging)
+        self.api = Api(self, "Api", config=config, functions=self.functions)
+        for key in self.data.secrets:
+            cdk.CfnOutput(
+                self,
+                f"{pascal(key)}SecretName",
+                value=f"{config.secrets_prefix}/{key}",
+                description="Secrets Manager secret the operator fills or reads after deploy",
+            )
+        cdk.Tags.of(self).add("service", "halotap")
+        cdk.Tags.of(self).add("stage", config.stage)

@@ -1,0 +1,32 @@
+"""End-to-end tests drive a real `python -m devstack` over HTTP, started once per session on free ports.
+
+Every module here sets `pytestmark = pytest.mark.e2e`. The devstack's log is .devstack/e2e.log;
+`devstack.log_tail()` gives its end, for assertion messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from devstack.launcher import REPO_ROOT, DevstackFailed, DevstackProcess, free_ports, launch
+
+READY_TIMEOUT_SECONDS = 90.0
+
+
+@pytest.fixture(scope="session")
+def devstack() -> Iterator[DevstackProcess]:
+    api_port, halo_port, moto_port = free_ports(3)
+    overrides = {
+        "HALOTAP_API_PORT": str(api_port),
+        "HALOTAP_HALO_PORT": str(halo_port),
+        "HALOTAP_MOTO_PORT": str(moto_port),
+        "HALOTAP_LOG_LEVEL": "INFO",
+    }
+    try:
+        stack = launch(REPO_ROOT / ".devstack" / "e2e.log", overrides, timeout=READY_TIMEOUT_SECONDS)
+    except DevstackFailed as exc:
+        pytest.fail(f"the devstack did not start: {exc}", pytrace=False)
+    yield stack
+    stack.stop()

@@ -1,0 +1,560 @@
+"""The synthesized template does what infra/manifest.py and DESIGN.md say, and nothing more."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra import manifest
+from infra.config import ConfigError, StackConfig, pascal
+from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+CONSUMER_ACTIONS = {
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+POWERTOOLS_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "halotap",
+    "POWERTOOLS_METRICS_NAMESPACE": "halotap",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+}
+ROUTES = [(spec, route) for spec in manifest.FUNCTIONS for route in spec.routes]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def function_resource(synth: Synth, name: str) -> dict[str, Any]:
+    return synth.json["Resources"][synth.logical_id(synth.stack.functions.functions[name])]
+
+
+def role_id(synth: Synth, name: str) -> str:
+    return function_resource(synth, name)["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
+def grants(synth: Synth, name: str) -> set[tuple[str, str]]:
+    """(action, resource) for every Allow statement in every policy attached to the function's role."""
+    pairs = set()
+    role = role_id(synth, name)
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert set(statement) <= {"Effect", "Action", "Resource", "Sid"}, statement
+            for action in as_list(statement["Action"]):
+                for resource in as_list(statement["Resource"]):
+                    pairs.add((action, key(resource)))
+    return pairs
+
+
+def arn_of(synth: Synth, construct: Any) -> dict[str, Any]:
+    return {"Fn::GetAtt": [synth.logical_id(construct), "Arn"]}
+
+
+def secret_arn(name: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":secretsmanager:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":secret:{name}",
+            ],
+        ]
+    }
+
+
+def expected_grants(synth: Synth, spec: manifest.Function) -> set[tuple[str, str]]:
+    stack = synth.stack
+    log_group = stack.functions.node.find_child(f"{pascal(spec.name)}Logs")
+    pairs = {
+        ("logs:CreateLogStream", key(arn_of(synth, log_group))),
+        ("logs:PutLogEvents", key(arn_of(synth, log_group))),
+    }
+    pairs |= {(action, key("*")) for action in XRAY_ACTIONS}
+    for table_key, actions in spec.table_actions.items():
+        pairs |= {(action, key(arn_of(synth, stack.data.tables[table_key]))) for action in actions}
+    for table_key in spec.index_query:
+        for index in manifest.table(table_key).indexes:
+            arn = {"Fn::Join": ["", [arn_of(synth, stack.data.tables[table_key]), f"/index/{index.name}"]]}
+            pairs.add(("dynamodb:Query", key(arn)))
+    for queue_key in spec.sends_to:
+        pairs.add(("sqs:SendMessage", key(arn_of(synth, stack.messaging.queues[queue_key]))))
+    for secret_key in spec.reads_secrets:
+        suffix = "" if secret_key.endswith("/*") else "-??????"
+        pairs.add(("secretsmanager:GetSecretValue", key(secret_arn(f"halotap/dev/{secret_key}{suffix}"))))
+    if spec.queue:
+        pairs |= {
+            (action, key(arn_of(synth, stack.messaging.queues[spec.queue]))) for action in CONSUMER_ACTIONS
+        }
+    return pairs
+
+
+# --- functions --------------------------------------------------------------------------------------------
+
+
+def test_one_function_per_manifest_entry(dev: Synth) -> None:
+    dev.template.resource_count_is("AWS::Lambda::Function", len(manifest.FUNCTIONS))
+    assert set(dev.stack.functions.functions) == {spec.name for spec in manifest.FUNCTIONS}
+
+
+@pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
+def test_function_runtime_and_settings(dev: Synth, spec: manifest.Function) -> None:
+    props = function_resource(dev, spec.name)["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.handler"
+    assert props["Timeout"] == spec.timeout_seconds
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Layers"] == [{"Ref": dev.logical_id(dev.stack.functions.layer)}]
+    log_group = dev.json["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == 30
+
+
+def test_layer_targets_the_function_runtime(dev: Synth) -> None:
+    dev.template.has_resource_properties(
+        "AWS::Lambda::LayerVersion",
+        {"CompatibleRuntimes": ["python3.13"], "CompatibleArchitectures": ["arm64"]},
+    )
+
+
+@pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
+def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manifest.Function) -> None:
+    env = function_resource(dev, spec.name)["Properties"]["Environment"]["Variables"]
+    settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "qrCode"}
+    resources = {t.env: {"Ref": dev.logical_id(dev.stack.data.tables[t.key])} for t in manifest.TABLES}
+    resources |= {q.env: {"Ref": dev.logical_id(dev.stack.messaging.queues[q.key])} for q in manifest.QUEUES}
+    expected = {name: {**settings, **resources}[name] for name in spec.env} | POWERTOOLS_ENV
+    assert env == expected
+
+
+def test_settings_come_from_context(prod: Synth) -> None:
+    env = function_resource(prod, "create_checkout")["Properties"]["Environment"]["Variables"]
+    assert env["SECRETS_PREFIX"] == "halotap/prod"
+    assert env["HALO_ENV"] == "prod"
+    assert env["HALO_LINK_ENDPOINT"] == "applink"
+    assert prod.stack.stack_name == "halotap-prod"
+
+
+# --- IAM --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
+def test_role_grants_exactly_the_manifest(dev: Synth, spec: manifest.Function) -> None:
+    assert grants(dev, spec.name) == expected_grants(dev, spec)
+
+
+@pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
+def test_role_is_its_own_and_has_no_managed_or_inline_policies(dev: Synth, spec: manifest.Function) -> None:
+    role = dev.json["Resources"][role_id(dev, spec.name)]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert "Policies" not in role["Properties"]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+    others = [role_id(dev, s.name) for s in manifest.FUNCTIONS if s.name != spec.name]
+    assert role_id(dev, spec.name) not in others
+
+
+def test_get_checkout_can_only_get_items(dev: Synth) -> None:
+    data_actions = {a for a, _ in grants(dev, "get_checkout") if not a.startswith(("logs:", "xray:"))}
+    assert data_actions == {"dynamodb:GetItem"}
+
+
+def test_halo_webhook_can_queue_but_not_touch_dynamodb(dev: Synth) -> None:
+    actions = {a for a, _ in grants(dev, "halo_webhook")}
+    assert "sqs:SendMessage" in actions
+    assert not [a for a in actions if a.startswith("dynamodb:")]
+    assert not [a for a in actions if a.startswith("sqs:") and a != "sqs:SendMessage"]
+
+
+def test_no_wildcard_actions_and_star_resource_only_for_xray(dev: Synth) -> None:
+    for spec in manifest.FUNCTIONS:
+        for action, resource in grants(dev, spec.name):
+            assert "*" not in action
+            if resource == key("*"):
+                assert action in XRAY_ACTIONS
+
+
+# --- data ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", manifest.TABLES, ids=lambda t: t.key)
+def test_table(dev: Synth, spec: manifest.Table) -> None:
+    props = dev.json["Resources"][dev.logical_id(dev.stack.data.tables[spec.key])]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    assert {"AttributeName": spec.partition_key, "AttributeType": "S"} in props["AttributeDefinitions"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+    assert set(indexes) == {i.name for i in spec.indexes}
+    for index in spec.indexes:
+        assert indexes[index.name]["KeySchema"] == [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+        assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_checkouts_table_has_the_halo_reference_index(dev: Synth) -> None:
+    dev.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [
+                Match.object_like(
+                    {
+                        "IndexName": "byHaloReference",
+                        "KeySchema": [{"AttributeName": "haloReference", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_dev_data_is_disposable(dev: Synth) -> None:
+    for type_ in ("AWS::DynamoDB::Table", "AWS::SecretsManager::Secret", "AWS::SQS::Queue"):
+        for resource in dev.resources(type_).values():
+            assert resource["DeletionPolicy"] == "Delete"
+    assert dev.stack.termination_protection is False
+
+
+def test_prod_data_is_retained_and_protected(prod: Synth) -> None:
+    for type_ in (
+        "AWS::DynamoDB::Table",
+        "AWS::SecretsManager::Secret",
+        "AWS::SQS::Queue",
+        "AWS::Logs::LogGroup",
+    ):
+        resources = prod.resources(type_)
+        assert resources
+        for resource in resources.values():
+            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["UpdateReplacePolicy"] == "Retain"
+    for table in prod.resources("AWS::DynamoDB::Table").values():
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+    assert prod.stack.termination_protection is True
+
+
+# --- messaging ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", manifest.QUEUES, ids=lambda q: q.key)
+def test_queue_and_dead_letter_queue(dev: Synth, spec: manifest.Queue) -> None:
+    resources = dev.json["Resources"]
+    queue_id = dev.logical_id(dev.stack.messaging.queues[spec.key])
+    dlq_id = dev.logical_id(dev.stack.messaging.dead_letter_queues[spec.key])
+    queue, dlq = resources[queue_id]["Properties"], resources[dlq_id]["Properties"]
+    assert queue["VisibilityTimeout"] == spec.visibility_timeout_seconds
+    assert queue["MessageRetentionPeriod"] == spec.retention_days * 86400
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": spec.max_receive_count,
+    }
+    assert dlq["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    for props in (queue, dlq):
+        assert props["SqsManagedSseEnabled"] is True
+    for queue_ref in (queue_id, dlq_id):
+        dev.template.has_resource_properties(
+            "AWS::SQS::QueuePolicy",
+            {
+                "Queues": [{"Ref": queue_ref}],
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Deny",
+                                    "Action": "sqs:*",
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            )
+                        ]
+                    )
+                },
+            },
+        )
+
+
+@pytest.mark.parametrize("spec", [f for f in manifest.FUNCTIONS if f.queue], ids=lambda s: s.name)
+def test_consumer_visibility_and_event_source(dev: Synth, spec: manifest.Function) -> None:
+    assert spec.queue is not None
+    queue_id = dev.logical_id(dev.stack.messaging.queues[spec.queue])
+    queue = dev.json["Resources"][queue_id]["Properties"]
+    timeout = function_resource(dev, spec.name)["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    dev.template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [queue_id, "Arn"]},
+            "FunctionName": {"Ref": dev.logical_id(dev.stack.functions.functions[spec.name])},
+            "BatchSize": spec.batch_size,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+
+
+def test_event_sources_only_for_consumers(dev: Synth) -> None:
+    dev.template.resource_count_is(
+        "AWS::Lambda::EventSourceMapping", len([f for f in manifest.FUNCTIONS if f.queue])
+    )
+
+
+@pytest.mark.parametrize("spec", manifest.QUEUES, ids=lambda q: q.key)
+def test_alarm_on_every_dead_letter_queue(dev: Synth, spec: manifest.Queue) -> None:
+    dev.template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [
+                {
+                    "Name": "QueueName",
+                    "Value": {
+                        "Fn::GetAtt": [
+                            dev.logical_id(dev.stack.messaging.dead_letter_queues[spec.key]),
+                            "QueueName",
+                        ]
+                    },
+                }
+            ],
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0,
+        },
+    )
+
+
+# --- secrets ----------------------------------------------------------------------------------------------------
+
+
+def test_secrets_created_by_the_stack(dev: Synth) -> None:
+    secrets = {
+        s["Properties"]["Name"]: s["Properties"]
+        for s in dev.resources("AWS::SecretsManager::Secret").values()
+    }
+    assert set(secrets) == {f"halotap/dev/{s.key}" for s in manifest.SECRETS if s.created_by_stack}
+    assert secrets["halotap/dev/clients"]["SecretString"] == "{}"
+    assert "GenerateSecretString" not in secrets["halotap/dev/clients"]
+    assert secrets["halotap/dev/halo-webhook"]["GenerateSecretString"] == {
+        "SecretStringTemplate": "{}",
+        "GenerateStringKey": "token",
+        "ExcludePunctuation": True,
+        "PasswordLength": 40,
+    }
+    assert "SecretString" not in secrets["halotap/dev/halo-webhook"]
+
+
+def test_no_secret_values_in_the_template(dev: Synth) -> None:
+    found: list[tuple[str, Any]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in {"SecretString", "SecretStringValue", "Password", "Token"}:
+                    found.append((f"{path}.{k}", v))
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+
+    walk(dev.json, "")
+    assert [value for _, value in found] == ["{}"], found
+    text = json.dumps(dev.json)
+    assert "whsec_" not in text
+    assert "resolve:secretsmanager" not in text  # no secret value resolved into a property either
+    for spec in manifest.FUNCTIONS:
+        env = function_resource(dev, spec.name)["Properties"]["Environment"]["Variables"]
+        assert all(isinstance(v, str) or "Ref" in v for v in env.values())
+
+
+# --- API ----------------------------------------------------------------------------------------------------------
+
+
+def resource_paths(synth: Synth) -> dict[str, str]:
+    """Logical id of each API Gateway resource -> its full path ("" stands for the root)."""
+    resources = synth.resources("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            parent = resources[logical_id]["Properties"]["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical_id] = f"{prefix}/{resources[logical_id]['Properties']['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def methods_by_route(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = resource_paths(synth)
+    return {
+        (m["Properties"]["HttpMethod"], paths[m["Properties"]["ResourceId"]["Ref"]]): m["Properties"]
+        for m in synth.resources("AWS::ApiGateway::Method").values()
+    }
+
+
+def test_one_method_per_route_and_no_other(dev: Synth) -> None:
+    assert set(methods_by_route(dev)) == {(route.method, route.path) for _, route in ROUTES}
+
+
+@pytest.mark.parametrize(("spec", "route"), ROUTES, ids=lambda v: getattr(v, "path", getattr(v, "name", "")))
+def test_route_integration_and_authorization(
+    dev: Synth, spec: manifest.Function, route: manifest.Route
+) -> None:
+    method = methods_by_route(dev)[(route.method, route.path)]
+    integration = method["Integration"]
+    assert integration["Type"] == "AWS_PROXY"
+    assert {"Fn::GetAtt": [dev.logical_id(dev.stack.functions.functions[spec.name]), "Arn"]} in integration[
+        "Uri"
+    ]["Fn::Join"][1]
+    authorizer_id = dev.logical_id(dev.stack.api.authorizer.node.default_child)
+    if route.authorized:
+        assert method["AuthorizationType"] == "CUSTOM"
+        assert method["AuthorizerId"] == {"Ref": authorizer_id}
+    else:
+        assert method["AuthorizationType"] == "NONE"
+        assert "AuthorizerId" not in method
+
+
+def test_webhook_route_has_no_authorizer(dev: Synth) -> None:
+    method = methods_by_route(dev)[("POST", "/v1/halo/webhooks/{token}")]
+    assert method["AuthorizationType"] == "NONE"
+    assert "AuthorizerId" not in method
+
+
+def test_request_authorizer(dev: Synth) -> None:
+    dev.template.resource_count_is("AWS::ApiGateway::Authorizer", 1)
+    authorizer = next(iter(dev.resources("AWS::ApiGateway::Authorizer").values()))["Properties"]
+    assert authorizer["Type"] == "REQUEST"
+    assert authorizer["IdentitySource"] == "method.request.header.Authorization"
+    assert authorizer["AuthorizerResultTtlInSeconds"] == 300
+    assert {"Fn::GetAtt": [dev.logical_id(dev.stack.functions.authorizer), "Arn"]} in authorizer[
+        "AuthorizerUri"
+    ]["Fn::Join"][1]
+
+
+def test_stage_logging_tracing_and_throttling(dev: Synth) -> None:
+    stage = next(iter(dev.resources("AWS::ApiGateway::Stage").values()))["Properties"]
+    assert stage["StageName"] == "dev"
+    assert stage["TracingEnabled"] is True
+    access_format = json.loads(stage["AccessLogSetting"]["Format"])
+    assert access_format["requestId"] == "$context.requestId"
+    assert "$context.path" not in stage["AccessLogSetting"]["Format"]  # the webhook path carries the token
+    log_group_ref = stage["AccessLogSetting"]["DestinationArn"]["Fn::Join"][1][-1]
+    assert dev.json["Resources"][log_group_ref["Ref"]]["Type"] == "AWS::Logs::LogGroup"
+    assert stage["MethodSettings"] == [
+        {
+            "DataTraceEnabled": False,
+            "HttpMethod": "*",
+            "LoggingLevel": "ERROR",
+            "MetricsEnabled": True,
+            "ResourcePath": "/*",
+            "ThrottlingBurstLimit": 100,
+            "ThrottlingRateLimit": 50,
+        }
+    ]
+
+
+@pytest.mark.parametrize("response", manifest.GATEWAY_RESPONSES, ids=lambda r: r.kind)
+def test_gateway_responses_are_problem_json(dev: Synth, response: manifest.GatewayResponse) -> None:
+    matches = [
+        r["Properties"]
+        for r in dev.resources("AWS::ApiGateway::GatewayResponse").values()
+        if r["Properties"]["ResponseType"] == response.kind
+    ]
+    assert len(matches) == 1
+    props = matches[0]
+    assert props["ResponseParameters"] == {
+        "gatewayresponse.header.Content-Type": "'application/problem+json'"
+    }
+    template = props["ResponseTemplates"]["application/json"]
+    expected = manifest.problem_body(response)
+    if response.kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert "StatusCode" not in props  # these cover many statuses; API Gateway keeps the real one
+        assert template.count("$context.error.messageString") == 1
+        body = json.loads(template.replace("$context.error.messageString", '"Missing Authentication Token"'))
+        assert body["detail"] == "Missing Authentication Token"
+        assert "status" not in body  # a fixed status would be wrong for most of the errors they cover
+        assert {k: v for k, v in body.items() if k != "detail"} == {
+            k: v for k, v in expected.items() if k not in ("detail", "status")
+        }
+    else:
+        assert props["StatusCode"] == str(response.status)
+        assert json.loads(template) == expected
+
+
+def test_every_gateway_response_is_rendered(dev: Synth) -> None:
+    dev.template.resource_count_is("AWS::ApiGateway::GatewayResponse", len(manifest.GATEWAY_RESPONSES))
+
+
+def test_outputs(dev: Synth) -> None:
+    outputs = dev.json["Outputs"]
+    assert "ApiUrl" in outputs
+    webhook = outputs["HaloWebhookUrl"]["Value"]["Fn::Join"][1]
+    assert webhook[-1].endswith("/v1/halo/webhooks/{token}")
+    assert outputs["ClientsSecretName"]["Value"] == "halotap/dev/clients"
+    assert outputs["HaloWebhookSecretName"]["Value"] == "halotap/dev/halo-webhook"
+
+
+# --- configuration --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"halo_env": "staging"}, {"halo_link_endpoint": "qrcode"}, {"stage": "Prod"}, {"stage": "a/b"}],
+)
+def test_bad_context_is_refused(settings: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        StackConfig(**settings)
+
+
+def test_missing_layer_says_run_make_layer(tmp_path: Any) -> None:
+    config = StackConfig(layer_dir=tmp_path / "nothing-here")
+    with pytest.raises(ConfigError, match=r"run `make layer` first"):
+        config.check_assets()
+
+
+def test_missing_handler_is_named(tmp_path: Any, asset_paths: dict[str, Any]) -> None:
+    config = StackConfig(functions_dir=tmp_path, layer_dir=asset_paths["layer_dir"])
+    with pytest.raises(ConfigError, match="authorizer"):
+        config.check_assets()
+
+
+@pytest.mark.parametrize(
+    ("stage", "halo_env", "ephemeral"),
+    [
+        ("dev", "dev", True),
+        ("dev-alice", "qa", True),
+        ("pr-42", "dev", True),
+        ("qa", "qa", False),
+        ("prod", "prod", False),
+        ("dev", "prod", False),
+    ],
+)
+def test_only_dev_like_stages_are_ephemeral(stage: str, halo_env: str, ephemeral: bool) -> None:
+    assert StackConfig(stage=stage, halo_env=halo_env).ephemeral is ephemeral

@@ -1,0 +1,161 @@
+"""Halo's webhook: intake (token, shape, queue) and apply (find, decide, conditional write)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from halotap import aws
+from halotap.checkouts import Caller
+from halotap.config import settings
+
+from functions.apply_halo_event import handler as apply_handler
+from functions.create_checkout import handler as create_handler
+from functions.halo_webhook import handler as webhook_handler
+from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event, sqs_event
+from tests.integration.conftest import build_services
+
+BODY = {"merchantId": "demo-merchant", "reference": "order-7", "amount": "25.50", "currency": "ZAR"}
+
+
+@pytest.fixture
+def checkout(services):
+    answer = create_handler.handler(
+        api_event("POST", "/v1/checkouts", body=BODY), FakeLambdaContext(), services=services
+    )
+    return json.loads(answer["body"])
+
+
+def halo_payload(checkout, disposition="Approved", **fields):
+    return {
+        "id": "txn-1",
+        "merchantReference": checkout["id"],
+        "disposition": disposition,
+        "authorisationCode": "3CA40B2A",
+        "amount": 25.5,
+        "currency": "ZAR",
+        "haloReference": checkout["haloReference"],
+        **fields,
+    }
+
+
+def deliver(services, body, token="dev-webhook-token"):
+    event = api_event(
+        "POST",
+        f"/v1/halo/webhooks/{token}",
+        resource="/v1/halo/webhooks/{token}",
+        body=body,
+        path_params={"token": token},
+    )
+    event["requestContext"].pop("authorizer")
+    answer = webhook_handler.handler(event, FakeLambdaContext(), services=services)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def queued():
+    result = aws.sqs().receive_message(QueueUrl=settings().halo_events_queue_url, MaxNumberOfMessages=10)
+    return [m["Body"] for m in result.get("Messages", [])]
+
+
+def apply(services, *payloads):
+    bodies = [json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": json.dumps(p)}) for p in payloads]
+    return apply_handler.handler(sqs_event(*bodies), FakeLambdaContext(), services=services)
+
+
+def read(services, checkout):
+    return services.store.get(checkout["id"])
+
+
+# -- intake ------------------------------------------------------------------------------------
+
+
+def test_a_good_webhook_is_queued_raw_with_one_send_message(services, checkout):
+    counter = CallCounter(aws.sqs())
+    status, body = deliver(services, halo_payload(checkout))
+    assert (status, body) == (200, {"received": True})
+    assert counter.calls == ["SendMessage"]
+    [message] = queued()
+    assert json.loads(json.loads(message)["payload"]) == halo_payload(checkout)
+
+
+def test_a_wrong_token_is_401_and_stores_nothing(services, checkout):
+    status, problem = deliver(services, halo_payload(checkout), token="guessed-token")
+    assert (status, problem["code"]) == (401, "unauthorized")
+    assert queued() == []
+    assert read(services, checkout).status == "open"
+    assert read(services, checkout).version == 1
+
+
+@pytest.mark.parametrize("body", ["not json", {"disposition": "Approved"}, {"merchantReference": "chk_x"}])
+def test_a_malformed_webhook_is_400_and_queues_nothing(services, body):
+    status, problem = deliver(services, body)
+    assert (status, problem["code"]) == (400, "invalid_request")
+    assert queued() == []
+
+
+def test_a_queue_outage_is_503_so_halo_does_not_count_it_delivered(services, checkout):
+    services.sqs = FaultyClient(aws.sqs(), {"send_message"}, code="ServiceUnavailable")
+    status, problem = deliver(services, halo_payload(checkout))
+    assert (status, problem["code"]) == (503, "dependency_unavailable")
+
+
+# -- apply -------------------------------------------------------------------------------------
+
+
+def test_an_approval_is_applied_with_its_outcome(services, checkout):
+    assert apply(services, halo_payload(checkout)) == {"batchItemFailures": []}
+    stored = read(services, checkout)
+    assert stored.status == "approved"
+    assert stored.outcome.authorisation_code == "3CA40B2A"
+    assert stored.outcome.halo_transaction_id == "txn-1"
+
+
+def test_duplicates_and_out_of_order_events_leave_one_history_entry_per_real_change(services, checkout):
+    approved, declined, voided = (halo_payload(checkout, d) for d in ("Approved", "Declined", "Voided"))
+    apply(services, approved, approved)
+    apply(services, voided, approved, voided, declined, declined)
+    stored = read(services, checkout)
+    assert stored.status == "voided"
+    changes = [(e.from_status, e.to_status) for e in stored.history if e.type == "status_changed"]
+    assert changes == [("creating", "open"), ("open", "approved"), ("approved", "voided")]
+    anomalies = [e.disposition for e in stored.history if e.type == "anomaly"]
+    assert anomalies == ["Declined"]  # recorded once, however often it repeats
+
+
+def test_a_decline_after_approval_is_an_anomaly_that_keeps_the_money(services, checkout):
+    apply(services, halo_payload(checkout, "Approved"))
+    apply(services, halo_payload(checkout, "Declined"))
+    stored = read(services, checkout)
+    assert stored.status == "approved"
+    assert stored.history[-1].type == "anomaly"
+
+
+def test_money_wins_over_a_cancellation_and_is_flagged(services, checkout):
+    services.checkouts.cancel(Caller("demo-psp", frozenset({"demo-merchant"})), checkout["id"])
+    apply(services, halo_payload(checkout, "approved"))
+    stored = read(services, checkout)
+    assert stored.status == "approved"
+    assert stored.replaced_status == "cancelled"
+
+
+def test_the_halo_reference_finds_a_checkout_when_merchant_reference_does_not(services, checkout):
+    apply(services, halo_payload(checkout, merchantReference="psp-ref-unknown-to-us"))
+    assert read(services, checkout).status == "approved"
+
+
+def test_an_event_for_no_known_checkout_is_dropped_without_failing_the_batch(services, checkout):
+    ghost = halo_payload(checkout, merchantReference="chk_ghost", haloReference="ghost", id="ghost")
+    result = apply(services, ghost, halo_payload(checkout))
+    assert result == {"batchItemFailures": []}
+    assert read(services, checkout).status == "approved"
+
+
+def test_a_throttled_table_fails_only_that_record_so_sqs_retries_it(moto_env, halo, checkout):
+    flaky = build_services(halo, store_client=FaultyClient(aws.dynamodb(), {"update_item"}))
+    body = json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": json.dumps(halo_payload(checkout))})
+    event = sqs_event(body)
+    result = apply_handler.handler(event, FakeLambdaContext(), services=flaky)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    # The retry, once DynamoDB recovers, applies it.
+    apply_handler.handler(event, FakeLambdaContext(), services=build_services(halo))
+    assert build_services(halo).store.get(checkout["id"]).status == "approved"
