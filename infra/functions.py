@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -85,6 +87,14 @@ class Functions(Construct):
         )
         if spec.queue:
             self._subscribe(function, spec)
+        if spec.schedule_minutes:
+            events.Rule(
+                self,
+                f"{name}Schedule",
+                description=f"Runs {spec.name} every {spec.schedule_minutes} minute(s)",
+                schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
+                targets=[targets.LambdaFunction(function, retry_attempts=0)],  # the next tick is the retry
+            )
         permissions.acknowledge_findings(spec, role, self._config)
         acknowledge(
             function,

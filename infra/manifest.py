@@ -59,6 +59,7 @@ class Function:
     description: str
     routes: tuple[Route, ...] = ()
     queue: str | None = None  # the Queue.key this function consumes
+    schedule_minutes: int | None = None  # run on an EventBridge schedule at this rate
     batch_size: int = 10
     is_authorizer: bool = False
     timeout_seconds: int = 10
@@ -75,7 +76,11 @@ CHECKOUTS = Table(
     env="CHECKOUTS_TABLE",
     partition_key="pk",
     ttl_attribute="ttl",
-    indexes=(Index("byHaloReference", "haloReference"),),
+    indexes=(
+        Index("byHaloReference", "haloReference"),
+        # Sparse: only checkouts with something left to check carry dueShard/dueAt (see halotap/reconcile.py).
+        Index("byDue", "dueShard", "dueAt"),
+    ),
 )
 IDEMPOTENCY = Table(
     key="idempotency", env="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration"
@@ -157,8 +162,18 @@ FUNCTIONS = (
         description="Consumes halo-events: finds the checkout and applies Halo's outcome",
         queue="halo-events",
         timeout_seconds=APPLY_TIMEOUT_SECONDS,
-        env=("CHECKOUTS_TABLE", *SETTING_ENV),
+        env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        index_query=("checkouts",),
+        reads_secrets=("merchants/*",),
+    ),
+    Function(
+        name="reconcile",
+        description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid",
+        schedule_minutes=1,
+        timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
+        env=("CHECKOUTS_TABLE", *SETTING_ENV),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")},
         index_query=("checkouts",),
         reads_secrets=("merchants/*",),
     ),

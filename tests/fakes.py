@@ -60,14 +60,24 @@ class FakeHalo:
         if reference not in self.transactions:
             return httpx.Response(404, json={"errorCode": 122, "message": "E122: Transaction not found"})
         stored = self.transactions[reference]
+        approved = (stored["disposition"] or "").lower() == "approved"
         return httpx.Response(
             200,
             json={
                 "disposition": stored["disposition"],
                 "amount": stored["amount"],
                 "currency": stored["currencyCode"],
+                "responseCode": ("0" if approved else "05") if stored["disposition"] else None,
+                "authorisationCode": "A1B2C3D4" if approved else None,
             },
         )
+
+    def tap(self, reference: str, disposition: str) -> None:
+        self.transactions[reference]["disposition"] = disposition
+
+    @property
+    def status_reads(self) -> int:
+        return sum(1 for r in self.requests if r.method == "GET")
 
     @property
     def creates(self) -> list[dict[str, Any]]:
@@ -154,3 +164,20 @@ class CallCounter:
 
     def reset(self) -> None:
         self.calls.clear()
+
+
+class FakeClock:
+    """A clock tests move by hand; both the service and the reconciler read it."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)

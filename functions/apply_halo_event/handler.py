@@ -13,6 +13,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from halotap import aws
+from halotap.config import settings
 from halotap.halo_events import parse_outcome
 from halotap.runtime import Services, default_services
 from halotap.states import Verdict
@@ -47,7 +49,7 @@ def apply_record(record: SQSRecord, services: Services) -> str:
         return "dropped"
     result = services.checkouts.apply(checkout, reported, source="halo_webhook")
     if result is None:
-        return "deferred"
+        return not_final_yet(record, services, checkout.id)
     metrics.add_metric(name=f"HaloEvent{result.verdict.value.title()}", unit=MetricUnit.Count, value=1)
     extra = {
         "checkoutId": checkout.id,
@@ -56,6 +58,16 @@ def apply_record(record: SQSRecord, services: Services) -> str:
         "disposition": reported.disposition.value,
         "reason": result.decision.reason,
     }
+    if result.mismatches:
+        # Someone (or something) told us a different story from Halo's: worth a human look.
+        metrics.add_metric(name="HaloWebhookMismatch", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "Halo webhook disagrees with Halo's status; applied Halo's",
+            extra={
+                **extra,
+                "mismatches": {k: {"webhook": a, "halo": b} for k, (a, b) in result.mismatches.items()},
+            },
+        )
     if result.verdict == Verdict.ANOMALY:
         logger.warning("Halo outcome contradicts a final status", extra=extra)
     elif result.decision.replaced_status is not None:
@@ -64,6 +76,28 @@ def apply_record(record: SQSRecord, services: Services) -> str:
     else:
         logger.info("applied a Halo outcome", extra=extra)
     return result.verdict.value
+
+
+class OutcomeNotFinalYet(Exception):
+    """Halo shows nothing final for a webhook's payment yet: the record is retried after a pause."""
+
+
+def not_final_yet(record: SQSRecord, services: Services, checkout_id: str) -> str:
+    """Retry later through the queue, a bounded number of times; then reconciliation owns the checkout."""
+    receives = int(record.attributes.approximate_receive_count or 1)
+    if receives >= settings().confirm_attempts:
+        metrics.add_metric(name="HaloEventLeftToReconcile", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "Halo still shows nothing final; leaving the checkout to reconciliation",
+            extra={"checkoutId": checkout_id, "receives": receives},
+        )
+        return "left_to_reconcile"
+    (services.sqs or aws.sqs()).change_message_visibility(
+        QueueUrl=settings().halo_events_queue_url,
+        ReceiptHandle=record.receipt_handle,
+        VisibilityTimeout=min(settings().confirm_retry_seconds * 2 ** (receives - 1), 300),
+    )
+    raise OutcomeNotFinalYet(f"Halo shows nothing final for {checkout_id} yet (receive {receives})")
 
 
 @logger.inject_lambda_context

@@ -42,7 +42,11 @@ def test_every_manifest_table_exists_with_its_keys_indexes_and_ttl(provisioned):
         indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
         assert set(indexes) == {index.name for index in spec.indexes}
         for index in spec.indexes:
-            assert indexes[index.name]["KeySchema"][0]["AttributeName"] == index.partition_key
+            keys = [(key["AttributeName"], key["KeyType"]) for key in indexes[index.name]["KeySchema"]]
+            assert keys == [
+                (index.partition_key, "HASH"),
+                *([(index.sort_key, "RANGE")] if index.sort_key else []),
+            ]
             assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
         ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", spec.ttl_attribute)

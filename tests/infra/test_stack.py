@@ -213,11 +213,14 @@ def test_table(dev: Synth, spec: manifest.Table) -> None:
     indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
     assert set(indexes) == {i.name for i in spec.indexes}
     for index in spec.indexes:
-        assert indexes[index.name]["KeySchema"] == [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+        expected = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+        if index.sort_key:
+            expected.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
+        assert indexes[index.name]["KeySchema"] == expected
         assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
 
 
-def test_checkouts_table_has_the_halo_reference_index(dev: Synth) -> None:
+def test_checkouts_table_has_the_halo_reference_and_sparse_due_indexes(dev: Synth) -> None:
     dev.template.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -229,9 +232,24 @@ def test_checkouts_table_has_the_halo_reference_index(dev: Synth) -> None:
                         "KeySchema": [{"AttributeName": "haloReference", "KeyType": "HASH"}],
                         "Projection": {"ProjectionType": "ALL"},
                     }
-                )
+                ),
+                Match.object_like(
+                    {
+                        "IndexName": "byDue",
+                        "KeySchema": [
+                            {"AttributeName": "dueShard", "KeyType": "HASH"},
+                            {"AttributeName": "dueAt", "KeyType": "RANGE"},
+                        ],
+                    }
+                ),
             ],
         },
+    )
+
+
+def test_reconcile_runs_every_minute(dev: Synth) -> None:
+    dev.template.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(1 minute)", "State": "ENABLED"}
     )
 
 

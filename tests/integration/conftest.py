@@ -7,7 +7,8 @@ import pytest
 from halotap import aws
 from halotap.checkouts import CheckoutService
 from halotap.config import settings
-from halotap.halo import HaloClient
+from halotap.confirm import ConfirmWithHalo
+from halotap.halo import CircuitBreaker, HaloClient
 from halotap.runtime import Services, default_services
 from halotap.secrets import SecretStore
 from halotap.store import CheckoutStore
@@ -44,14 +45,25 @@ def halo() -> FakeHalo:
     return FakeHalo()
 
 
-def build_services(halo: FakeHalo, store_client=None) -> Services:
+def build_services(halo: FakeHalo, store_client=None, *, confirm: bool = False, clock=None) -> Services:
+    """The real service on moto and a FakeHalo. `confirm` checks webhooks with Halo, as deployed."""
     config = settings()
     store = CheckoutStore(config.checkouts_table, client=store_client)
     secret_store = SecretStore(config.secrets_prefix, ttl_seconds=0)
+    # The breaker's cooldown runs on the same fake clock as everything else, when there is one.
+    breaker = CircuitBreaker(clock=lambda: clock().timestamp()) if clock else None
     client = HaloClient(
-        "https://halo.test", http=httpx.Client(transport=halo.transport()), sleep=lambda _s: None
+        "https://halo.test",
+        http=httpx.Client(transport=halo.transport()),
+        sleep=lambda _s: None,
+        breaker=breaker,
     )
-    return Services(CheckoutService(store, client, secret_store), store, secret_store, client)
+    service = CheckoutService(store, client, secret_store)
+    if confirm:
+        service.confirmer = ConfirmWithHalo(client, secret_store)
+    if clock is not None:
+        service.clock = clock
+    return Services(service, store, secret_store, client)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from halotap.confirm import Confirmation, TrustReported
 from halotap.errors import (
     CheckoutNotCancellable,
     CheckoutNotFound,
@@ -39,6 +40,8 @@ MAX_HISTORY = (
     50  # anomalies beyond this are logged and counted but not stored: a forged flood cannot grow the item
 )
 MAX_RACES = 5
+CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
+FIRST_CHECK = timedelta(seconds=30)  # reconciliation's first look at an open checkout
 
 
 def new_checkout_id() -> str:
@@ -64,16 +67,9 @@ class Caller:
 
 
 class OutcomeConfirmer(Protocol):
-    """The seam where a reported outcome is checked with Halo before it is applied."""
+    """The seam where a reported outcome is checked with Halo before it is applied (see confirm.py)."""
 
-    def confirm(self, checkout: Checkout, reported: ReportedOutcome) -> ReportedOutcome | None: ...
-
-
-class TrustReported:
-    """Applies what the webhook says. Replaced by confirmation against Halo's status endpoint."""
-
-    def confirm(self, checkout: Checkout, reported: ReportedOutcome) -> ReportedOutcome | None:
-        return reported
+    def confirm(self, checkout: Checkout, reported: ReportedOutcome) -> Confirmation: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,7 @@ class ApplyResult:
     checkout: Checkout
     decision: Decision
     anomaly_stored: bool = False
+    mismatches: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +87,7 @@ class CheckoutService:
     halo: HaloClient
     secret_store: SecretStore
     confirmer: OutcomeConfirmer = field(default_factory=TrustReported)
+    creating_timeout: timedelta = CREATING_TIMEOUT
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = new_checkout_id
 
@@ -116,6 +114,7 @@ class CheckoutService:
             created_at=iso(now),
             updated_at=iso(now),
             history=(HistoryEntry(at=iso(now), type="created", source="api", to_status="creating"),),
+            due_at=iso(now + self.creating_timeout),  # found by reconciliation if this call never finishes
         )
         # Stored before Halo is called, so a crash mid-call leaves a record to find, never a silent orphan.
         self.store.insert(checkout)
@@ -127,7 +126,8 @@ class CheckoutService:
                 is_consumer_app=client_request.is_consumer_app,
                 want_qr=client_request.qr_code,
             )
-            opened_at = iso(self.clock())
+            moment = self.clock()
+            opened_at = iso(moment)
             opened = self.store.update(
                 checkout,
                 {
@@ -135,6 +135,7 @@ class CheckoutService:
                     "deepLink": link.url,
                     "haloReference": link.reference,
                     "updatedAt": opened_at,
+                    "dueAt": iso(moment + FIRST_CHECK),
                 },
                 [
                     HistoryEntry(
@@ -147,7 +148,7 @@ class CheckoutService:
                 ],
             )
         except HalotapError as error:
-            self._abandon(checkout, error)
+            self.abandon(checkout, error.code, error.detail)
             raise
         qr_code = None
         if client_request.qr_code:
@@ -164,8 +165,11 @@ class CheckoutService:
         )
         return CheckoutCreated.of(opened, qr_code)
 
-    def _abandon(self, checkout: Checkout, error: HalotapError) -> None:
-        """Close a checkout whose deep link never reached the PSP, and free its reference for a retry."""
+    def abandon(self, checkout: Checkout, code: str, detail: str, source: str = "api") -> None:
+        """Close a checkout whose deep link never reached the PSP, and free its reference for a retry.
+
+        If this write fails too, the checkout stays `creating` and due, and reconciliation closes it.
+        """
         at = iso(self.clock())
         try:
             self.store.update(
@@ -173,28 +177,28 @@ class CheckoutService:
                 {
                     "status": CheckoutStatus.FAILED.value,
                     "updatedAt": at,
-                    "failure": Failure(code=error.code, detail=error.detail).model_dump(by_alias=True),
+                    "dueAt": None,
+                    "failure": Failure(code=code, detail=detail).model_dump(by_alias=True),
                 },
                 [
                     HistoryEntry(
                         at=at,
                         type="creation_failed",
-                        source="api",
+                        source=source,
                         from_status="creating",
                         to_status="failed",
-                        detail=error.code,
+                        detail=code,
                     )
                 ],
             )
             self.store.release_reference(checkout)
         except HalotapError:
             logger.exception(
-                "could not close a checkout whose creation failed; it stays 'creating'",
+                "could not close a checkout whose creation failed; reconciliation will",
                 extra={"checkoutId": checkout.id},
             )
         logger.warning(
-            "checkout creation failed",
-            extra={"checkoutId": checkout.id, "code": error.code, "detail": error.detail},
+            "checkout creation failed", extra={"checkoutId": checkout.id, "code": code, "detail": detail}
         )
 
     # -- read -------------------------------------------------------------------------------------
@@ -227,7 +231,7 @@ class CheckoutService:
             try:
                 return self.store.update(
                     checkout,
-                    {"status": CheckoutStatus.CANCELLED.value, "updatedAt": at},
+                    {"status": CheckoutStatus.CANCELLED.value, "updatedAt": at, "dueAt": None},
                     [
                         HistoryEntry(
                             at=at,
@@ -256,18 +260,22 @@ class CheckoutService:
                     return checkout
         return None
 
-    def apply(self, checkout: Checkout, reported: ReportedOutcome, source: str) -> ApplyResult | None:
+    def apply(
+        self, checkout: Checkout, reported: ReportedOutcome, source: str, *, from_halo: bool = False
+    ) -> ApplyResult | None:
         """Apply an outcome with a conditional write; on a lost race, re-read and decide again.
 
-        Returns None when confirmation says there is nothing final to apply yet.
+        A reported outcome is first confirmed with Halo, unless it was read from Halo (`from_halo`).
+        Returns None when Halo shows nothing final yet.
         """
-        confirmed = self.confirmer.confirm(checkout, reported)
+        confirmation = Confirmation(reported) if from_halo else self.confirmer.confirm(checkout, reported)
+        confirmed = confirmation.outcome
         if confirmed is None:
             return None
         for _ in range(MAX_RACES):
             decision = decide(checkout.status, confirmed.disposition)
             try:
-                return self._write(checkout, confirmed, decision, source)
+                return self._write(checkout, confirmed, decision, source, confirmation)
             except ConcurrentUpdate:
                 fresh = self.store.get(checkout.id)
                 assert fresh is not None  # checkouts are never deleted while events can arrive
@@ -275,24 +283,42 @@ class CheckoutService:
         raise ConcurrentUpdate(f"checkout {checkout.id} is changing too fast; the event will be retried")
 
     def _write(
-        self, checkout: Checkout, outcome: ReportedOutcome, decision: Decision, source: str
+        self,
+        checkout: Checkout,
+        outcome: ReportedOutcome,
+        decision: Decision,
+        source: str,
+        confirmation: Confirmation,
     ) -> ApplyResult:
         at = iso(self.clock())
         disposition = outcome.disposition.value
-        if decision.verdict in (Verdict.REPEAT, Verdict.STALE):
-            return ApplyResult(decision.verdict, checkout, decision)
-        if decision.verdict == Verdict.ANOMALY:
-            seen = any(e.type == "anomaly" and e.disposition == disposition for e in checkout.history)
-            if seen or len(checkout.history) >= MAX_HISTORY:
-                return ApplyResult(decision.verdict, checkout, decision)
-            entry = HistoryEntry(
-                at=at, type="anomaly", source=source, disposition=disposition, detail=decision.reason
+        mismatches = confirmation.mismatches
+        anomalies = []
+        if mismatches:
+            # A webhook that disagrees with Halo is recorded once per distinct disagreement.
+            detail = "mismatch: " + confirmation.describe()
+            if not any(e.type == "anomaly" and e.detail == detail for e in checkout.history):
+                anomalies.append(
+                    HistoryEntry(at=at, type="anomaly", source=source, disposition=disposition, detail=detail)
+                )
+        if decision.verdict == Verdict.ANOMALY and not any(
+            e.type == "anomaly" and e.detail == decision.reason for e in checkout.history
+        ):
+            anomalies.append(
+                HistoryEntry(
+                    at=at, type="anomaly", source=source, disposition=disposition, detail=decision.reason
+                )
             )
-            return ApplyResult(decision.verdict, self.store.update(checkout, {}, [entry]), decision, True)
+        if decision.verdict != Verdict.TRANSITION:
+            if not anomalies or len(checkout.history) >= MAX_HISTORY:
+                return ApplyResult(decision.verdict, checkout, decision, mismatches=mismatches)
+            updated = self.store.update(checkout, {}, anomalies)
+            return ApplyResult(decision.verdict, updated, decision, True, mismatches)
         assert decision.new_status is not None
         changes: dict[str, Any] = {
             "status": decision.new_status.value,
             "updatedAt": at,
+            "dueAt": None,
             "outcome": Outcome(
                 disposition=disposition,
                 authorisation_code=outcome.authorisation_code,
@@ -313,4 +339,21 @@ class CheckoutService:
             disposition=disposition,
             detail=decision.reason or None,
         )
-        return ApplyResult(decision.verdict, self.store.update(checkout, changes, [entry]), decision)
+        updated = self.store.update(checkout, changes, [*anomalies, entry])
+        return ApplyResult(decision.verdict, updated, decision, bool(anomalies), mismatches)
+
+    # -- reconciliation's writes -------------------------------------------------------------------
+    def expire(self, checkout: Checkout) -> Checkout:
+        at = iso(self.clock())
+        entry = HistoryEntry(
+            at=at,
+            type="status_changed",
+            source="reconcile",
+            from_status=checkout.status.value,
+            to_status="expired",
+        )
+        changes = {"status": CheckoutStatus.EXPIRED.value, "updatedAt": at, "dueAt": None}
+        return self.store.update(checkout, changes, [entry])
+
+    def reschedule(self, checkout: Checkout, due_at: datetime) -> Checkout:
+        return self.store.update(checkout, {"dueAt": iso(due_at), "checks": checkout.checks + 1}, [])

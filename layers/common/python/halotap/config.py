@@ -37,6 +37,10 @@ class Settings:
     halo_read_timeout: float
     secrets_ttl_seconds: int
     retention_days: int
+    expiry_grace_seconds: int
+    reconcile_batch: int
+    confirm_attempts: int
+    confirm_retry_seconds: int
 
     @property
     def halo_link_path(self) -> str:
@@ -69,4 +73,10 @@ def settings() -> Settings:
         halo_read_timeout=float(_env("HALO_READ_TIMEOUT_SECONDS", "10")),
         secrets_ttl_seconds=int(_env("HALOTAP_SECRETS_TTL_SECONDS", "120")),
         retention_days=int(_env("HALOTAP_RETENTION_DAYS", "400")),
+        # Taps still in flight at expiry get this long to report before the checkout is expired.
+        expiry_grace_seconds=int(_env("HALOTAP_EXPIRY_GRACE_SECONDS", "120")),
+        reconcile_batch=int(_env("HALOTAP_RECONCILE_BATCH", "200")),
+        # How often a webhook is re-checked while Halo shows nothing final, before reconciliation takes over.
+        confirm_attempts=int(_env("HALOTAP_CONFIRM_ATTEMPTS", "4")),
+        confirm_retry_seconds=int(_env("HALOTAP_CONFIRM_RETRY_SECONDS", "30")),
     )

@@ -38,6 +38,40 @@ def shared_http() -> httpx.Client:
     return _shared_http
 
 
+class CircuitBreaker:
+    """Fails fast while Halo is down, per container, instead of holding every caller for a full timeout.
+
+    After `threshold` consecutive failures (timeouts, refused connections, 5xx) the circuit opens for
+    `cooldown` seconds; then one trial call is let through, and its result closes or re-opens it.
+    """
+
+    def __init__(
+        self, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.threshold, self.cooldown, self._clock = threshold, cooldown, clock
+        self.failures = 0
+        self.opened_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None and self._clock() - self.opened_at < self.cooldown
+
+    def before_call(self) -> None:
+        if self.is_open:
+            raise HaloUnavailable(
+                f"Halo failed {self.failures} times in a row; not calling it for {self.cooldown:.0f} s "
+                "(circuit open)",
+            )
+
+    def record(self, ok: bool) -> None:
+        if ok:
+            self.failures, self.opened_at = 0, None
+            return
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = self._clock()  # (re)open: a failed trial call starts a new cooldown
+
+
 @dataclass(frozen=True)
 class DeepLink:
     url: str
@@ -70,6 +104,7 @@ class HaloClient:
         read_timeout: float = 10.0,
         retry_budget_seconds: float = 6.0,
         sleep: Callable[[float], None] = time.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._link_path = link_path
@@ -77,6 +112,7 @@ class HaloClient:
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._budget = retry_budget_seconds
         self._sleep = sleep
+        self.breaker = breaker or CircuitBreaker()
 
     @property
     def http(self) -> httpx.Client:
@@ -155,6 +191,7 @@ class HaloClient:
         attempt = 0
         while True:
             attempt += 1
+            self.breaker.before_call()
             try:
                 response = self.http.request(
                     method,
@@ -168,6 +205,7 @@ class HaloClient:
                     },
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                self.breaker.record(ok=False)
                 # Nothing reached Halo, so even a create is safe to send again.
                 failure: Exception = (
                     HaloTimeout("Halo did not accept a connection in time")
@@ -175,14 +213,17 @@ class HaloClient:
                     else HaloUnavailable("Halo refused the connection")
                 )
             except httpx.TimeoutException:
+                self.breaker.record(ok=False)
                 failure = HaloTimeout(f"Halo did not answer {method} {path.split('/')[2]} in time")
                 if not retry_sent:
                     raise failure from None
             except httpx.TransportError:
+                self.breaker.record(ok=False)
                 failure = HaloUnavailable("the connection to Halo failed mid-request")
                 if not retry_sent:
                     raise failure from None
             else:
+                self.breaker.record(ok=response.status_code < 500)
                 if response.status_code == 404 and not_found_ok:
                     return None
                 if response.status_code < 500 and response.status_code != 429:

@@ -141,12 +141,13 @@ class Checkout(ApiModel):
     updated_at: str
     history: tuple[HistoryEntry, ...] = ()
     version: int = 0
+    due_at: str | None = None  # when reconciliation next looks at it; None once nothing is left to do
+    checks: int = 0  # how many times reconciliation asked Halo, for its backoff
 
     def to_api(self) -> dict[str, Any]:
-        """The checkout as GET returns it. `version` and `clientId` are internal."""
-        body = self.model_dump(
-            mode="json", by_alias=True, exclude={"version", "client_id"}, exclude_none=True
-        )
+        """The checkout as GET returns it. Bookkeeping fields stay internal."""
+        internal = {"version", "client_id", "due_at", "checks"}
+        body = self.model_dump(mode="json", by_alias=True, exclude=internal, exclude_none=True)
         body.setdefault("outcome", None)
         return body
 

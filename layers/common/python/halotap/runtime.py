@@ -8,6 +8,7 @@ from typing import Any
 
 from halotap.checkouts import CheckoutService
 from halotap.config import settings
+from halotap.confirm import ConfirmWithHalo
 from halotap.halo import HaloClient
 from halotap.secrets import SecretStore
 from halotap.store import CheckoutStore
@@ -34,4 +35,5 @@ def default_services() -> Services:
         connect_timeout=config.halo_connect_timeout,
         read_timeout=config.halo_read_timeout,
     )
-    return Services(CheckoutService(store, halo, secret_store), store, secret_store, halo)
+    service = CheckoutService(store, halo, secret_store, confirmer=ConfirmWithHalo(halo, secret_store))
+    return Services(service, store, secret_store, halo)

@@ -7,6 +7,7 @@ transaction, and every later change is an `UpdateItem` on the version the caller
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -17,6 +18,9 @@ from halotap.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlr
 from halotap.models import Checkout, HistoryEntry
 
 HALO_REFERENCE_INDEX = "byHaloReference"
+DUE_INDEX = "byDue"
+# The sparse due index is keyed by shard, so a thousand open checkouts never pile onto one partition.
+DUE_SHARDS = 8
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -29,6 +33,10 @@ def reference_key(merchant_id: str, reference: str) -> dict[str, Any]:
     return {"pk": {"S": f"ref#{merchant_id}#{reference}"}}
 
 
+def due_shard(checkout_id: str) -> str:
+    return str(int(hashlib.sha256(checkout_id.encode()).hexdigest()[:8], 16) % DUE_SHARDS)
+
+
 def _to_item(values: dict[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in values.items()}
 
@@ -39,8 +47,8 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def _checkout(item: dict[str, Any]) -> Checkout:
     values = _from_item(item)
-    values.pop("pk", None)
-    values.pop("ttl", None)
+    for internal in ("pk", "ttl", "dueShard"):
+        values.pop(internal, None)
     return Checkout.model_validate(values)
 
 
@@ -82,10 +90,16 @@ class CheckoutStore:
     def _expiry(self) -> int:
         return int(time.time()) + self._retention_seconds
 
+    def item(self, checkout: Checkout, ttl: int | None = None) -> dict[str, Any]:
+        """The checkout as stored: its key, its attributes, its due shard and its TTL."""
+        body = checkout.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if checkout.due_at:
+            body["dueShard"] = due_shard(checkout.id)
+        return {**checkout_key(checkout.id), **_to_item({**body, "ttl": ttl or self._expiry()})}
+
     def insert(self, checkout: Checkout) -> None:
         """Store a new checkout, unless the merchant already used its reference."""
         ttl = self._expiry()
-        body = checkout.model_dump(mode="json", by_alias=True, exclude_none=True)
         guard = {"checkoutId": checkout.id, "createdAt": checkout.created_at, "ttl": ttl}
         try:
             self._call(
@@ -94,7 +108,7 @@ class CheckoutStore:
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": {**checkout_key(checkout.id), **_to_item({**body, "ttl": ttl})},
+                            "Item": self.item(checkout, ttl),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -151,12 +165,21 @@ class CheckoutStore:
         return _checkout(items[0]) if len(items) == 1 else None
 
     def update(self, checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]) -> Checkout:
-        """Apply `changes` (API attribute names) if the checkout is still at the version the caller read."""
+        """Apply `changes` (attribute names as stored) if the checkout is still at the version the caller read.
+
+        A change to None removes the attribute. `dueAt` carries its shard with it: set, the checkout is
+        in the due index; removed, it leaves the index.
+        """
+        if "dueAt" in changes:
+            changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
         names = {"#version": "version"}
         values: dict[str, Any] = {":expected": checkout.version, ":next": checkout.version + 1}
-        sets = ["#version = :next"]
+        sets, removes = ["#version = :next"], []
         for index, (name, value) in enumerate(changes.items()):
             names[f"#f{index}"] = name
+            if value is None:
+                removes.append(f"#f{index}")
+                continue
             values[f":v{index}"] = value
             sets.append(f"#f{index} = :v{index}")
         if history:
@@ -171,7 +194,9 @@ class CheckoutStore:
                 "update_item",
                 TableName=self._table,
                 Key=checkout_key(checkout.id),
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET "
+                + ", ".join(sets)
+                + (" REMOVE " + ", ".join(removes) if removes else ""),
                 ConditionExpression="#version = :expected",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_to_item(values),
@@ -184,6 +209,18 @@ class CheckoutStore:
                 ) from None
             raise
         return _checkout(result["Attributes"])
+
+    def due(self, shard: int, now: str, limit: int) -> list[Checkout]:
+        """Checkouts of one shard whose next check is due by `now`, oldest first: a Query, never a Scan."""
+        result = self._call(
+            "query",
+            TableName=self._table,
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="dueShard = :shard AND dueAt <= :now",
+            ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"S": now}},
+            Limit=limit,
+        )
+        return [_checkout(item) for item in result.get("Items", [])]
 
     def release_reference(self, checkout: Checkout) -> None:
         """Free the PSP's reference of a checkout that never opened, so the PSP can retry with it."""

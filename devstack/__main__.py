@@ -1,0 +1,86 @@
+"""`python -m devstack` (make local): every part in one process; Ctrl-C or SIGTERM stops it all.
+
+Prints a banner to stderr, then exactly `ready` on stdout once moto, provisioning, the API and the
+Halo simulator all answer. Settings: see devstack/README.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from devstack.config import DevConfig
+from devstack.stack import Devstack, PortInUse, build_parts, ensure_ports_free
+
+log = logging.getLogger("devstack")
+
+
+def _configure_logging(config: DevConfig) -> None:
+    logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger().setLevel(config.log_level)
+    logging.getLogger("devstack").setLevel(min(logging.INFO, logging.getLevelName(config.log_level)))
+    for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "httpx", "httpcore"):  # one line per AWS call
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _banner(stack: Devstack, config: DevConfig) -> str:
+    api, halo, moto = (getattr(stack.part(name), "url", "?") for name in ("api", "halo-sim", "moto"))
+    return "\n".join(
+        [
+            "halotap devstack",
+            f"  API         {api}   (Authorization: Bearer {config.api_key})",
+            f"  Halo sim    {halo}   (control API under /_sim)",
+            f"  moto (AWS)  {moto}",
+            f"  Halo webhook {api}/v1/halo/webhooks/{config.webhook_token}",
+            "  Ctrl-C stops everything.",
+        ]
+    )
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    try:
+        config = DevConfig.from_env()
+    except ValueError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(config)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():  # a second Ctrl-C: do not wait for a stuck part
+            print("devstack: forced exit", file=sys.stderr)
+            os._exit(1)
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        ensure_ports_free(config.ports())
+        stack = Devstack(build_parts(config))
+    except (PortInUse, OSError) as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 1
+    try:
+        stack.start(stopping)
+        if not stopping.is_set():
+            stack.wait_until_ready()
+            print(_banner(stack, config), file=sys.stderr, flush=True)
+            print("ready", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    except Exception:
+        log.exception("devstack failed to start")
+        stack.stop()
+        return 1
+    print("devstack: stopping", file=sys.stderr, flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The devstack's settings, read once from HALOTAP_* variables, and the names it gives AWS resources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from infra import manifest
+
+STAGE = "local"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+API_ID = "local"
+RESOURCE_PREFIX = f"{manifest.SERVICE_NAME}-{STAGE}"  # halotap-local-checkouts, halotap-local-halo-events
+SECRETS_PREFIX = f"{manifest.SERVICE_NAME}/{STAGE}"  # halotap/local/clients
+
+DEMO_CLIENT_ID = "demo-psp"
+DEMO_MERCHANT_ID = "demo-merchant"
+# halotap merchant id -> (Halo merchant id, Halo x-api-key); the simulator is started with the same pairs.
+DEMO_MERCHANTS = {DEMO_MERCHANT_ID: ("sim-merchant-001", "sim-api-key-demo-merchant")}
+
+DEFAULT_API_KEY = "dev-psp-key-0123456789abcdef"
+DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
+
+
+@dataclass(frozen=True)
+class DevConfig:
+    api_port: int = 3000
+    halo_port: int = 4010
+    moto_port: int = 5000
+    api_key: str = DEFAULT_API_KEY
+    webhook_token: str = DEFAULT_WEBHOOK_TOKEN
+    log_level: str = "WARNING"  # the handlers' Powertools log level; the devstack's own lines are INFO
+    visibility_cap_seconds: int = 3  # local queues redeliver fast; see README.md
+    reconcile_interval_seconds: int = 2  # EventBridge runs reconcile every minute; locally, every 2 s
+    expiry_grace_seconds: int = 0  # no grace locally, so expiry is easy to watch
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> DevConfig:
+        def number(name: str, default: int) -> int:
+            raw = environ.get(name, "").strip()
+            if not raw:
+                return default
+            if not raw.isdigit():
+                raise ValueError(f"{name} must be a whole number, not {raw!r}")
+            return int(raw)
+
+        return cls(
+            api_port=number("HALOTAP_API_PORT", cls.api_port),
+            halo_port=number("HALOTAP_HALO_PORT", cls.halo_port),
+            moto_port=number("HALOTAP_MOTO_PORT", cls.moto_port),
+            api_key=environ.get("HALOTAP_DEV_API_KEY") or DEFAULT_API_KEY,
+            webhook_token=environ.get("HALOTAP_DEV_WEBHOOK_TOKEN") or DEFAULT_WEBHOOK_TOKEN,
+            log_level=(environ.get("HALOTAP_LOG_LEVEL") or cls.log_level).upper(),
+            visibility_cap_seconds=number("HALOTAP_DEV_VISIBILITY_SECONDS", cls.visibility_cap_seconds),
+            reconcile_interval_seconds=number("HALOTAP_RECONCILE_INTERVAL", cls.reconcile_interval_seconds),
+            expiry_grace_seconds=number("HALOTAP_EXPIRY_GRACE_SECONDS", cls.expiry_grace_seconds),
+        )
+
+    def ports(self) -> list[tuple[str, int]]:
+        """(setting, port) for every fixed port the devstack binds; checked before anything starts."""
+        return [
+            ("HALOTAP_MOTO_PORT", self.moto_port),
+            ("HALOTAP_HALO_PORT", self.halo_port),
+            ("HALOTAP_API_PORT", self.api_port),
+        ]
+
+    @property
+    def sim_merchants(self) -> dict[str, str]:
+        """The simulator's view: Halo x-api-key -> Halo merchant id."""
+        return {api_key: halo_merchant_id for halo_merchant_id, api_key in DEMO_MERCHANTS.values()}
+
+
+def resource_name(key: str) -> str:
+    return f"{RESOURCE_PREFIX}-{key}"
+
+
+def aws_environment(endpoint_url: str) -> dict[str, str]:
+    """What every AWS SDK call in this process needs to reach moto and nothing else."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+# Settings that would send SDK calls somewhere other than moto, or to a real account's credentials.
+_AWS_LEAKS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+
+
+def lambda_environment(config: DevConfig) -> dict[str, str]:
+    """The settings the stack gives every function, minus resource names (provisioning adds those)."""
+    return {
+        "SECRETS_PREFIX": SECRETS_PREFIX,
+        "HALO_ENV": "dev",
+        "HALO_LINK_ENDPOINT": "qrCode",
+        "HALO_READ_TIMEOUT_SECONDS": "3",
+        "HALO_CONNECT_TIMEOUT_SECONDS": "1",
+        "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": config.log_level,
+        "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),
+        "HALOTAP_CONFIRM_RETRY_SECONDS": "1",  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
+    }
+
+
+def export(settings: Mapping[str, str], environ: os._Environ[str] | dict[str, str] = os.environ) -> None:
+    """Sets variables for this process (and so for every handler it imports afterwards)."""
+    if "AWS_ENDPOINT_URL" in settings:
+        for name in [*_AWS_LEAKS, *(n for n in environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+            environ.pop(name, None)
+    environ.update(settings)

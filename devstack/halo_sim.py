@@ -1,0 +1,693 @@
+"""Halo Dot backend simulator for local development and tests.
+
+Serves the part of Halo's kernelserver API that halotap calls (create a deep link
+on ``/consumer/qrCode`` or ``/consumer/applink``, read its status on
+``/consumer/QRCode/{reference}``) and a ``/_sim`` control API that stands in for
+the customer's phone: tap a card with a chosen disposition, send (duplicate,
+late or contradictory) webhooks, and inject faults into the Halo API calls.
+
+It follows /work/shared/reference/halo-api-facts.md and accepts each documented
+variant: merchantId as string or integer, amount as string or number, ``image``
+or ``Image``, an optional version segment before ``/consumer`` and either case
+of ``qrCode`` in the path.
+
+Run standalone with ``python -m devstack.halo_sim --port 4010 --merchant KEY=MID``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import secrets
+import signal
+import string
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import segno
+
+log = logging.getLogger("devstack.halo_sim")
+
+DISPOSITIONS = ("Approved", "Declined", "DeclinedOffline", "UnableToGoOnline", "Indeterminate", "Voided")
+FAULT_MODES = ("timeout", "error500", "malformed", "slow")
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+MAX_WEBHOOK_TIMES = 100
+MAX_BODY_BYTES = 1_000_000
+STOP_JOIN_SECONDS = 5.0
+
+_CANONICAL_DISPOSITION = {d.lower(): d for d in DISPOSITIONS}
+_LINK_ALPHABET = string.ascii_letters + string.digits
+_AMOUNT_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+_CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
+_VERSION = r"(?:/\d+(?:\.\d+)*)?"  # older docs put "/1.0.12" before "/consumer"
+_MISSING = object()
+
+Json = dict[str, Any]
+
+
+class HaloError(Exception):
+    """An error answered in Halo's shape: {"errorCode", "message": "Exxx: ...", "httpStatusCode"}."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def body(self) -> Json:
+        return {
+            "errorCode": self.code,
+            "message": f"E{self.code}: {self.message}",
+            "httpStatusCode": self.status,
+        }
+
+
+class ControlError(Exception):
+    """An error of the /_sim control API, answered as {"error": message}."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _invalid(field_name: str, problem: str) -> HaloError:
+    return HaloError(400, 104, f"Invalid Request: {field_name} {problem}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # lowercased names
+    body: bytes
+
+    def json(self) -> Any:
+        """The parsed body, or _MISSING when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body.strip() else _MISSING
+        except ValueError:
+            return _MISSING
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+def _json_response(status: int, payload: Any) -> _Response:
+    return _Response(status, json.dumps(payload).encode())
+
+
+@dataclass
+class _Transaction:
+    reference: str
+    merchant_id: str
+    payment_reference: str
+    amount: Decimal
+    currency: str
+    endpoint: str
+    url: str
+    transaction_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    device_installation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(default_factory=_now)
+    updated_at: str = field(default_factory=_now)
+    disposition: str | None = None
+    authorisation_code: str | None = None
+    payment_provider_reference: str = field(default_factory=lambda: secrets.token_hex(8))
+    webhook_url: str | None = None
+    webhook_deliveries: list[Json] = field(default_factory=list)
+
+    def tap(self, disposition: str) -> None:
+        self.disposition = disposition
+        approved = disposition == "Approved"
+        self.authorisation_code = secrets.token_hex(4).upper() if approved else None
+        self.payment_provider_reference = secrets.token_hex(8)
+        self.updated_at = _now()
+
+    def status_view(self) -> Json:
+        tapped = self.disposition is not None
+        return {
+            "qrCodeState": "ResponseReceivedByPhone" if tapped else "QRCodeGenerated",
+            "transactionId": self.transaction_id,
+            "merchantTransactionReference": self.payment_reference,
+            "userId": self.user_id,
+            "status": "AcknowledgedByPhone" if tapped else "RequestReceived",
+            "disposition": self.disposition,
+            "amount": f"{self.amount:.2f}",
+            "currency": self.currency,
+            "type": "Purchase",
+            "responseCode": None if not tapped else ("0" if self.disposition == "Approved" else "05"),
+            "authorisationCode": self.authorisation_code,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "paymentReference": self.payment_reference,
+        }
+
+    def webhook_payload(self) -> Json:
+        payload: Json = {
+            "id": self.transaction_id,
+            "merchantReference": self.payment_reference,
+            "disposition": self.disposition,
+            "paymentProviderReference": self.payment_provider_reference,
+            "authorisationCode": self.authorisation_code,
+            "amount": float(self.amount),  # Halo documents the webhook amount as a number
+            "currency": self.currency,
+            "haloReference": self.reference,
+            "deviceInstallationId": self.device_installation_id,
+        }
+        if payload["authorisationCode"] is None:
+            del payload["authorisationCode"]
+        return payload
+
+
+# --------------------------------------------------------------------------- request validation
+
+
+def _parse_amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _invalid("amount", "must be a decimal string like '100.01' or a number")
+    if isinstance(value, str) and not _AMOUNT_RE.match(value.strip()):
+        raise _invalid("amount", "must be a decimal string like '100.01'")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _invalid("amount", "is not a number") from None
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or amount <= 0 or (isinstance(exponent, int) and exponent < -2):
+        raise _invalid("amount", "must be positive with at most two decimal places")
+    return amount
+
+
+def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
+    """Checks a create body; returns (merchantId, paymentReference, amount, currency, image.required)."""
+    if body is _MISSING:
+        raise HaloError(400, 103, "Invalid JSON")
+    if not isinstance(body, dict):
+        raise _invalid("body", "must be a JSON object")
+    merchant_id = body.get("merchantId")
+    if isinstance(merchant_id, bool) or not isinstance(merchant_id, str | int) or merchant_id == "":
+        raise _invalid("merchantId", "is required and must be a string or an integer")
+    reference = body.get("paymentReference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise _invalid("paymentReference", "is required and must be a non-empty string")
+    if "amount" not in body:
+        raise _invalid("amount", "is required")
+    amount = _parse_amount(body["amount"])
+    timestamp = body.get("timestamp")
+    if not isinstance(timestamp, str) or not timestamp.strip():
+        raise _invalid("timestamp", "is required and must be a string")
+    currency = body.get("currencyCode")
+    if not isinstance(currency, str) or not _CURRENCY_RE.match(currency):
+        raise _invalid("currencyCode", "is required and must be a 3-letter ISO 4217 code")
+    if not isinstance(body.get("isConsumerApp"), bool):
+        raise _invalid("isConsumerApp", "is required and must be a boolean")
+    image = body["image"] if "image" in body else body.get("Image")
+    if not isinstance(image, dict) or not isinstance(image.get("required"), bool):
+        raise _invalid("image", 'is required and must be an object like {"required": false}')
+    size = image.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
+        raise _invalid("image.size", "must be a number")
+    return str(merchant_id), reference, amount, currency.upper(), image["required"]
+
+
+def _control_int(body: Json, key: str, default: int, minimum: int, maximum: int) -> int:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ControlError(400, f"{key} must be an integer from {minimum} to {maximum}")
+    return value
+
+
+def _control_delay(body: Json) -> float:
+    value = body.get("delaySeconds", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ControlError(400, "delaySeconds must be a number from 0 to 3600")
+    return float(value)
+
+
+# --------------------------------------------------------------------------- HTTP plumbing
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sim: HaloSimulator) -> None:
+        super().__init__(address, _Handler)
+        self.sim = sim
+        self.handler_threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Like ThreadingMixIn.process_request, but keeps the threads so stop() can join them.
+        thread = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address), daemon=True
+        )
+        with self._threads_lock:
+            self.handler_threads = {t for t in self.handler_threads if t.is_alive()}
+            self.handler_threads.add(thread)
+        thread.start()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, MAX_BODY_BYTES)) if length > 0 else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        request = _Request(self.command, urlsplit(self.path).path, headers, body)
+        response = self.server.sim.handle(request)
+        if response is None:  # timeout fault: close without answering
+            self.close_connection = True
+            return
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+        except ConnectionError:
+            log.debug("client went away before the answer to %s %s", self.command, self.path)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+Route = tuple[str, re.Pattern[str], Callable[[re.Match[str], _Request], _Response]]
+
+
+class HaloSimulator:
+    """A local stand-in for Halo's kernelserver, plus a /_sim control API."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 4010,
+        *,
+        merchants: dict[str, str],
+        webhook_url: str | None = None,
+        timeout_fault_seconds: float = 30.0,
+        slow_fault_seconds: float = 1.5,
+    ) -> None:
+        self._host, self._port = host, port
+        self._merchants = dict(merchants)  # x-api-key -> merchantId
+        self._webhook_url = webhook_url
+        self._timeout_fault_seconds = timeout_fault_seconds
+        self._slow_fault_seconds = slow_fault_seconds
+        self._lock = threading.Lock()
+        self._transactions: dict[str, _Transaction] = {}
+        self._references: set[tuple[str, str]] = set()  # (merchantId, paymentReference)
+        self._requests: list[Json] = []
+        self._faults: list[Json] = []  # FIFO of {"mode", "count"}
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._background: list[threading.Thread] = []
+        self._halo_routes: list[Route] = [
+            ("POST", re.compile(rf"^{_VERSION}/consumer/qrcode/?$", re.I), self._create_qrcode),
+            ("POST", re.compile(rf"^{_VERSION}/consumer/applink/?$", re.I), self._create_applink),
+            ("GET", re.compile(rf"^{_VERSION}/consumer/qrcode/(?P<ref>[^/]+)/?$", re.I), self._get_status),
+        ]
+        tx = r"^/_sim/transactions/(?P<ref>[^/]+)"
+        self._control_routes: list[Route] = [
+            ("POST", re.compile(tx + r"/tap$"), self._ctl_tap),
+            ("POST", re.compile(tx + r"/webhook$"), self._ctl_webhook),
+            ("GET", re.compile(tx + r"$"), self._ctl_get_transaction),
+            ("GET", re.compile(r"^/_sim/transactions$"), self._ctl_list_transactions),
+            ("GET", re.compile(r"^/_sim/requests$"), self._ctl_get_requests),
+            ("DELETE", re.compile(r"^/_sim/requests$"), self._ctl_clear_requests),
+            ("GET", re.compile(r"^/_sim/faults$"), self._ctl_get_faults),
+            ("POST", re.compile(r"^/_sim/faults$"), self._ctl_add_fault),
+            ("DELETE", re.compile(r"^/_sim/faults$"), self._ctl_clear_faults),
+            ("GET", re.compile(r"^/_sim/config$"), self._ctl_get_config),
+            ("POST", re.compile(r"^/_sim/config$"), self._ctl_set_config),
+            ("POST", re.compile(r"^/_sim/reset$"), self._ctl_reset),
+        ]
+
+    # ----------------------------------------------------------------------- lifecycle
+
+    @property
+    def url(self) -> str:
+        port = self._server.server_address[1] if self._server else self._port
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        if self._server is not None:
+            raise RuntimeError("HaloSimulator is already running")
+        self._stopping.clear()
+        self._server = _Server((self._host, self._port), self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="halo-sim", daemon=True
+        )
+        self._thread.start()
+        log.info("Halo simulator listening on %s", self.url)
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None or thread is None:
+            return
+        self._stopping.set()  # wakes requests held by a timeout/slow fault and delayed webhooks
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        deadline = time.monotonic() + STOP_JOIN_SECONDS
+        with self._lock:
+            background, self._background = self._background, []
+        for worker in [*server.handler_threads, *background]:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+    # ----------------------------------------------------------------------- dispatch
+
+    def handle(self, request: _Request) -> _Response | None:
+        """Answers one request; None means close the connection without answering."""
+        try:
+            for method, pattern, handler in self._halo_routes:
+                match = pattern.match(request.path)
+                if match and request.method == method:
+                    return self._handle_halo(request, match, handler)
+            for method, pattern, handler in self._control_routes:
+                match = pattern.match(request.path)
+                if match and request.method == method:
+                    try:
+                        return handler(match, request)
+                    except ControlError as exc:
+                        return _json_response(exc.status, {"error": exc.message})
+            return _json_response(404, {"error": f"no route for {request.method} {request.path}"})
+        except Exception as exc:
+            log.exception("simulator failure on %s %s", request.method, request.path)
+            return _json_response(500, {"error": f"simulator failure: {exc!r}"})
+
+    def _handle_halo(
+        self, request: _Request, match: re.Match[str], handler: Callable[[re.Match[str], _Request], _Response]
+    ) -> _Response | None:
+        parsed = request.json()
+        with self._lock:
+            self._requests.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "headers": dict(request.headers),
+                    "json": None if parsed is _MISSING else parsed,
+                }
+            )
+            fault = self._take_fault()
+        if fault == "timeout":
+            self._stopping.wait(self._timeout_fault_seconds)
+            return None
+        if fault == "error500":
+            return _json_response(500, HaloError(500, 500, "Internal Server Error").body())
+        if fault == "malformed":
+            return _Response(200, b"<html>upstream glitch", "text/html")
+        if fault == "slow":
+            self._stopping.wait(self._slow_fault_seconds)
+        try:
+            return handler(match, request)
+        except HaloError as exc:
+            return _json_response(exc.status, exc.body())
+
+    def _take_fault(self) -> str | None:
+        """Pops one use of the oldest pending fault. Call with the lock held."""
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            self._faults.pop(0)
+        return str(fault["mode"])
+
+    def _merchant_for(self, request: _Request) -> str:
+        merchant_id = self._merchants.get(request.headers.get("x-api-key", ""))
+        if merchant_id is None:
+            raise HaloError(401, 102, "Invalid API Key")
+        return merchant_id
+
+    # ----------------------------------------------------------------------- Halo API
+
+    def _create_qrcode(self, match: re.Match[str], request: _Request) -> _Response:
+        return self._create(request, "qrCode")
+
+    def _create_applink(self, match: re.Match[str], request: _Request) -> _Response:
+        return self._create(request, "applink")
+
+    def _create(self, request: _Request, endpoint: str) -> _Response:
+        key_merchant = self._merchant_for(request)
+        merchant_id, payment_reference, amount, currency, want_image = _validate_create(request.json())
+        if merchant_id != key_merchant:
+            raise HaloError(401, 100, "Unauthorized")
+        reference = str(uuid.uuid4())
+        if endpoint == "applink":
+            url = f"https://go.merchantportal.dev.haloplus.io/{reference}?env=kernelserver.dev.haloplus.io"
+        else:
+            url = "https://halompos.page.link/" + "".join(secrets.choice(_LINK_ALPHABET) for _ in range(17))
+        with self._lock:
+            if (merchant_id, payment_reference) in self._references:
+                raise HaloError(400, 124, "Duplicate Merchant Reference")
+            self._references.add((merchant_id, payment_reference))
+            self._transactions[reference] = _Transaction(
+                reference, merchant_id, payment_reference, amount, currency, endpoint, url
+            )
+        answer: Json = {"url": url, "reference": reference}
+        if want_image:
+            answer["qrCode"] = segno.make(url, error="m").png_data_uri(scale=4)
+        return _json_response(200, answer)
+
+    def _get_status(self, match: re.Match[str], request: _Request) -> _Response:
+        merchant_id = self._merchant_for(request)
+        with self._lock:
+            tx = self._transactions.get(match["ref"])
+            if tx is None or tx.merchant_id != merchant_id:
+                raise HaloError(404, 122, "Transaction not found. It may have not gone online yet.")
+            return _json_response(200, tx.status_view())
+
+    # ----------------------------------------------------------------------- control API
+
+    @staticmethod
+    def _control_body(request: _Request) -> Json:
+        if not request.body.strip():
+            return {}
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ControlError(400, "body must be a JSON object")
+        return body
+
+    def _transaction(self, reference: str) -> _Transaction:
+        """Looks up a transaction. Call with the lock held."""
+        tx = self._transactions.get(reference)
+        if tx is None:
+            raise ControlError(404, f"unknown reference {reference}")
+        return tx
+
+    def _ctl_tap(self, match: re.Match[str], request: _Request) -> _Response:
+        body = self._control_body(request)
+        disposition = _CANONICAL_DISPOSITION.get(str(body.get("disposition", "")).lower())
+        if disposition is None:
+            raise ControlError(400, f"disposition must be one of {', '.join(DISPOSITIONS)}")
+        send = body.get("webhook", True)
+        if not isinstance(send, bool):
+            raise ControlError(400, "webhook must be a boolean")
+        times = _control_int(body, "times", 1, 1, MAX_WEBHOOK_TIMES)
+        delay = _control_delay(body)
+        with self._lock:
+            tx = self._transaction(match["ref"])
+            tx.tap(disposition)
+            payload = tx.webhook_payload()
+        webhooks = self._send_webhooks(match["ref"], payload, times, delay) if send else []
+        return _json_response(
+            200, {"reference": match["ref"], "disposition": disposition, "webhooks": webhooks}
+        )
+
+    def _ctl_webhook(self, match: re.Match[str], request: _Request) -> _Response:
+        overrides = dict(self._control_body(request))
+        times = _control_int(overrides, "times", 1, 1, MAX_WEBHOOK_TIMES)
+        delay = _control_delay(overrides)
+        overrides.pop("times", None)
+        overrides.pop("delaySeconds", None)
+        with self._lock:
+            payload = {**self._transaction(match["ref"]).webhook_payload(), **overrides}
+        webhooks = self._send_webhooks(match["ref"], payload, times, delay)
+        answer = {"reference": match["ref"], "disposition": payload.get("disposition"), "webhooks": webhooks}
+        return _json_response(200, answer)
+
+    def _ctl_get_transaction(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            return _json_response(200, self._transaction_view(self._transaction(match["ref"])))
+
+    def _ctl_list_transactions(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            return _json_response(200, [self._transaction_view(tx) for tx in self._transactions.values()])
+
+    @staticmethod
+    def _transaction_view(tx: _Transaction) -> Json:
+        return {
+            **tx.status_view(),
+            "reference": tx.reference,
+            "merchantId": tx.merchant_id,
+            "endpoint": tx.endpoint,
+            "url": tx.url,
+            "webhookUrl": tx.webhook_url,
+            "webhookDeliveries": list(tx.webhook_deliveries),
+        }
+
+    def _ctl_get_requests(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            return _json_response(200, list(self._requests))
+
+    def _ctl_clear_requests(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            self._requests.clear()
+        return _json_response(200, [])
+
+    def _ctl_get_faults(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            return _json_response(200, {"pending": [dict(f) for f in self._faults]})
+
+    def _ctl_add_fault(self, match: re.Match[str], request: _Request) -> _Response:
+        body = self._control_body(request)
+        if body.get("mode") not in FAULT_MODES:
+            raise ControlError(400, f"mode must be one of {', '.join(FAULT_MODES)}")
+        count = _control_int(body, "count", 1, 1, 1_000_000)
+        with self._lock:
+            self._faults.append({"mode": body["mode"], "count": count})
+            return _json_response(200, {"pending": [dict(f) for f in self._faults]})
+
+    def _ctl_clear_faults(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            self._faults.clear()
+        return _json_response(200, {"pending": []})
+
+    def _ctl_get_config(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            return _json_response(
+                200, {"webhookUrl": self._webhook_url, "merchantIds": sorted(set(self._merchants.values()))}
+            )
+
+    def _ctl_set_config(self, match: re.Match[str], request: _Request) -> _Response:
+        url = self._control_body(request).get("webhookUrl", _MISSING)
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise ControlError(400, "webhookUrl must be an http(s) URL or null")
+        with self._lock:
+            self._webhook_url = url
+        return _json_response(200, {"webhookUrl": url})
+
+    def _ctl_reset(self, match: re.Match[str], request: _Request) -> _Response:
+        with self._lock:
+            self._transactions.clear()
+            self._references.clear()
+            self._requests.clear()
+            self._faults.clear()
+        return _json_response(200, {"reset": True})
+
+    # ----------------------------------------------------------------------- webhooks
+
+    def _send_webhooks(self, reference: str, payload: Json, times: int, delay: float) -> list[Json]:
+        """Sends now and returns the outcomes, or sends later from a thread and returns []."""
+        if delay <= 0:
+            return self._deliver(reference, payload, times)
+
+        def later() -> None:
+            if not self._stopping.wait(delay):
+                self._deliver(reference, payload, times)
+
+        worker = threading.Thread(target=later, name=f"halo-sim-webhook-{reference}", daemon=True)
+        with self._lock:
+            self._background = [t for t in self._background if t.is_alive()]
+            self._background.append(worker)
+        worker.start()
+        return []
+
+    def _deliver(self, reference: str, payload: Json, times: int) -> list[Json]:
+        with self._lock:
+            url = self._webhook_url
+        results: list[Json] = []
+        with httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, trust_env=False) as client:
+            for _ in range(times):
+                if url is None:
+                    results.append({"status": None, "error": "no webhook URL configured"})
+                    continue
+                try:
+                    answer = client.post(url, json=payload)
+                    results.append({"status": answer.status_code, "error": None})
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    results.append({"status": None, "error": f"{type(exc).__name__}: {exc}"})
+        log.info("webhook for %s to %s: %s", reference, url, results)
+        with self._lock:
+            tx = self._transactions.get(reference)
+            if tx is not None:
+                tx.webhook_url = url
+                tx.webhook_deliveries.extend({"payload": payload, **result} for result in results)
+        return results
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _parse_merchant(text: str) -> tuple[str, str]:
+    key, sep, merchant_id = text.partition("=")
+    if not sep or not key or not merchant_id:
+        raise argparse.ArgumentTypeError(f"expected KEY=MERCHANT_ID, got {text!r}")
+    return key, merchant_id
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack.halo_sim", description="Halo Dot backend simulator"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4010)
+    parser.add_argument(
+        "--merchant",
+        action="append",
+        type=_parse_merchant,
+        required=True,
+        help="KEY=MERCHANT_ID (repeatable)",
+    )
+    parser.add_argument("--webhook-url", default=None)
+    parser.add_argument("--timeout-fault-seconds", type=float, default=30.0)
+    parser.add_argument("--slow-fault-seconds", type=float, default=1.5)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sim = HaloSimulator(
+        args.host,
+        args.port,
+        merchants=dict(args.merchant),
+        webhook_url=args.webhook_url,
+        timeout_fault_seconds=args.timeout_fault_seconds,
+        slow_fault_seconds=args.slow_fault_seconds,
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    sim.start()
+    print(f"Halo simulator listening on {sim.url} (Ctrl-C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""What the local secrets hold: one entry per manifest secret key, so a new secret fails loudly here."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from devstack.config import DEMO_CLIENT_ID, DEMO_MERCHANTS, DevConfig
+from infra import manifest
+
+SecretValues = dict[str, Any]  # name below the secrets prefix -> JSON value
+
+
+def _clients(config: DevConfig) -> SecretValues:
+    key_hash = hashlib.sha256(config.api_key.encode()).hexdigest()
+    return {
+        "clients": {
+            DEMO_CLIENT_ID: {
+                "keyHashes": [key_hash],
+                "merchants": list(DEMO_MERCHANTS),
+                "notificationUrl": None,
+                "signingSecrets": [],
+            }
+        }
+    }
+
+
+def _halo_webhook(config: DevConfig) -> SecretValues:
+    return {"halo-webhook": {"tokens": [config.webhook_token]}}
+
+
+def _merchants(config: DevConfig) -> SecretValues:
+    return {
+        f"merchants/{merchant}": {"haloMerchantId": halo_merchant_id, "apiKey": halo_api_key}
+        for merchant, (halo_merchant_id, halo_api_key) in DEMO_MERCHANTS.items()
+    }
+
+
+_SEEDS: dict[str, Callable[[DevConfig], SecretValues]] = {
+    "clients": _clients,
+    "halo-webhook": _halo_webhook,
+    "merchants/*": _merchants,
+}
+
+
+def secret_values(secret: manifest.Secret, config: DevConfig) -> SecretValues:
+    try:
+        seed = _SEEDS[secret.key]
+    except KeyError:
+        raise LookupError(
+            f"the manifest declares secret {secret.key!r} but devstack/seed.py has no local value for it"
+        ) from None
+    return seed(config)

@@ -1,0 +1,298 @@
+"""The PSP's webhook endpoint, for the local devstack and tests.
+
+Any POST outside ``/_sink/`` is a notification: the sink verifies its Standard Webhooks signature
+with the ``standardwebhooks`` library (a receiver's view, independent of halotap's signing code),
+records it and answers 204, or 400 when no configured secret verifies it. A control API drives it:
+
+- ``POST /_sink/faults`` ``{"status": 503, "count": 2, "retryAfter": 30}``: the next 2 deliveries
+  get a 503 with ``Retry-After: 30``. ``GET`` lists pending faults, ``DELETE`` clears them.
+- ``GET /_sink/received[?webhookId=...]``: what arrived, oldest first. ``DELETE`` forgets it all.
+
+Run standalone with ``python -m devstack.sink --port 4020 --secret whsec_...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeGuard
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from standardwebhooks import Webhook
+
+log = logging.getLogger("devstack.sink")
+
+CONTROL_PREFIX = "/_sink/"
+MAX_BODY_BYTES = 1_000_000
+
+Json = dict[str, Any]
+
+
+class _Answer:
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+class WebhookSink:
+    """Receives, verifies and records PSP notifications; injects failures on request."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4020, *, secrets: list[str]) -> None:
+        if not secrets:
+            raise ValueError("the sink needs at least one whsec_ secret to verify with")
+        self._host, self._port = host, port
+        # Built once, so a malformed secret fails at start-up rather than on the first delivery.
+        self._verifiers = [Webhook(secret) for secret in secrets]
+        self._lock = threading.Condition()
+        self._received: list[Json] = []
+        self._attempts: dict[str, int] = {}
+        self._faults: list[Json] = []  # FIFO of {"status", "count", "retryAfter"}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], _Answer]] = {
+            ("GET", "/_sink/received"): self._list_received,
+            ("DELETE", "/_sink/received"): self._clear_received,
+            ("GET", "/_sink/faults"): self._list_faults,
+            ("POST", "/_sink/faults"): self._add_fault,
+            ("DELETE", "/_sink/faults"): self._clear_faults,
+        }
+
+    # ----------------------------------------------------------------------- lifecycle
+
+    @property
+    def url(self) -> str:
+        port = self._server.server_address[1] if self._server else self._port
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        if self._server is not None:
+            raise RuntimeError("WebhookSink is already running")
+        server = _Server((self._host, self._port), self)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-sink", daemon=True
+        )
+        self._thread.start()
+        log.info("PSP webhook sink listening on %s", self.url)
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    def check(self) -> None:
+        """Raise unless the sink answers its control API: the devstack's readiness probe."""
+        response = httpx.get(f"{self.url}{CONTROL_PREFIX}received", timeout=2.0, trust_env=False)
+        if response.status_code != 200:
+            raise RuntimeError(f"webhook sink answered {response.status_code}")
+
+    # ----------------------------------------------------------------------- in-process access
+
+    def received(self, webhook_id: str | None = None) -> list[Json]:
+        with self._lock:
+            return [dict(e) for e in self._received if webhook_id is None or e["webhookId"] == webhook_id]
+
+    def wait_for(self, count: int, *, webhook_id: str | None = None, timeout: float = 5.0) -> list[Json]:
+        """The entries once at least `count` have arrived (or whatever arrived by `timeout`)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.received(webhook_id)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+            return self.received(webhook_id)
+
+    # ----------------------------------------------------------------------- requests
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Answer:
+        parts = urlsplit(target)
+        if not parts.path.startswith(CONTROL_PREFIX):
+            if method != "POST":
+                return _Answer(405, {"error": "notifications are POSTed"})
+            return self._notification(parts.path, headers, body)
+        control = self._control_routes.get((method, parts.path.rstrip("/")))
+        if control is None:
+            return _Answer(404, {"error": f"no control route {method} {parts.path}"})
+        return control(parse_qs(parts.query), body)
+
+    def _list_received(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+        return _Answer(200, self.received(query.get("webhookId", [None])[0]))
+
+    def _clear_received(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+        with self._lock:
+            self._received.clear()
+            self._attempts.clear()
+        return _Answer(200, {"cleared": True})
+
+    def _list_faults(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+        with self._lock:
+            return _Answer(200, [dict(f) for f in self._faults])
+
+    def _clear_faults(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+        with self._lock:
+            self._faults.clear()
+        return _Answer(200, {"cleared": True})
+
+    def _notification(self, path: str, headers: dict[str, str], body: bytes) -> _Answer:
+        verified = any(self._verifies(verifier, headers, body) for verifier in self._verifiers)
+        event_type, checkout_id = _describe(body)
+        webhook_id = headers.get("webhook-id")
+        with self._lock:
+            fault = self._take_fault()
+            key = webhook_id or ""
+            self._attempts[key] = self._attempts.get(key, 0) + 1
+            status = fault["status"] if fault else (204 if verified else 400)
+            self._received.append(
+                {
+                    "webhookId": webhook_id,
+                    "type": event_type,
+                    "checkoutId": checkout_id,
+                    "verified": verified,
+                    "attempt": self._attempts[key],
+                    "status": status,
+                    "receivedAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "path": path,
+                }
+            )
+            self._lock.notify_all()
+        if fault:
+            extra = {"Retry-After": str(fault["retryAfter"])} if fault.get("retryAfter") is not None else {}
+            return _Answer(status, {"error": "injected fault", "status": status}, extra)
+        if not verified:
+            return _Answer(400, {"error": "signature verification failed"})
+        return _Answer(204)
+
+    @staticmethod
+    def _verifies(verifier: Webhook, headers: dict[str, str], body: bytes) -> bool:
+        try:
+            verifier.verify(body, headers, json_parse=False)
+        except Exception:  # the library raises several types for malformed input; all mean "no"
+            return False
+        return True
+
+    def _take_fault(self) -> Json | None:
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            self._faults.pop(0)
+        return dict(fault)
+
+    def _add_fault(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+        try:
+            spec = json.loads(body or b"{}")
+        except ValueError:
+            return _Answer(400, {"error": "the fault must be JSON"})
+        if not isinstance(spec, dict):
+            return _Answer(400, {"error": "the fault must be a JSON object"})
+        status, count, retry_after = spec.get("status"), spec.get("count", 1), spec.get("retryAfter")
+        if not _is_int(status) or not 200 <= status <= 599:
+            return _Answer(400, {"error": "status must be an HTTP status code"})
+        if not _is_int(count) or count < 1:
+            return _Answer(400, {"error": "count must be a positive integer"})
+        if retry_after is not None and (not _is_int(retry_after) or retry_after < 0):
+            return _Answer(400, {"error": "retryAfter must be a non-negative integer"})
+        fault = {"status": status, "count": count, "retryAfter": retry_after}
+        with self._lock:
+            self._faults.append(fault)
+            return _Answer(201, dict(fault))
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _describe(body: bytes) -> tuple[str | None, str | None]:
+    """The event type and checkout id of a notification body, if it has them."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(event, dict):
+        return None, None
+    event_type = event.get("type") if isinstance(event.get("type"), str) else None
+    payload = event.get("data")
+    checkout_id = payload.get("id") if isinstance(payload, dict) else None
+    return event_type, checkout_id if isinstance(checkout_id, str) else None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sink: WebhookSink) -> None:
+        super().__init__(address, _Handler)
+        self.sink = sink
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, MAX_BODY_BYTES)) if length > 0 else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        answer = self.server.sink.handle(self.command, self.path, headers, body)
+        payload = b"" if answer.status in (204, 304) else json.dumps(answer.body).encode()
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            if payload:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except ConnectionError:
+            log.debug("client went away before the answer to %s %s", self.command, self.path)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.sink", description="PSP webhook sink")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4020)
+    parser.add_argument(
+        "--secret", action="append", required=True, help="whsec_ secret to verify with (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sink = WebhookSink(args.host, args.port, secrets=args.secret)
+    signal.signal(signal.SIGTERM, _interrupt)
+    sink.start()
+    print(f"PSP webhook sink listening on {sink.url} (Ctrl-C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""Reconciliation: webhooks get lost, shoppers walk away, Lambdas die mid-call. This finds all three.
+
+Each checkout with something left to do carries `dueAt` (and its `dueShard`) in a sparse index. A run
+reads the due entries shard by shard with a Query (never a Scan), asks Halo about each open checkout,
+applies a final outcome through the same path as a webhook, expires what is past `expiresAt` plus a
+grace period, and moves everything else to its next check on a backoff. Every checkout it touches
+leaves the due window or moves forward in it, so a backlog drains over several bounded runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from halotap.checkouts import CheckoutService
+from halotap.errors import HalotapError
+from halotap.halo import HaloClient
+from halotap.halo_events import ReportedOutcome
+from halotap.models import Checkout, iso, utc_now
+from halotap.states import CheckoutStatus
+from halotap.store import DUE_SHARDS
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = (30, 60, 120, 300, 600)  # then every 600 s, never past expiry plus grace
+AFTER_ERROR = timedelta(seconds=30)
+MIN_TIME_LEFT_SECONDS = 5.0
+
+
+@dataclass
+class RunReport:
+    examined: int = 0
+    applied: int = 0
+    expired: int = 0
+    rescheduled: int = 0
+    abandoned: int = 0
+    errors: int = 0
+    stopped: str = ""  # why the run stopped before the due window was empty, if it did
+    outcomes: dict[str, str] = field(default_factory=dict)  # checkout id -> what happened
+
+
+@dataclass
+class Reconciler:
+    service: CheckoutService
+    halo: HaloClient
+    grace: timedelta = timedelta(seconds=120)
+    batch_size: int = 200
+    clock: Callable[[], datetime] = utc_now
+
+    def run(self, time_left: Callable[[], float] = lambda: 60.0) -> RunReport:
+        report = RunReport()
+        now = self.clock()
+        first = int(now.timestamp() // 60) % DUE_SHARDS  # rotate the starting shard between runs
+        for offset in range(DUE_SHARDS):
+            shard = (first + offset) % DUE_SHARDS
+            room = self.batch_size - report.examined
+            if room <= 0:
+                report.stopped = "batch full"
+                break
+            for checkout in self.service.store.due(shard, iso(now), limit=room):
+                if time_left() < MIN_TIME_LEFT_SECONDS:
+                    report.stopped = "out of time"
+                    return report
+                if self.halo.breaker.is_open:
+                    report.stopped = "Halo circuit open"
+                    return report
+                report.examined += 1
+                report.outcomes[checkout.id] = self._check(checkout, now, report)
+        return report
+
+    def _check(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        try:
+            if checkout.status == CheckoutStatus.CREATING:
+                self.service.abandon(
+                    checkout, "creation_interrupted", "the create call never finished", source="reconcile"
+                )
+                report.abandoned += 1
+                return "abandoned"
+            if checkout.status != CheckoutStatus.OPEN:
+                self.service.store.update(checkout, {"dueAt": None}, [])  # nothing left to do
+                return "cleared"
+            return self._check_open(checkout, now, report)
+        except HalotapError as error:
+            # Halo down or DynamoDB throttled: nothing was changed; look again shortly, after the others.
+            report.errors += 1
+            logger.warning(
+                "reconciliation could not check a checkout",
+                extra={"checkoutId": checkout.id, "code": error.code, "detail": error.detail},
+            )
+            self._quietly_reschedule(checkout, now + AFTER_ERROR)
+            return f"error:{error.code}"
+
+    def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        merchant = self.service.secret_store.merchant(checkout.merchant_id)
+        assert checkout.halo_reference is not None  # an open checkout always has one
+        transaction = self.halo.transaction(merchant, checkout.halo_reference)
+        if transaction is not None and transaction.disposition is not None:
+            outcome = ReportedOutcome(
+                disposition=transaction.disposition,
+                merchant_reference=checkout.id,
+                halo_reference=checkout.halo_reference,
+                authorisation_code=transaction.authorisation_code,
+                response_code=transaction.response_code,
+                amount=transaction.amount,
+                currency=transaction.currency,
+            )
+            result = self.service.apply(checkout, outcome, "reconcile", from_halo=True)
+            report.applied += 1
+            return f"applied:{result.checkout.status.value}" if result else "applied"
+        deadline = datetime.fromisoformat(checkout.expires_at) + self.grace
+        if now >= deadline:
+            self.service.expire(checkout)
+            report.expired += 1
+            return "expired"
+        delay = BACKOFF_SECONDS[min(checkout.checks, len(BACKOFF_SECONDS) - 1)]
+        self.service.reschedule(checkout, min(now + timedelta(seconds=delay), deadline))
+        report.rescheduled += 1
+        return "rescheduled"
+
+    def _quietly_reschedule(self, checkout: Checkout, due_at: datetime) -> None:
+        try:
+            self.service.reschedule(checkout, due_at)
+        except HalotapError:
+            logger.warning("could not reschedule; the checkout stays due", extra={"checkoutId": checkout.id})
+
+
+__all__ = ["Reconciler", "RunReport"]

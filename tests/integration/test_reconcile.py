@@ -1,0 +1,173 @@
+"""Reconciliation: lost webhooks, expiry, late approvals, volume without a Scan, and Halo faults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from halotap import aws
+from halotap.checkouts import Caller
+from halotap.config import settings
+from halotap.halo_events import ReportedOutcome
+from halotap.models import CreateCheckoutRequest
+from halotap.reconcile import Reconciler
+from halotap.states import Disposition
+from tests.fakes import CallCounter, FakeClock, FaultyClient
+from tests.integration.conftest import build_services
+
+CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def services(moto_env, halo, clock):
+    return build_services(halo, confirm=True, clock=clock)
+
+
+def reconciler(services, clock, **kwargs):
+    return Reconciler(services.checkouts, services.halo, grace=timedelta(seconds=60), clock=clock, **kwargs)
+
+
+def create(services, reference="r-1", expires=600):
+    request = CreateCheckoutRequest.model_validate(
+        {
+            "merchantId": "demo-merchant",
+            "reference": reference,
+            "amount": "10.00",
+            "currency": "ZAR",
+            "expiresInSeconds": expires,
+        }
+    )
+    return services.checkouts.create(CALLER, request)
+
+
+def test_a_tap_whose_webhook_was_lost_is_found_in_one_tick(services, halo, clock):
+    checkout = create(services)
+    halo.tap(checkout.halo_reference, "Approved")
+    clock.advance(31)
+    report = reconciler(services, clock).run()
+    stored = services.store.get(checkout.id)
+    assert (report.applied, stored.status) == (1, "approved")
+    assert stored.due_at is None
+    assert [e.source for e in stored.history if e.to_status == "approved"] == ["reconcile"]
+
+
+def test_a_checkout_is_not_checked_before_it_is_due(services, halo, clock):
+    create(services)
+    report = reconciler(services, clock).run()
+    assert (report.examined, halo.status_reads) == (0, 0)
+
+
+def test_an_unpaid_checkout_expires_after_expires_at_plus_grace_and_not_before(services, halo, clock):
+    checkout = create(services, expires=60)
+    clock.advance(100)  # past expiresAt, inside the grace
+    reconciler(services, clock).run()
+    assert services.store.get(checkout.id).status == "open"
+    clock.advance(30)
+    report = reconciler(services, clock).run()
+    stored = services.store.get(checkout.id)
+    assert (report.expired, stored.status, stored.due_at) == (1, "expired", None)
+
+
+def test_an_approval_after_expiry_ends_approved_and_flagged(services, halo, clock):
+    checkout = create(services, expires=60)
+    clock.advance(200)
+    reconciler(services, clock).run()
+    halo.tap(checkout.halo_reference, "Approved")  # the shopper's tap lands late
+    expired = services.store.get(checkout.id)
+    result = services.checkouts.apply(expired, ReportedOutcome(Disposition.APPROVED), "halo_webhook")
+    assert result.checkout.status == "approved"
+    assert result.checkout.replaced_status == "expired"
+
+
+def test_checks_back_off_and_never_past_the_deadline(services, halo, clock):
+    checkout = create(services, expires=300)
+    seen = []
+    for _ in range(8):
+        clock.now = max(clock.now, _due(services, checkout.id))
+        reconciler(services, clock).run()
+        stored = services.store.get(checkout.id)
+        if stored.due_at is None:
+            break
+        seen.append(_due(services, checkout.id) - clock.now)
+    assert [int(gap.total_seconds()) for gap in seen[:3]] == [30, 60, 120]
+    assert services.store.get(checkout.id).status == "expired"
+
+
+def _due(services, checkout_id):
+    from datetime import datetime
+
+    return datetime.fromisoformat(services.store.get(checkout_id).due_at)
+
+
+def test_a_checkout_stuck_creating_is_closed_and_its_reference_freed(services, halo, clock):
+    halo.faults.append(httpx.Response(200, json={"url": "https://x.test", "reference": "r"}))
+    # Simulate a Lambda that died after storing the checkout: store it, never finish.
+    broken = build_services(halo, FaultyClient(aws.dynamodb(), {"update_item"}), confirm=True, clock=clock)
+    with pytest.raises(Exception, match="DynamoDB"):
+        create(broken)
+    [stuck_id] = [r["paymentReference"] for r in halo.creates]
+    assert services.store.get(stuck_id).status == "creating"
+    clock.advance(61)
+    report = reconciler(services, clock).run()
+    assert report.abandoned == 1
+    assert services.store.get(stuck_id).failure.code == "creation_interrupted"
+    assert create(services).id != stuck_id  # the reference is free again
+
+
+def test_five_hundred_open_checkouts_drain_over_bounded_runs_without_a_scan(services, halo, clock):
+    template = services.store.get(create(services, reference="bulk-template").id)
+    # Stored in batches: the create path is not what this test measures.
+    copies = [
+        template.model_copy(update={"id": f"chk_bulk{n:04d}", "reference": f"bulk-{n}"}) for n in range(499)
+    ]
+    for start in range(0, len(copies), 25):
+        batch = [{"PutRequest": {"Item": services.store.item(c)}} for c in copies[start : start + 25]]
+        aws.dynamodb().batch_write_item(RequestItems={settings().checkouts_table: batch})
+    clock.advance(31)
+    counter = CallCounter(aws.dynamodb())
+    runs = []
+    while True:
+        report = reconciler(services, clock, batch_size=200).run()
+        if report.examined == 0:
+            break
+        runs.append(report.examined)
+    assert runs == [200, 200, 100]
+    assert "Scan" not in counter.calls
+    assert set(counter.calls) <= {"Query", "UpdateItem", "GetSecretValue", "GetItem"}
+
+
+def test_halo_faults_during_reconciliation_lose_nothing_and_a_later_tick_finishes(services, halo, clock):
+    checkouts = [create(services, reference=f"f-{n}") for n in range(3)]
+    for checkout in checkouts:
+        halo.tap(checkout.halo_reference, "Approved")
+    halo.faults.extend([httpx.ReadTimeout("slow")] * 4 + [httpx.Response(500)] * 4)  # Halo down
+    clock.advance(31)
+    first = reconciler(services, clock).run()
+    assert first.errors >= 1
+    assert all(services.store.get(c.id).status == "open" for c in checkouts)
+    ticks = 1
+    while halo.faults or any(services.store.get(c.id).status == "open" for c in checkouts):
+        assert ticks < 6, "reconciliation never caught up after Halo recovered"
+        clock.advance(31)
+        reconciler(services, clock).run()
+        ticks += 1
+    assert [services.store.get(c.id).status for c in checkouts] == ["approved"] * 3
+
+
+def test_an_open_circuit_stops_the_run_without_calling_halo(services, halo, clock):
+    checkouts = [create(services, reference=f"c-{n}") for n in range(8)]
+    halo.faults.extend([httpx.Response(503)] * 40)
+    clock.advance(31)
+    report = reconciler(services, clock).run()
+    assert report.stopped == "Halo circuit open"
+    calls_when_opened = len(halo.requests)
+    assert report.examined < len(checkouts)
+    reconciler(services, clock).run()  # still open: no call at all
+    assert len(halo.requests) == calls_when_opened
