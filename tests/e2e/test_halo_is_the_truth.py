@@ -1,0 +1,42 @@
+"""Forged and lost webhooks against the running devstack: Halo's status endpoint decides."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.client import Psp
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def psp(devstack):
+    return Psp(devstack)
+
+
+def test_a_lost_webhook_is_found_by_reconciliation(psp):
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Approved", webhook=False)
+    # The first check is 30 s after opening; the devstack's ticker runs every 2 s. Allow that plus two ticks.
+    final = psp.wait_for(checkout["id"], "approved", timeout=45)
+    assert [e["source"] for e in final["history"] if e.get("to") == "approved"] == ["reconcile"]
+
+
+def test_a_forged_approval_ends_as_halo_says_with_an_anomaly(psp):
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Declined", webhook=False)
+    psp.fake_webhook(checkout, disposition="Approved")
+    final = psp.wait_for(checkout["id"], "declined")
+    anomalies = [e["detail"] for e in final["history"] if e["type"] == "anomaly"]
+    assert anomalies == ["mismatch: disposition: webhook Approved, Halo Declined"]
+
+
+def test_a_forged_webhook_for_a_payment_halo_has_not_seen_changes_nothing(psp):
+    checkout = psp.open_checkout()
+    psp.fake_webhook(checkout, disposition="Approved")
+    time.sleep(3)
+    after = psp.get(checkout["id"])
+    assert after["status"] == "open"
+    assert after["outcome"] is None
