@@ -35,6 +35,7 @@ def _banner(stack: Devstack, config: DevConfig) -> str:
             f"  API         {api}   (Authorization: Bearer {config.api_key})",
             f"  Halo sim    {halo}   (control API under /_sim)",
             f"  moto (AWS)  {moto}",
+            f"  PSP sink    http://127.0.0.1:{config.sink_port}   (received: /_sink/received)",
             f"  Halo webhook {api}/v1/halo/webhooks/{config.webhook_token}",
             "  Ctrl-C stops everything.",
         ]

@@ -22,6 +22,8 @@ DEMO_MERCHANTS = {DEMO_MERCHANT_ID: ("sim-merchant-001", "sim-api-key-demo-merch
 
 DEFAULT_API_KEY = "dev-psp-key-0123456789abcdef"
 DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
+DEFAULT_SIGNING_SECRET = "whsec_aGFsb3RhcC1kZXYtc2lnbmluZy1zZWNyZXQtMDEyMw=="
+DEFAULT_NOTIFY_SCHEDULE = "1,2,4,8"  # the deployed default is Svix's 5 s ... 10 h
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class DevConfig:
     moto_port: int = 5000
     api_key: str = DEFAULT_API_KEY
     webhook_token: str = DEFAULT_WEBHOOK_TOKEN
+    signing_secret: str = DEFAULT_SIGNING_SECRET
+    sink_port: int = 4020
+    notify_schedule: str = DEFAULT_NOTIFY_SCHEDULE
     log_level: str = "WARNING"  # the handlers' Powertools log level; the devstack's own lines are INFO
     visibility_cap_seconds: int = 3  # local queues redeliver fast; see README.md
     reconcile_interval_seconds: int = 2  # EventBridge runs reconcile every minute; locally, every 2 s
@@ -52,6 +57,9 @@ class DevConfig:
             moto_port=number("HALOTAP_MOTO_PORT", cls.moto_port),
             api_key=environ.get("HALOTAP_DEV_API_KEY") or DEFAULT_API_KEY,
             webhook_token=environ.get("HALOTAP_DEV_WEBHOOK_TOKEN") or DEFAULT_WEBHOOK_TOKEN,
+            signing_secret=environ.get("HALOTAP_DEV_SIGNING_SECRET") or DEFAULT_SIGNING_SECRET,
+            sink_port=number("HALOTAP_SINK_PORT", cls.sink_port),
+            notify_schedule=environ.get("HALOTAP_NOTIFY_SCHEDULE") or DEFAULT_NOTIFY_SCHEDULE,
             log_level=(environ.get("HALOTAP_LOG_LEVEL") or cls.log_level).upper(),
             visibility_cap_seconds=number("HALOTAP_DEV_VISIBILITY_SECONDS", cls.visibility_cap_seconds),
             reconcile_interval_seconds=number("HALOTAP_RECONCILE_INTERVAL", cls.reconcile_interval_seconds),
@@ -64,6 +72,7 @@ class DevConfig:
             ("HALOTAP_MOTO_PORT", self.moto_port),
             ("HALOTAP_HALO_PORT", self.halo_port),
             ("HALOTAP_API_PORT", self.api_port),
+            ("HALOTAP_SINK_PORT", self.sink_port),
         ]
 
     @property
@@ -105,7 +114,9 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": config.log_level,
         "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),
-        "HALOTAP_CONFIRM_RETRY_SECONDS": "1",  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
+        "HALOTAP_CONFIRM_RETRY_SECONDS": "1",
+        "HALOTAP_NOTIFY_SCHEDULE": config.notify_schedule,
+        "HALOTAP_ALLOW_LOOPBACK_WEBHOOKS": "true",  # the local sink is plain http on 127.0.0.1  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
     }
 
 

@@ -78,6 +78,28 @@ def wait_for_approval(api: httpx.Client, checkout_id: str) -> dict[str, Any]:
     raise DemoFailed(f"checkout {checkout_id} is still {status!r} after {APPROVAL_TIMEOUT_SECONDS:.0f} s")
 
 
+def wait_for_notification(stack: DevstackProcess, api: httpx.Client, checkout_id: str) -> dict[str, Any]:
+    """The PSP's side: the signed checkout.approved webhook reaches the sink and verifies."""
+    deadline = time.monotonic() + APPROVAL_TIMEOUT_SECONDS
+    with httpx.Client(base_url=stack.sink_url, timeout=10) as sink:
+        while time.monotonic() < deadline:
+            received = _expect(sink.get("/_sink/received"), 200, "reading the PSP webhook sink")
+            mine = [r for r in received if r.get("checkoutId") == checkout_id]
+            if mine:
+                entry = mine[-1]
+                if not entry.get("verified"):
+                    raise DemoFailed(f"the PSP received {entry['type']} but its signature did not verify")
+                step(
+                    f"the PSP received {entry['type']} (webhook-id {entry['webhookId']}); "
+                    "Standard Webhooks signature verified"
+                )
+                return _expect(api.get(f"/v1/checkouts/{checkout_id}"), 200, "reading the checkout")
+            time.sleep(0.25)
+    raise DemoFailed(
+        f"no notification for {checkout_id} reached the PSP sink in {APPROVAL_TIMEOUT_SECONDS:.0f} s"
+    )
+
+
 def print_transcript(checkout: dict[str, Any]) -> None:
     outcome = checkout.get("outcome") or {}
     print(f"\n  checkout           {checkout['id']}")
@@ -89,6 +111,11 @@ def print_transcript(checkout: dict[str, Any]) -> None:
     for entry in checkout.get("history") or []:
         moved = f"{entry.get('from') or '-'} → {entry.get('to')}" if entry.get("to") else ""
         print(f"    {entry.get('at', '')}  {entry.get('type', ''):<15} {moved:<20} {entry.get('source', '')}")
+    for notification in checkout.get("notifications") or []:
+        print(
+            f"  notification       {notification['type']} {notification['status']}"
+            f" after {notification.get('attempts', 0)} attempt(s)"
+        )
 
 
 def run(stack: DevstackProcess) -> None:
@@ -100,7 +127,8 @@ def run(stack: DevstackProcess) -> None:
         checkout = create_checkout(api)
         show_deep_link(checkout)
         tap_approved(halo, checkout)
-        print_transcript(wait_for_approval(api, checkout["id"]))
+        wait_for_approval(api, checkout["id"])
+        print_transcript(wait_for_notification(stack, api, checkout["id"]))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:

@@ -61,6 +61,10 @@ class DevstackProcess:
         return f"http://127.0.0.1:{self.config.moto_port}"
 
     @property
+    def sink_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.sink_port}"
+
+    @property
     def api_key(self) -> str:
         return self.config.api_key
 

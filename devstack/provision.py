@@ -87,9 +87,11 @@ def provision(config: DevConfig) -> tuple[dict[str, str], list[str]]:
     # components before any handler thread creates clients of its own concurrently.
     dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
     environment = {table.env: create_table(dynamodb, table) for table in manifest.TABLES}
-    environment.update(
-        {queue.env: create_queue(sqs, queue, config.visibility_cap_seconds) for queue in manifest.QUEUES}
-    )
+    for queue in manifest.QUEUES:
+        environment[queue.env] = create_queue(sqs, queue, config.visibility_cap_seconds)
+        environment[queue.dlq_env] = sqs.get_queue_url(QueueName=resource_name(f"{queue.key}-dlq"))[
+            "QueueUrl"
+        ]
     return environment, seed_secrets(boto3.client("secretsmanager"), config)
 
 

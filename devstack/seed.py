@@ -19,8 +19,8 @@ def _clients(config: DevConfig) -> SecretValues:
             DEMO_CLIENT_ID: {
                 "keyHashes": [key_hash],
                 "merchants": list(DEMO_MERCHANTS),
-                "notificationUrl": None,
-                "signingSecrets": [],
+                "notificationUrl": f"http://127.0.0.1:{config.sink_port}/",
+                "signingSecrets": [config.signing_secret],
             }
         }
     }

@@ -44,6 +44,8 @@ class _Answer:
 class WebhookSink:
     """Receives, verifies and records PSP notifications; injects failures on request."""
 
+    name = "sink"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 4020, *, secrets: list[str]) -> None:
         if not secrets:
             raise ValueError("the sink needs at least one whsec_ secret to verify with")

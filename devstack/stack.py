@@ -23,6 +23,7 @@ from devstack.config import DevConfig, export, lambda_environment
 from devstack.halo_sim import HaloSimulator
 from devstack.pollers import QueuePoller
 from devstack.provision import Provisioning
+from devstack.sink import WebhookSink
 from devstack.ticker import ScheduleTicker
 from infra import manifest
 
@@ -107,6 +108,7 @@ def build_parts(config: DevConfig) -> list[Part]:
         LambdaSettings(config),
         Provisioning(config),
         HaloSim(config, webhook_url=f"{api.url}/v1/halo/webhooks/{config.webhook_token}"),
+        WebhookSink(port=config.sink_port, secrets=[config.signing_secret]),
         api,
         *(QueuePoller(spec) for spec in manifest.FUNCTIONS if spec.queue),
         *(

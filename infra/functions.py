@@ -66,6 +66,7 @@ class Functions(Construct):
             config=self._config,
             tables=self._data.tables,
             queues=self._messaging.queues,
+            dead_letter_queues=self._messaging.dead_letter_queues,
             log_group=log_group,
         ):
             role.add_to_policy(statement)
@@ -111,6 +112,7 @@ class Functions(Construct):
             "HALO_LINK_ENDPOINT": self._config.halo_link_endpoint,
             **{t.env: self._data.tables[t.key].table_name for t in manifest.TABLES},
             **{q.env: self._messaging.queues[q.key].queue_url for q in manifest.QUEUES},
+            **{q.dlq_env: self._messaging.dead_letter_queues[q.key].queue_url for q in manifest.QUEUES},
         }
         unknown = [name for name in spec.env if name not in values]
         if unknown:

@@ -33,6 +33,7 @@ class Table:
 class Queue:
     key: str
     env: str  # the environment variable that carries the queue's URL
+    dlq_env: str  # ... and its dead-letter queue's URL
     visibility_timeout_seconds: int
     retention_days: int
     max_receive_count: int
@@ -68,6 +69,7 @@ class Function:
     table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Table.key -> dynamodb:Actions
     index_query: tuple[str, ...] = ()  # Table.key whose indexes the function may Query
     sends_to: tuple[str, ...] = ()  # Queue.key the function may SendMessage to
+    sends_to_dlq: tuple[str, ...] = ()  # Queue.key whose dead-letter queue the function may SendMessage to
     reads_secrets: tuple[str, ...] = ()  # Secret.key, "merchants/*" for every merchant
 
 
@@ -91,12 +93,25 @@ APPLY_TIMEOUT_SECONDS = 30
 HALO_EVENTS = Queue(
     key="halo-events",
     env="HALO_EVENTS_QUEUE_URL",
+    dlq_env="HALO_EVENTS_DLQ_URL",
     visibility_timeout_seconds=6 * APPLY_TIMEOUT_SECONDS,  # AWS: at least 6x the consumer's timeout
     retention_days=4,
     max_receive_count=5,
     dlq_retention_days=14,  # longer than the source, so a message never expires in the DLQ first
 )
-QUEUES = (HALO_EVENTS,)
+DELIVER_TIMEOUT_SECONDS = 30
+NOTIFICATIONS = Queue(
+    key="notifications",
+    env="NOTIFICATIONS_QUEUE_URL",
+    dlq_env="NOTIFICATIONS_DLQ_URL",
+    visibility_timeout_seconds=6 * DELIVER_TIMEOUT_SECONDS,
+    retention_days=4,  # the retry schedule spans about 27.6 h
+    # The deliverer parks a message in the DLQ itself when its schedule is exhausted. This count is only
+    # the safety net for a deliverer that crashes on a message, so it sits above the schedule's 8 attempts.
+    max_receive_count=20,
+    dlq_retention_days=14,
+)
+QUEUES = (HALO_EVENTS, NOTIFICATIONS)
 
 SECRETS = (
     Secret(
@@ -130,7 +145,7 @@ FUNCTIONS = (
         description="POST /v1/checkouts: stores a checkout and asks Halo for its deep link",
         routes=(Route("POST", "/v1/checkouts"),),
         timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
-        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", *SETTING_ENV),
+        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", *SETTING_ENV),  # notificationUrl is checked here too
         table_actions={"checkouts": _READ_WRITE_CHECKOUTS, "idempotency": _IDEMPOTENCY},
         reads_secrets=("merchants/*",),
     ),
@@ -145,8 +160,9 @@ FUNCTIONS = (
         name="cancel_checkout",
         description="POST /v1/checkouts/{id}/cancel: open -> cancelled",
         routes=(Route("POST", "/v1/checkouts/{id}/cancel"),),
-        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "SECRETS_PREFIX"),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        sends_to=("notifications",),
     ),
     Function(
         name="halo_webhook",
@@ -162,9 +178,10 @@ FUNCTIONS = (
         description="Consumes halo-events: finds the checkout and applies Halo's outcome",
         queue="halo-events",
         timeout_seconds=APPLY_TIMEOUT_SECONDS,
-        env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", *SETTING_ENV),
+        env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         index_query=("checkouts",),
+        sends_to=("notifications",),
         reads_secrets=("merchants/*",),
     ),
     Function(
@@ -172,10 +189,22 @@ FUNCTIONS = (
         description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid",
         schedule_minutes=1,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
-        env=("CHECKOUTS_TABLE", *SETTING_ENV),
+        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")},
         index_query=("checkouts",),
+        sends_to=("notifications",),
         reads_secrets=("merchants/*",),
+    ),
+    Function(
+        name="deliver_notification",
+        description="Consumes notifications: signs and POSTs each to the PSP, retrying on the published schedule",
+        queue="notifications",
+        timeout_seconds=DELIVER_TIMEOUT_SECONDS,  # one 15 s delivery per record, with room to record it
+        batch_size=5,
+        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", "SECRETS_PREFIX"),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        sends_to_dlq=("notifications",),
+        reads_secrets=("clients",),
     ),
 )
 

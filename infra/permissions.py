@@ -22,6 +22,7 @@ def statements(
     config: StackConfig,
     tables: dict[str, dynamodb.Table],
     queues: dict[str, sqs.Queue],
+    dead_letter_queues: dict[str, sqs.Queue],
     log_group: logs.ILogGroup,
 ) -> list[iam.PolicyStatement]:
     """The role's statements. Queue consumers also get the event source mapping's grant (functions.py)."""
@@ -35,6 +36,10 @@ def statements(
         if key not in queues:
             raise ConfigError(f"{spec.name}: no queue {key!r} in manifest.QUEUES")
         return queues[key]
+
+    def dead_letter_queue(key: str) -> sqs.Queue:
+        queue(key)
+        return dead_letter_queues[key]
 
     def secret_arn(key: str) -> str:
         # Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
@@ -70,6 +75,10 @@ def statements(
         )
     for key in spec.sends_to:
         result.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue(key).queue_arn]))
+    for key in spec.sends_to_dlq:
+        result.append(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letter_queue(key).queue_arn])
+        )
     if spec.reads_secrets:
         result.append(
             iam.PolicyStatement(

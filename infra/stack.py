@@ -5,11 +5,13 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra import manifest
 from infra.api import Api
 from infra.config import StackConfig, pascal
 from infra.data import Data
 from infra.functions import Functions
 from infra.messaging import Messaging
+from infra.monitoring import Monitoring
 
 
 class HalotapStack(cdk.Stack):
@@ -26,12 +28,22 @@ class HalotapStack(cdk.Stack):
         self.messaging = Messaging(self, "Messaging", config=config)
         self.functions = Functions(self, "Functions", config=config, data=self.data, messaging=self.messaging)
         self.api = Api(self, "Api", config=config, functions=self.functions)
+        self.monitoring = Monitoring(self, "Monitoring", config=config)
         for key in self.data.secrets:
             cdk.CfnOutput(
                 self,
                 f"{pascal(key)}SecretName",
                 value=f"{config.secrets_prefix}/{key}",
                 description="Secrets Manager secret the operator fills or reads after deploy",
+            )
+        # What the operator command (halotap-notifications) and dashboards need to find.
+        cdk.CfnOutput(self, "CheckoutsTableName", value=self.data.tables["checkouts"].table_name)
+        for spec in manifest.QUEUES:
+            cdk.CfnOutput(
+                self, f"{pascal(spec.key)}QueueUrl", value=self.messaging.queues[spec.key].queue_url
+            )
+            cdk.CfnOutput(
+                self, f"{pascal(spec.key)}DlqUrl", value=self.messaging.dead_letter_queues[spec.key].queue_url
             )
         cdk.Tags.of(self).add("service", "halotap")
         cdk.Tags.of(self).add("stage", config.stage)

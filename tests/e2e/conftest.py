@@ -17,8 +17,9 @@ READY_TIMEOUT_SECONDS = 90.0
 
 @pytest.fixture(scope="session")
 def devstack() -> Iterator[DevstackProcess]:
-    api_port, halo_port, moto_port = free_ports(3)
+    api_port, halo_port, moto_port, sink_port = free_ports(4)
     overrides = {
+        "HALOTAP_SINK_PORT": str(sink_port),
         "HALOTAP_API_PORT": str(api_port),
         "HALOTAP_HALO_PORT": str(halo_port),
         "HALOTAP_MOTO_PORT": str(moto_port),

@@ -100,6 +100,8 @@ def expected_grants(synth: Synth, spec: manifest.Function) -> set[tuple[str, str
             pairs.add(("dynamodb:Query", key(arn)))
     for queue_key in spec.sends_to:
         pairs.add(("sqs:SendMessage", key(arn_of(synth, stack.messaging.queues[queue_key]))))
+    for queue_key in spec.sends_to_dlq:
+        pairs.add(("sqs:SendMessage", key(arn_of(synth, stack.messaging.dead_letter_queues[queue_key]))))
     for secret_key in spec.reads_secrets:
         suffix = "" if secret_key.endswith("/*") else "-??????"
         pairs.add(("secretsmanager:GetSecretValue", key(secret_arn(f"halotap/dev/{secret_key}{suffix}"))))
@@ -146,6 +148,10 @@ def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manif
     settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "qrCode"}
     resources = {t.env: {"Ref": dev.logical_id(dev.stack.data.tables[t.key])} for t in manifest.TABLES}
     resources |= {q.env: {"Ref": dev.logical_id(dev.stack.messaging.queues[q.key])} for q in manifest.QUEUES}
+    resources |= {
+        q.dlq_env: {"Ref": dev.logical_id(dev.stack.messaging.dead_letter_queues[q.key])}
+        for q in manifest.QUEUES
+    }
     expected = {name: {**settings, **resources}[name] for name in spec.env} | POWERTOOLS_ENV
     assert env == expected
 
@@ -576,3 +582,19 @@ def test_missing_handler_is_named(tmp_path: Any, asset_paths: dict[str, Any]) ->
 )
 def test_only_dev_like_stages_are_ephemeral(stage: str, halo_env: str, ephemeral: bool) -> None:
     assert StackConfig(stage=stage, halo_env=halo_env).ephemeral is ephemeral
+
+
+def test_the_operator_metrics_have_alarms(dev: Synth) -> None:
+    for metric_name in ("NotificationExhausted", "HaloAuthFailed", "HaloWebhookMismatch"):
+        dev.template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {"MetricName": metric_name, "Namespace": "halotap", "Threshold": 0},
+        )
+
+
+def test_the_notifications_queue_outlasts_the_retry_schedule(dev: Synth) -> None:
+    from halotap.delivery import DEFAULT_SCHEDULE
+
+    spec = manifest.queue("notifications")
+    assert spec.retention_days * 86400 > sum(DEFAULT_SCHEDULE)
+    assert spec.max_receive_count > len(DEFAULT_SCHEDULE) + 1

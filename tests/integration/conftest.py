@@ -9,6 +9,7 @@ from halotap.checkouts import CheckoutService
 from halotap.config import settings
 from halotap.confirm import ConfirmWithHalo
 from halotap.halo import CircuitBreaker, HaloClient
+from halotap.notify import NotificationQueue
 from halotap.runtime import Services, default_services
 from halotap.secrets import SecretStore
 from halotap.store import CheckoutStore
@@ -58,7 +59,9 @@ def build_services(halo: FakeHalo, store_client=None, *, confirm: bool = False, 
         sleep=lambda _s: None,
         breaker=breaker,
     )
-    service = CheckoutService(store, client, secret_store)
+    service = CheckoutService(
+        store, client, secret_store, notifications=NotificationQueue(config.notifications_queue_url)
+    )
     if confirm:
         service.confirmer = ConfirmWithHalo(client, secret_store)
     if clock is not None:

@@ -16,6 +16,7 @@ from halotap.errors import (
     CheckoutNotFound,
     ConcurrentUpdate,
     HalotapError,
+    InvalidRequest,
     MerchantNotFound,
 )
 from halotap.halo import HaloClient
@@ -30,7 +31,9 @@ from halotap.models import (
     iso,
     utc_now,
 )
+from halotap.notify import NotificationQueue, message, outbox_changes, pending_events
 from halotap.secrets import SecretStore
+from halotap.ssrf import UnsafeUrl, check_url
 from halotap.states import CheckoutStatus, Decision, Verdict, can_cancel, decide
 from halotap.store import CheckoutStore
 
@@ -88,6 +91,8 @@ class CheckoutService:
     secret_store: SecretStore
     confirmer: OutcomeConfirmer = field(default_factory=TrustReported)
     creating_timeout: timedelta = CREATING_TIMEOUT
+    notifications: NotificationQueue | None = None
+    url_guard: Callable[[str], None] = check_url  # SSRF guard for a per-checkout notificationUrl
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = new_checkout_id
 
@@ -97,6 +102,14 @@ class CheckoutService:
             raise MerchantNotFound(
                 f"merchant {client_request.merchant_id!r} is not available to this API key"
             )
+        if client_request.notification_url:
+            try:
+                self.url_guard(client_request.notification_url)
+            except UnsafeUrl as error:
+                raise InvalidRequest(
+                    f"notificationUrl: {error}",
+                    errors=[{"field": "notificationUrl", "message": str(error)}],
+                ) from None
         merchant = self.secret_store.merchant(client_request.merchant_id)
         now = self.clock()
         checkout = Checkout(
@@ -108,6 +121,7 @@ class CheckoutService:
             currency=client_request.currency,
             status=CheckoutStatus.CREATING,
             return_url=client_request.return_url,
+            notification_url=client_request.notification_url,
             is_consumer_app=client_request.is_consumer_app,
             metadata=client_request.metadata,
             expires_at=iso(now + timedelta(seconds=client_request.expires_in_seconds)),
@@ -227,11 +241,17 @@ class CheckoutService:
                 raise CheckoutNotCancellable(
                     f"checkout {checkout_id} is {checkout.status.value}", currentStatus=checkout.status.value
                 )
-            at = iso(self.clock())
+            moment = self.clock()
+            at = iso(moment)
+            changes = {
+                "status": CheckoutStatus.CANCELLED.value,
+                "updatedAt": at,
+                **outbox_changes(checkout, CheckoutStatus.CANCELLED, moment),
+            }
             try:
-                return self.store.update(
+                cancelled = self.store.update(
                     checkout,
-                    {"status": CheckoutStatus.CANCELLED.value, "updatedAt": at, "dueAt": None},
+                    changes,
                     [
                         HistoryEntry(
                             at=at,
@@ -244,6 +264,7 @@ class CheckoutService:
                 )
             except ConcurrentUpdate:
                 continue  # a webhook won the race; read again and decide again
+            return self.publish(cancelled)
         raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry")
 
     # -- apply Halo's outcome ---------------------------------------------------------------------
@@ -318,7 +339,6 @@ class CheckoutService:
         changes: dict[str, Any] = {
             "status": decision.new_status.value,
             "updatedAt": at,
-            "dueAt": None,
             "outcome": Outcome(
                 disposition=disposition,
                 authorisation_code=outcome.authorisation_code,
@@ -339,7 +359,8 @@ class CheckoutService:
             disposition=disposition,
             detail=decision.reason or None,
         )
-        updated = self.store.update(checkout, changes, [*anomalies, entry])
+        changes.update(outbox_changes(checkout, decision.new_status, self.clock()))
+        updated = self.publish(self.store.update(checkout, changes, [*anomalies, entry]))
         return ApplyResult(decision.verdict, updated, decision, bool(anomalies), mismatches)
 
     # -- reconciliation's writes -------------------------------------------------------------------
@@ -352,8 +373,37 @@ class CheckoutService:
             from_status=checkout.status.value,
             to_status="expired",
         )
-        changes = {"status": CheckoutStatus.EXPIRED.value, "updatedAt": at, "dueAt": None}
-        return self.store.update(checkout, changes, [entry])
+        changes = {
+            "status": CheckoutStatus.EXPIRED.value,
+            "updatedAt": at,
+            **outbox_changes(checkout, CheckoutStatus.EXPIRED, self.clock()),
+        }
+        return self.publish(self.store.update(checkout, changes, [entry]))
+
+    # -- the outbox ------------------------------------------------------------------------------
+    def publish(self, checkout: Checkout) -> Checkout:
+        """Queue the checkout's pending notifications, then mark them queued and take it off the due index.
+
+        Any failure here is logged and left: the entries stay `pending` and the checkout stays due, so
+        reconciliation queues them on its next run. The change itself is already safe in DynamoDB.
+        """
+        events = pending_events(checkout)
+        if not events or self.notifications is None:
+            return checkout
+        try:
+            for event in events:
+                self.notifications.send(message(checkout, event, self.clock()))
+            changes: dict[str, Any] = {f"notifications.{event}.status": "queued" for event in events}
+            if checkout.status.is_final:
+                changes["dueAt"] = None
+            return self.store.update(checkout, changes, [])
+        except Exception:  # the sweep is the retry; nothing may undo the committed change
+            logger.warning(
+                "notification not queued yet; reconciliation will",
+                extra={"checkoutId": checkout.id},
+                exc_info=True,
+            )
+            return checkout
 
     def reschedule(self, checkout: Checkout, due_at: datetime) -> Checkout:
         return self.store.update(checkout, {"dueAt": iso(due_at), "checks": checkout.checks + 1}, [])

@@ -41,6 +41,9 @@ class Settings:
     reconcile_batch: int
     confirm_attempts: int
     confirm_retry_seconds: int
+    notifications_queue_url: str
+    notifications_dlq_url: str
+    allow_loopback_webhooks: bool
 
     @property
     def halo_link_path(self) -> str:
@@ -79,4 +82,8 @@ def settings() -> Settings:
         # How often a webhook is re-checked while Halo shows nothing final, before reconciliation takes over.
         confirm_attempts=int(_env("HALOTAP_CONFIRM_ATTEMPTS", "4")),
         confirm_retry_seconds=int(_env("HALOTAP_CONFIRM_RETRY_SECONDS", "30")),
+        notifications_queue_url=os.environ.get("NOTIFICATIONS_QUEUE_URL", ""),
+        notifications_dlq_url=os.environ.get("NOTIFICATIONS_DLQ_URL", ""),
+        # Only the devstack sets this: plain http to loopback, for its local webhook sink. Never deployed.
+        allow_loopback_webhooks=os.environ.get("HALOTAP_ALLOW_LOOPBACK_WEBHOOKS", "") == "true",
     )

@@ -15,15 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
 from halotap.models import iso, utc_now
 from halotap.money import Money
 from halotap.secrets import MerchantCredentials
 from halotap.states import Disposition
+
+if TYPE_CHECKING:
+    import httpx  # imported on first use: a read-only handler never pays for it at cold start
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def shared_http() -> httpx.Client:
     """The container's one connection pool to Halo, reused by every warm invocation."""
     global _shared_http  # noqa: PLW0603 - one pool per container is the point
     if _shared_http is None:
+        import httpx
+
         _shared_http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60))
     return _shared_http
 
@@ -109,7 +112,7 @@ class HaloClient:
         self._base = base_url.rstrip("/")
         self._link_path = link_path
         self._http = http
-        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._timeouts = (read_timeout, connect_timeout)
         self._budget = retry_budget_seconds
         self._sleep = sleep
         self.breaker = breaker or CircuitBreaker()
@@ -187,7 +190,10 @@ class HaloClient:
         retry_sent: bool,
         not_found_ok: bool = False,
     ) -> Any:
+        import httpx
+
         deadline = time.monotonic() + self._budget
+        timeout = httpx.Timeout(self._timeouts[0], connect=self._timeouts[1])
         attempt = 0
         while True:
             attempt += 1
@@ -197,7 +203,7 @@ class HaloClient:
                     method,
                     self._base + path,
                     json=json_body,
-                    timeout=self._timeout,
+                    timeout=timeout,
                     headers={
                         "x-api-key": merchant.api_key,
                         "content-type": "application/json",

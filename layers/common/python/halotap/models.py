@@ -74,6 +74,9 @@ class CreateCheckoutRequest(ApiModel):
     qr_code: StrictBool = False
     is_consumer_app: StrictBool = False
     metadata: Annotated[dict[StrictStr, StrictStr], AfterValidator(_metadata)] = Field(default_factory=dict)
+    # Overrides the client's notification URL for this checkout. Checked against SSRF by the service,
+    # which can resolve the host; here it only has to be a URL.
+    notification_url: Annotated[StrictStr, Field(max_length=2048, pattern=r"^https?://")] | None = None
 
     @field_validator("amount")
     @classmethod
@@ -115,6 +118,19 @@ class Outcome(ApiModel):
     decided_at: str
 
 
+class NotificationState(ApiModel):
+    """Where one PSP notification stands: pending -> queued -> retrying -> delivered | failed | gone."""
+
+    type: str
+    status: str
+    attempts: int = 0
+    created_at: str
+    last_error: str | None = None
+    last_status: int | None = None
+    delivered_at: str | None = None
+    next_attempt_at: str | None = None
+
+
 class Failure(ApiModel):
     code: str
     detail: str
@@ -131,9 +147,11 @@ class Checkout(ApiModel):
     deep_link: str | None = None
     halo_reference: str | None = None
     return_url: str | None = None
+    notification_url: str | None = None
     is_consumer_app: bool = False
     metadata: dict[str, str] = Field(default_factory=dict)
     outcome: Outcome | None = None
+    notifications: dict[str, NotificationState] = Field(default_factory=dict)  # by event id (webhook-id)
     replaced_status: CheckoutStatus | None = None
     failure: Failure | None = None
     expires_at: str
@@ -147,8 +165,14 @@ class Checkout(ApiModel):
     def to_api(self) -> dict[str, Any]:
         """The checkout as GET returns it. Bookkeeping fields stay internal."""
         internal = {"version", "client_id", "due_at", "checks"}
-        body = self.model_dump(mode="json", by_alias=True, exclude=internal, exclude_none=True)
+        body = self.model_dump(
+            mode="json", by_alias=True, exclude=internal | {"notifications"}, exclude_none=True
+        )
         body.setdefault("outcome", None)
+        body["notifications"] = [
+            {"eventId": event_id, **state.model_dump(mode="json", by_alias=True, exclude_none=True)}
+            for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)
+        ]
         return body
 
 

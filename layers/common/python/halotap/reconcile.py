@@ -19,6 +19,7 @@ from halotap.errors import HalotapError
 from halotap.halo import HaloClient
 from halotap.halo_events import ReportedOutcome
 from halotap.models import Checkout, iso, utc_now
+from halotap.notify import pending_events
 from halotap.states import CheckoutStatus
 from halotap.store import DUE_SHARDS
 
@@ -36,6 +37,7 @@ class RunReport:
     expired: int = 0
     rescheduled: int = 0
     abandoned: int = 0
+    published: int = 0
     errors: int = 0
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
     outcomes: dict[str, str] = field(default_factory=dict)  # checkout id -> what happened
@@ -79,7 +81,12 @@ class Reconciler:
                 report.abandoned += 1
                 return "abandoned"
             if checkout.status != CheckoutStatus.OPEN:
-                self.service.store.update(checkout, {"dueAt": None}, [])  # nothing left to do
+                # Final: due only while a notification waits in its outbox (a crash after the change).
+                if pending_events(checkout):
+                    published = self.service.publish(checkout)
+                    report.published += 1
+                    return "published" if not pending_events(published) else "publish_failed"
+                self.service.store.update(checkout, {"dueAt": None}, [])
                 return "cleared"
             return self._check_open(checkout, now, report)
         except HalotapError as error:

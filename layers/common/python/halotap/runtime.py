@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from halotap.checkouts import CheckoutService
 from halotap.config import settings
 from halotap.confirm import ConfirmWithHalo
 from halotap.halo import HaloClient
+from halotap.notify import NotificationQueue
 from halotap.secrets import SecretStore
+from halotap.ssrf import check_url
 from halotap.store import CheckoutStore
 
 
@@ -35,5 +37,14 @@ def default_services() -> Services:
         connect_timeout=config.halo_connect_timeout,
         read_timeout=config.halo_read_timeout,
     )
-    service = CheckoutService(store, halo, secret_store, confirmer=ConfirmWithHalo(halo, secret_store))
+    service = CheckoutService(
+        store,
+        halo,
+        secret_store,
+        confirmer=ConfirmWithHalo(halo, secret_store),
+        notifications=NotificationQueue(config.notifications_queue_url)
+        if config.notifications_queue_url
+        else None,
+        url_guard=partial(check_url, allow_loopback_http=config.allow_loopback_webhooks),
+    )
     return Services(service, store, secret_store, halo)

@@ -176,12 +176,15 @@ class CheckoutStore:
         values: dict[str, Any] = {":expected": checkout.version, ":next": checkout.version + 1}
         sets, removes = ["#version = :next"], []
         for index, (name, value) in enumerate(changes.items()):
-            names[f"#f{index}"] = name
+            # "notifications.evt_x.status" addresses a nested map entry: one placeholder per part.
+            parts = name.split(".")
+            path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
+            names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
             if value is None:
-                removes.append(f"#f{index}")
+                removes.append(path)
                 continue
             values[f":v{index}"] = value
-            sets.append(f"#f{index} = :v{index}")
+            sets.append(f"{path} = :v{index}")
         if history:
             names["#history"] = "history"
             values[":history"] = [

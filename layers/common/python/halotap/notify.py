@@ -1,0 +1,90 @@
+"""PSP notifications: a transactional outbox in the checkout item, drained at once and swept by reconcile.
+
+Every real status change writes, in the same conditional UpdateItem, a `notifications.<eventId>` entry
+with status `pending` and a `dueAt` for the sweep. Right after the write the event is queued and the
+entry marked `queued`. If the process dies between the two, the entry stays `pending` and the checkout
+stays due, so the next reconcile run queues it. The event id is derived from the change itself, so a
+retried enqueue carries the same id and the deliverer (and the PSP) can drop the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from halotap.models import Checkout, NotificationState, iso
+from halotap.states import CheckoutStatus
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_SWEEP_AFTER = timedelta(seconds=60)
+EVENT_TYPES = {
+    CheckoutStatus.APPROVED: "checkout.approved",
+    CheckoutStatus.DECLINED: "checkout.declined",
+    CheckoutStatus.FAILED: "checkout.failed",
+    CheckoutStatus.CANCELLED: "checkout.cancelled",
+    CheckoutStatus.EXPIRED: "checkout.expired",
+    CheckoutStatus.VOIDED: "checkout.voided",
+}
+
+
+def event_id(checkout_id: str, version: int) -> str:
+    """`evt_` + the checkout + the version the change creates: the same on every retry of that change."""
+    return f"evt_{checkout_id.removeprefix('chk_')}_{version}"
+
+
+def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime) -> dict[str, Any]:
+    """The attributes a status change writes so that its notification cannot be lost."""
+    entry = NotificationState(type=EVENT_TYPES[new_status], status="pending", created_at=iso(at))
+    return {
+        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        ),
+        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+    }
+
+
+def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
+    """The exact JSON the PSP receives, fixed when the event is queued so every attempt sends the same."""
+    state = checkout.notifications[event]
+    data = checkout.to_api()
+    data.pop("notifications", None)  # delivery bookkeeping is not part of the event
+    return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
+
+
+def message(checkout: Checkout, event: str, at: datetime, *, replay: bool = False) -> str:
+    return json.dumps(
+        {
+            "eventId": event,
+            "checkoutId": checkout.id,
+            "clientId": checkout.client_id,
+            "type": checkout.notifications[event].type,
+            "body": notification_body(checkout, event, at),
+            "replay": replay,
+        }
+    )
+
+
+class NotificationQueue:
+    """Sends notification messages to SQS. The client is created on first use."""
+
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from halotap import aws
+
+            self._client = aws.sqs()
+        return self._client
+
+    def send(self, body: str) -> None:
+        self.client.send_message(QueueUrl=self.queue_url, MessageBody=body)
+
+
+def pending_events(checkout: Checkout) -> list[str]:
+    return [event for event, state in checkout.notifications.items() if state.status == "pending"]

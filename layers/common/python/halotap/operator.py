@@ -1,0 +1,591 @@
+"""`halotap-notifications`: the operator's command for PSP notifications that ran out of retries.
+
+    halotap-notifications list-dlq [--limit N] [--json]
+    halotap-notifications redrive (--all | --message-id ID ...) [--dry-run]
+    halotap-notifications replay CHECKOUT_ID [--event EVENT_ID]
+
+Every subcommand takes --queue-url, --dlq-url and --table (default: NOTIFICATIONS_QUEUE_URL,
+NOTIFICATIONS_DLQ_URL, CHECKOUTS_TABLE), or --devstack to use a running local devstack. The operations
+are plain functions over a boto3 SQS client and a CheckoutStore, so tests can hand in their own.
+Exit status: 0 done, 1 something was not found or failed, 2 a usage or settings error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from halotap.errors import ConcurrentUpdate
+from halotap.models import Checkout, utc_now
+from halotap.notify import message
+from halotap.store import CheckoutStore
+
+PROG = "halotap-notifications"
+# The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
+MESSAGE_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body", "replay")
+REQUIRED_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body")
+SETTLED = ("delivered", "gone")
+RECEIVE_BATCH = 10  # SQS's maximum per ReceiveMessage
+WAIT_SECONDS = 1  # long polling asks every SQS server, so an empty answer means an empty queue
+HOLD_SECONDS = 120  # how long redrive hides a message it is moving from other readers of the DLQ
+STALE_ROUNDS = 3  # receives in a row that bring back only messages already seen before we stop
+UPDATE_ATTEMPTS = 3
+DEVSTACK_MOTO_PORT = 5000
+
+
+class OperatorError(Exception):
+    """A failure to report on stderr, with the exit status it warrants."""
+
+    exit_code = 1
+
+
+class SettingMissing(OperatorError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where the notifications live. Empty strings are settings nobody gave."""
+
+    queue_url: str = ""
+    dlq_url: str = ""
+    table: str = ""
+
+
+# --- reading the DLQ -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    """One message in the notifications DLQ, as the deliverer parked it."""
+
+    message_id: str
+    receipt_handle: str
+    raw: str
+    fields: dict[str, Any] | None  # None: the body is not a notification message
+
+    @classmethod
+    def of(cls, received: dict[str, Any]) -> ParkedMessage:
+        raw = str(received.get("Body", ""))
+        try:
+            fields = json.loads(raw)
+        except ValueError:
+            fields = None
+        if not isinstance(fields, dict):
+            fields = None
+        return cls(str(received["MessageId"]), str(received["ReceiptHandle"]), raw, fields)
+
+    def summary(self) -> dict[str, Any]:
+        fields = self.fields or {}
+        summary = {
+            "messageId": self.message_id,
+            "eventId": fields.get("eventId"),
+            "checkoutId": fields.get("checkoutId"),
+            "clientId": fields.get("clientId"),
+            "type": fields.get("type"),
+            "attempts": fields.get("attempts"),
+            "lastError": fields.get("lastError"),
+        }
+        if self.fields is None:
+            summary["lastError"] = "(the body is not a notification message)"
+        return summary
+
+    def original(self) -> dict[str, Any]:
+        """The message as it was first queued: the deliverer's bookkeeping (attempts, lastError) removed."""
+        if self.fields is None:
+            raise Unredrivable("the body is not a notification message")
+        missing = [name for name in REQUIRED_FIELDS if name not in self.fields]
+        if missing:
+            raise Unredrivable(f"the body has no {', '.join(missing)}")
+        original = {name: self.fields[name] for name in MESSAGE_FIELDS if name in self.fields}
+        original.setdefault("replay", False)
+        return original
+
+
+class Unredrivable(Exception):
+    """A DLQ message redrive leaves where it is, and why."""
+
+
+def _receive(sqs: Any, queue_url: str, *, visibility: int, wait_seconds: int) -> list[ParkedMessage]:
+    answer = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=RECEIVE_BATCH,
+        VisibilityTimeout=visibility,
+        WaitTimeSeconds=wait_seconds,
+    )
+    return [ParkedMessage.of(received) for received in answer.get("Messages", [])]
+
+
+def _rounds(
+    sqs: Any, queue_url: str, *, visibility: int, wait_seconds: int, release: bool
+) -> Iterator[ParkedMessage]:
+    """Every message the DLQ hands out, once each, until it runs dry or keeps repeating itself.
+
+    With `release` (the receives hide messages), a message seen again is made visible at once: it was
+    received earlier and is not being moved. So are the rest of a batch when the caller stops early.
+    """
+    seen: set[str] = set()
+    pending: list[ParkedMessage] = []  # received in this batch, not yet handed to the caller
+    stale = 0
+    try:
+        while stale < STALE_ROUNDS:
+            pending = _receive(sqs, queue_url, visibility=visibility, wait_seconds=wait_seconds)
+            if not pending:
+                return
+            fresh = False
+            while pending:
+                parked = pending.pop(0)
+                if parked.message_id in seen:
+                    if release:
+                        _release(sqs, queue_url, parked)
+                    continue
+                seen.add(parked.message_id)
+                fresh = True
+                yield parked
+            stale = 0 if fresh else stale + 1
+    finally:
+        if release:
+            for parked in pending:
+                _release(sqs, queue_url, parked)
+
+
+def _release(sqs: Any, queue_url: str, parked: ParkedMessage) -> None:
+    sqs.change_message_visibility(
+        QueueUrl=queue_url, ReceiptHandle=parked.receipt_handle, VisibilityTimeout=0
+    )
+
+
+def list_dlq(
+    sqs: Any, dlq_url: str, *, limit: int = 100, wait_seconds: int = WAIT_SECONDS
+) -> list[ParkedMessage]:
+    """Up to `limit` DLQ messages, read without consuming them (VisibilityTimeout=0, nothing deleted).
+
+    Each read still adds one to a message's ApproximateReceiveCount. On a large DLQ the listing is a
+    sample: SQS decides which messages each receive returns.
+    """
+    found: list[ParkedMessage] = []
+    if limit < 1:
+        return found
+    for parked in _rounds(sqs, dlq_url, visibility=0, wait_seconds=wait_seconds, release=False):
+        found.append(parked)
+        if len(found) >= limit:
+            break
+    return found
+
+
+# --- redrive -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedriveResult:
+    message_id: str
+    outcome: str  # moved | would_move | skipped | not_found
+    event_id: str | None = None
+    checkout_id: str | None = None
+    detail: str = ""
+
+
+def redrive(
+    sqs: Any,
+    store: CheckoutStore,
+    *,
+    queue_url: str,
+    dlq_url: str,
+    message_ids: list[str] | None = None,
+    dry_run: bool = False,
+    wait_seconds: int = WAIT_SECONDS,
+) -> Iterator[RedriveResult]:
+    """Moves DLQ messages (all of them, or those with `message_ids`) back to the notifications queue.
+
+    Per message: the checkout's notification is marked `queued`, the original message is sent to the
+    queue, and only then is the DLQ copy deleted, so a failure part way leaves it in the DLQ. The
+    deliverer counts attempts from ApproximateReceiveCount, which starts again at 1 for the new
+    message: a redriven notification gets the whole retry schedule again. Results are yielded as they
+    happen; ids that were asked for and never seen come last as `not_found`.
+    """
+    wanted = None if message_ids is None else set(message_ids)
+    found: set[str] = set()
+    hold = 0 if dry_run else HOLD_SECONDS
+    for parked in _rounds(sqs, dlq_url, visibility=hold, wait_seconds=wait_seconds, release=not dry_run):
+        if wanted is not None and parked.message_id not in wanted:
+            if not dry_run:
+                _release(sqs, dlq_url, parked)
+            continue
+        found.add(parked.message_id)
+        summary = parked.summary()
+        ids = {"event_id": summary["eventId"], "checkout_id": summary["checkoutId"]}
+        try:
+            if dry_run:
+                parked.original()  # the same checks as a real move
+                yield RedriveResult(parked.message_id, "would_move", **ids)
+            else:
+                state = _move(sqs, store, queue_url, dlq_url, parked)
+                yield RedriveResult(parked.message_id, "moved", detail=state, **ids)
+        except Unredrivable as reason:
+            if not dry_run:
+                _release(sqs, dlq_url, parked)
+            yield RedriveResult(parked.message_id, "skipped", detail=str(reason), **ids)
+        if wanted is not None and found >= wanted:
+            break
+    for missing in sorted((wanted or set()) - found):
+        yield RedriveResult(missing, "not_found", detail="no such message in the DLQ")
+
+
+def _move(sqs: Any, store: CheckoutStore, queue_url: str, dlq_url: str, parked: ParkedMessage) -> str:
+    original = parked.original()
+    checkout = store.get(original["checkoutId"])
+    if checkout is None:
+        raise Unredrivable(f"checkout {original['checkoutId']} no longer exists; the deliverer would drop it")
+    # Marked before it is sent: once sent, the deliverer may record `delivered` at any moment.
+    state = mark_queued(store, checkout, original["eventId"], replay=bool(original["replay"]))
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(original))
+    sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=parked.receipt_handle)
+    return state
+
+
+def mark_queued(store: CheckoutStore, checkout: Checkout, event: str, *, replay: bool = False) -> str:
+    """Sets the notification's status to `queued` so GET shows it being retried; says what it did.
+
+    A notification already delivered (or refused with 410) keeps its status unless the message is a
+    replay: the deliverer drops such a copy, so `queued` would never be corrected.
+    """
+    for _ in range(UPDATE_ATTEMPTS):
+        state = checkout.notifications.get(event)
+        if state is None:
+            return "checkout has no record of this event; status not changed"
+        if state.status in SETTLED and not replay:
+            return f"already {state.status}; the deliverer will drop this copy"
+        try:
+            store.update(checkout, {f"notifications.{event}.status": "queued"}, [])
+            return f"status {state.status} -> queued"
+        except ConcurrentUpdate:
+            fresh = store.get(checkout.id)
+            if fresh is None:
+                raise Unredrivable(f"checkout {checkout.id} disappeared while being updated") from None
+            checkout = fresh
+    raise Unredrivable(
+        f"checkout {checkout.id} kept changing; status not updated after {UPDATE_ATTEMPTS} attempts"
+    )
+
+
+# --- replay ------------------------------------------------------------------------------------------
+
+
+class NotFound(OperatorError):
+    pass
+
+
+def replay(
+    sqs: Any,
+    store: CheckoutStore,
+    *,
+    queue_url: str,
+    checkout_id: str,
+    event_id: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, str]:
+    """Queues a notification again with `replay: true`, even one already delivered; returns (event, type).
+
+    Without `event_id`, the checkout's latest notification (by createdAt). The body is rebuilt from the
+    checkout as it is now, with the same event id, so the PSP can recognise a copy.
+    """
+    checkout = store.get(checkout_id)
+    if checkout is None:
+        raise NotFound(f"checkout {checkout_id} does not exist")
+    if event_id is None:
+        if not checkout.notifications:
+            raise NotFound(f"checkout {checkout_id} has no notifications (it has not reached a final status)")
+        event_id = max(checkout.notifications.items(), key=lambda pair: pair[1].created_at)[0]
+    elif event_id not in checkout.notifications:
+        known = ", ".join(sorted(checkout.notifications)) or "none"
+        raise NotFound(f"checkout {checkout_id} has no notification {event_id} (it has: {known})")
+    sqs.send_message(
+        QueueUrl=queue_url, MessageBody=message(checkout, event_id, now or utc_now(), replay=True)
+    )
+    return event_id, checkout.notifications[event_id].type
+
+
+# --- settings and clients ----------------------------------------------------------------------------
+
+
+_SETTINGS = {
+    # attribute: (flag, environment variable, stack output, what it is)
+    "queue_url": (
+        "--queue-url",
+        "NOTIFICATIONS_QUEUE_URL",
+        "NotificationsQueueUrl",
+        "notifications queue URL",
+    ),
+    "dlq_url": ("--dlq-url", "NOTIFICATIONS_DLQ_URL", "NotificationsDlqUrl", "notifications DLQ URL"),
+    "table": ("--table", "CHECKOUTS_TABLE", "CheckoutsTableName", "checkouts table name"),
+}
+
+
+def require(locations: Locations, *names: str) -> None:
+    for name in names:
+        if not getattr(locations, name):
+            flag, env, output, what = _SETTINGS[name]
+            raise SettingMissing(
+                f"the {what} is not set: pass {flag}, set {env} (the stack output {output}), or use --devstack"
+            )
+
+
+def _devstack_config() -> Any:
+    """devstack.config, imported only for --devstack: the deployed package does not ship it."""
+    try:
+        return importlib.import_module("devstack.config")
+    except ImportError:
+        root = Path(__file__).resolve().parents[4]  # layers/common/python/halotap/operator.py
+        if not (root / "devstack" / "config.py").is_file():
+            raise SettingMissing(
+                "--devstack needs the halotap repository (its devstack package); run it from the repository root"
+            ) from None
+        sys.path.insert(0, str(root))
+        return importlib.import_module("devstack.config")
+
+
+@dataclass(frozen=True)
+class Connection:
+    sqs: Any
+    dynamodb: Any
+    locations: Locations
+
+
+def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Connection:
+    """Clients and locations from the flags: the deployed account by default, moto with --devstack."""
+    import boto3
+
+    env = dict(os.environ if environ is None else environ)
+    flags = {name: getattr(args, name) or "" for name in _SETTINGS}
+    if not args.devstack:
+        session = boto3.session.Session()
+        defaults = {name: env.get(spec[1], "") for name, spec in _SETTINGS.items()}
+        locations = Locations(**{name: flags[name] or defaults[name] for name in _SETTINGS})
+        return Connection(session.client("sqs"), session.client("dynamodb"), locations)
+
+    config = _devstack_config()
+    port = env.get("HALOTAP_MOTO_PORT", "").strip() or str(DEVSTACK_MOTO_PORT)
+    endpoint = f"http://127.0.0.1:{port}"
+    # Explicit endpoint, region and fake credentials: no profile or AWS_ENDPOINT_URL_* can redirect them.
+    session = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials, nothing real
+        region_name=config.REGION,
+    )
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+
+    def queue_url(key: str) -> str:
+        try:
+            return str(sqs.get_queue_url(QueueName=config.resource_name(key))["QueueUrl"])
+        except Exception as error:
+            raise OperatorError(
+                f"could not find the devstack queue {config.resource_name(key)} at {endpoint} "
+                f"(is `make local` running, with HALOTAP_MOTO_PORT={port}?): {error}"
+            ) from None
+
+    locations = Locations(
+        queue_url=flags["queue_url"] or queue_url("notifications"),
+        dlq_url=flags["dlq_url"] or queue_url("notifications-dlq"),
+        table=flags["table"] or config.resource_name("checkouts"),
+    )
+    return Connection(sqs, dynamodb, locations)
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], width_cap: int = 80) -> list[str]:
+    def cell(value: Any) -> str:
+        text = "-" if value is None else " ".join(str(value).split())
+        return text if len(text) <= width_cap else text[: width_cap - 1] + "…"
+
+    cells = [[cell(row[key]) for key, _ in columns] for row in rows]
+    widths = [max([len(title), *(len(line[i]) for line in cells)]) for i, (_, title) in enumerate(columns)]
+    lines = [[title for _, title in columns], *cells]
+    return [
+        "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+
+
+LIST_COLUMNS = [
+    ("messageId", "MESSAGE ID"),
+    ("eventId", "EVENT ID"),
+    ("checkoutId", "CHECKOUT ID"),
+    ("clientId", "CLIENT"),
+    ("type", "TYPE"),
+    ("attempts", "ATTEMPTS"),
+    ("lastError", "LAST ERROR"),
+]
+
+
+def _cmd_list(args: argparse.Namespace, connection: Connection, out: Callable[[str], None]) -> int:
+    require(connection.locations, "dlq_url")
+    parked = list_dlq(connection.sqs, connection.locations.dlq_url, limit=args.limit)
+    rows = [message.summary() for message in parked]
+    if args.json:
+        for row in rows:
+            out(json.dumps(row))
+    elif rows:
+        for line in _table(rows, LIST_COLUMNS):
+            out(line)
+    more = " (stopped at --limit; there may be more)" if len(rows) >= args.limit else ""
+    print(f"{len(rows)} message(s) in the notifications DLQ{more}", file=sys.stderr)
+    return 0
+
+
+def _cmd_redrive(args: argparse.Namespace, connection: Connection, out: Callable[[str], None]) -> int:
+    locations = connection.locations
+    require(locations, "queue_url", "dlq_url", "table")
+    store = CheckoutStore(locations.table, client=connection.dynamodb)
+    counts: dict[str, int] = {}
+    for result in redrive(
+        connection.sqs,
+        store,
+        queue_url=locations.queue_url,
+        dlq_url=locations.dlq_url,
+        message_ids=None if args.all else args.message_id,
+        dry_run=args.dry_run,
+    ):
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        what = f"{result.message_id} event {result.event_id} checkout {result.checkout_id}"
+        if result.outcome == "moved":
+            out(f"moved {what}: {result.detail}")
+        elif result.outcome == "would_move":
+            out(f"would move {what}")
+        else:
+            label = "skipped" if result.outcome == "skipped" else "not found"
+            print(f"{label} {result.message_id}: {result.detail}", file=sys.stderr)
+    verb = "would move" if args.dry_run else "moved"
+    moved = counts.get("would_move" if args.dry_run else "moved", 0)
+    failed = counts.get("skipped", 0) + counts.get("not_found", 0)
+    print(f"{verb} {moved} message(s); {failed} left in the DLQ or not found", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_replay(args: argparse.Namespace, connection: Connection, out: Callable[[str], None]) -> int:
+    locations = connection.locations
+    require(locations, "queue_url", "table")
+    store = CheckoutStore(locations.table, client=connection.dynamodb)
+    event, kind = replay(
+        connection.sqs,
+        store,
+        queue_url=locations.queue_url,
+        checkout_id=args.checkout_id,
+        event_id=args.event,
+    )
+    out(f"queued a replay of {event} ({kind}) of checkout {args.checkout_id}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    where = argparse.ArgumentParser(add_help=False)
+    places = where.add_argument_group("where the notifications live")
+    for name, (flag, env, output, what) in _SETTINGS.items():
+        places.add_argument(
+            flag,
+            dest=name,
+            metavar=name.split("_")[-1].upper(),
+            help=f"the {what} (default: ${env}; stack output {output})",
+        )
+    places.add_argument(
+        "--devstack",
+        action="store_true",
+        help="use the running local devstack (moto at 127.0.0.1:$HALOTAP_MOTO_PORT, default 5000)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Inspect and redrive PSP notifications that ran out of retries, or replay one.",
+        epilog="Exit status: 0 done, 1 not found or failed, 2 usage or missing setting.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser(
+        "list-dlq",
+        parents=[where],
+        help="list the notifications DLQ without consuming it",
+        description=(
+            "List messages in the notifications DLQ without consuming them: they are received with "
+            "VisibilityTimeout=0 and never deleted. Each listing still adds 1 to every message's "
+            "ApproximateReceiveCount (harmless: the DLQ has no redrive policy, and a redriven "
+            "message starts again at 1). On a large DLQ the listing is a sample chosen by SQS."
+        ),
+    )
+    listing.add_argument(
+        "--limit", type=_positive, default=100, metavar="N", help="list at most N messages (default 100)"
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    listing.set_defaults(run=_cmd_list)
+
+    moving = commands.add_parser(
+        "redrive",
+        parents=[where],
+        help="move DLQ messages back to the notifications queue",
+        description=(
+            "Move messages from the notifications DLQ back to the notifications queue, without their "
+            "attempts and lastError, and mark each checkout notification `queued`. The deliverer counts "
+            "attempts from SQS's ApproximateReceiveCount, which starts at 1 for the new message, so a "
+            "redriven notification gets the full retry schedule again."
+        ),
+    )
+    which = moving.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every message in the DLQ")
+    which.add_argument(
+        "--message-id",
+        nargs="+",
+        action="extend",
+        metavar="ID",
+        help="the SQS MessageId(s) that list-dlq shows",
+    )
+    moving.add_argument("--dry-run", action="store_true", help="say what would move; change nothing")
+    moving.set_defaults(run=_cmd_redrive)
+
+    replaying = commands.add_parser(
+        "replay",
+        parents=[where],
+        help="send a checkout's notification again, even if it was delivered",
+        description=(
+            "Queue a checkout's notification again with replay=true, even if it was delivered (PSPs ask "
+            "for this). The webhook-id (event id) is the same, the body is rebuilt from the checkout "
+            "as it is now."
+        ),
+    )
+    replaying.add_argument("checkout_id", metavar="CHECKOUT_ID")
+    replaying.add_argument("--event", metavar="EVENT_ID", help="which notification (default: the latest)")
+    replaying.set_defaults(run=_cmd_replay)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    args = build_parser().parse_args(argv)
+    try:
+        run: Callable[[argparse.Namespace, Connection, Callable[[str], None]], int] = args.run
+        return run(args, connect(args), print)
+    except OperatorError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except (ClientError, BotoCoreError) as error:
+        print(f"{PROG}: AWS error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""PSP notifications over the running devstack: the sink verifies with the standardwebhooks library."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.client import Psp
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def psp(devstack):
+    return Psp(devstack)
+
+
+@pytest.fixture
+def sink(devstack):
+    client = httpx.Client(base_url=devstack.sink_url, timeout=10)
+    client.delete("/_sink/faults")
+    return client
+
+
+def received(sink, checkout_id):
+    return [r for r in sink.get("/_sink/received").json() if r["checkoutId"] == checkout_id]
+
+
+def wait_received(sink, checkout_id, count, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while len(received(sink, checkout_id)) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return received(sink, checkout_id)
+
+
+def test_an_approval_reaches_the_psp_signed_and_verified(psp, sink):
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Approved")
+    [entry] = wait_received(sink, checkout["id"], 1)
+    assert (entry["type"], entry["verified"], entry["attempt"]) == ("checkout.approved", True, 1)
+    state = psp.wait_for(checkout["id"], "approved")["notifications"]
+    assert state[0]["eventId"] == entry["webhookId"]
+
+
+def test_a_sink_that_fails_then_recovers_gets_exactly_one_delivery_with_one_webhook_id(psp, sink):
+    sink.post("/_sink/faults", json={"status": 503, "count": 2})
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Declined")
+    entries = wait_received(sink, checkout["id"], 3)
+    assert [e["status"] for e in entries] == [503, 503, 204]
+    assert len({e["webhookId"] for e in entries}) == 1
+    assert all(e["verified"] for e in entries)
+    time.sleep(2)
+    assert len(received(sink, checkout["id"])) == 3  # nothing after the delivery
+    notification = psp.get(checkout["id"])["notifications"][0]
+    assert (notification["status"], notification["attempts"]) == ("delivered", 3)
+
+
+def test_410_stops_the_retries(psp, sink):
+    sink.post("/_sink/faults", json={"status": 410, "count": 1})
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Approved")
+    wait_received(sink, checkout["id"], 1)
+    time.sleep(3)  # the devstack schedule would have retried after 1 s
+    assert [e["status"] for e in received(sink, checkout["id"])] == [410]
+    assert psp.get(checkout["id"])["notifications"][0]["status"] == "gone"
+
+
+def test_a_duplicate_halo_webhook_makes_no_second_notification(psp, sink):
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Approved", times=2)
+    wait_received(sink, checkout["id"], 1)
+    time.sleep(2)
+    assert len(received(sink, checkout["id"])) == 1
+
+
+def test_a_cancellation_is_notified(psp, sink):
+    checkout = psp.open_checkout()
+    psp.api.post(f"/v1/checkouts/{checkout['id']}/cancel")
+    [entry] = wait_received(sink, checkout["id"], 1)
+    assert entry["type"] == "checkout.cancelled"
