@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.halo import HaloClient
+from halotap.halo import CircuitBreaker, HaloClient
 from halotap.money import Money
 from halotap.secrets import MerchantCredentials
 from halotap.states import Disposition
@@ -165,3 +165,62 @@ def test_status_read_retries_stop_at_the_budget():
     with pytest.raises(HaloUnavailable):
         client_for(handler).transaction(MERCHANT, "ref-1")
     assert 1 < len(calls) <= 4
+
+
+class TestCircuitBreaker:
+    def clock(self):
+        now = [0.0]
+        return now, (lambda: now[0])
+
+    def test_it_opens_after_consecutive_failures_and_fails_fast_without_calling_halo(self):
+        _, clock = self.clock()
+        calls = []
+
+        def handler(request):
+            calls.append(request)
+            return httpx.Response(503)
+
+        client = client_for(handler, breaker=CircuitBreaker(threshold=3, cooldown=30, clock=clock))
+        for _ in range(3):
+            with pytest.raises(HaloUnavailable):
+                create(client)
+        assert len(calls) == 3
+        with pytest.raises(HaloUnavailable, match="circuit open"):
+            create(client)
+        assert len(calls) == 3  # failed fast: Halo was not called
+
+    def test_after_the_cooldown_one_trial_call_closes_it_again(self):
+        now, clock = self.clock()
+        answers = [httpx.Response(503)] * 3 + [
+            httpx.Response(200, json={"url": "https://x.test/a", "reference": "r"})
+        ]
+        client = client_for(
+            lambda _r: answers.pop(0), breaker=CircuitBreaker(threshold=3, cooldown=30, clock=clock)
+        )
+        for _ in range(3):
+            with pytest.raises(HaloUnavailable):
+                create(client)
+        now[0] = 31.0
+        assert create(client).reference == "r"
+        assert not client.breaker.is_open
+        assert client.breaker.failures == 0
+
+    def test_a_failed_trial_call_reopens_it(self):
+        now, clock = self.clock()
+        breaker = CircuitBreaker(threshold=2, cooldown=10, clock=clock)
+        breaker.record(ok=False)
+        breaker.record(ok=False)
+        assert breaker.is_open
+        now[0] = 11.0
+        assert not breaker.is_open
+        breaker.record(ok=False)  # the trial failed
+        assert breaker.is_open
+
+    def test_answers_below_500_are_not_failures(self):
+        _, clock = self.clock()
+        client = client_for(
+            lambda _r: httpx.Response(400, json={}), breaker=CircuitBreaker(threshold=1, clock=clock)
+        )
+        with pytest.raises(HaloRejected):
+            create(client)
+        assert not client.breaker.is_open
