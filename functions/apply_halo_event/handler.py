@@ -100,7 +100,7 @@ def not_final_yet(record: SQSRecord, services: Services, checkout_id: str) -> st
     raise OutcomeNotFinalYet(f"Halo shows nothing final for {checkout_id} yet (receive {receives})")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:

@@ -47,7 +47,7 @@ def authorize(event: dict[str, Any], services: Services) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:

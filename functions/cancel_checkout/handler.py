@@ -22,7 +22,7 @@ def cancel(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, checkout.to_api())
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:

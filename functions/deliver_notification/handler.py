@@ -69,7 +69,7 @@ def deliver_record(record: SQSRecord, deliverer: NotificationDeliverer, sqs: Any
     return result.outcome
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(

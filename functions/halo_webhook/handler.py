@@ -53,7 +53,7 @@ def receive(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, {"received": True})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: Any, services: Services | None = Non
         batch_size=config.reconcile_batch,
     )
     report = reconciler.run(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
-    for name in ("examined", "applied", "expired", "rescheduled", "abandoned", "errors"):
+    for name in ("examined", "applied", "expired", "rescheduled", "abandoned", "published", "errors"):
         metrics.add_metric(
             name=f"Reconcile{name.title()}", unit=MetricUnit.Count, value=getattr(report, name)
         )

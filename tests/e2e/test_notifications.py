@@ -81,3 +81,36 @@ def test_a_cancellation_is_notified(psp, sink):
     psp.api.post(f"/v1/checkouts/{checkout['id']}/cancel")
     [entry] = wait_received(sink, checkout["id"], 1)
     assert entry["type"] == "checkout.cancelled"
+
+
+def test_an_exhausted_notification_lands_in_the_dlq_and_one_redrive_delivers_it_once(psp, sink, devstack):
+    import os
+    import subprocess
+    import sys
+
+    sink.post("/_sink/faults", json={"status": 503, "count": 5})  # the devstack schedule makes 5 attempts
+    checkout = psp.open_checkout()
+    psp.tap(checkout, "Approved")
+    psp.wait_for(checkout["id"], "approved")
+    deadline = time.monotonic() + 40
+    while psp.get(checkout["id"])["notifications"][0]["status"] != "failed":
+        assert time.monotonic() < deadline, psp.get(checkout["id"])
+        time.sleep(0.5)
+    assert [e["status"] for e in received(sink, checkout["id"])] == [503] * 5
+
+    env = {**os.environ, "HALOTAP_MOTO_PORT": str(devstack.config.moto_port)}
+    command = [sys.executable, "-m", "halotap.operator"]
+    listed = subprocess.run(
+        [*command, "list-dlq", "--devstack", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    assert checkout["id"] in listed.stdout
+    subprocess.run(
+        [*command, "redrive", "--all", "--devstack"], env=env, capture_output=True, text=True, check=True
+    )
+
+    entries = wait_received(sink, checkout["id"], 6)
+    assert [e["status"] for e in entries] == [503] * 5 + [204]
+    assert len({e["webhookId"] for e in entries}) == 1
+    time.sleep(2)
+    assert len(received(sink, checkout["id"])) == 6  # delivered once, never again
+    assert psp.get(checkout["id"])["notifications"][0]["status"] == "delivered"

@@ -302,3 +302,9 @@ def test_redrive_needs_all_or_message_ids(moto_env):
     with pytest.raises(SystemExit) as exit_:
         operator.main(["redrive"])
     assert exit_.value.code == 2
+
+
+def test_an_aws_error_is_reported_not_raised(moto_env, capsys):
+    missing = "https://sqs.us-east-1.amazonaws.com/123456789012/halotap-local-nope"
+    assert operator.main(["list-dlq", "--dlq-url", missing]) == 1
+    assert "halotap-notifications: AWS error:" in capsys.readouterr().err

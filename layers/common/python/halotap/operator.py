@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from halotap.errors import ConcurrentUpdate
+from halotap.errors import ConcurrentUpdate, HalotapError
 from halotap.models import Checkout, utc_now
 from halotap.notify import message
 from halotap.store import CheckoutStore
@@ -582,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     except OperatorError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, HalotapError) as error:
         print(f"{PROG}: AWS error: {error}", file=sys.stderr)
         return 1
 
