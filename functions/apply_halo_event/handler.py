@@ -13,9 +13,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from halotap import aws
 from halotap.config import settings
 from halotap.halo_events import parse_outcome
+from halotap.observability import lambda_handler
 from halotap.runtime import Services, default_services
 from halotap.states import Verdict
 
@@ -100,9 +102,7 @@ def not_final_yet(record: SQSRecord, services: Services, checkout_id: str) -> st
     raise OutcomeNotFinalYet(f"Halo shows nothing final for {checkout_id} yet (receive {receives})")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:
     wired = services or default_services()
     return process_partial_response(

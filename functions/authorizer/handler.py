@@ -6,6 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+
+from halotap.observability import lambda_handler
 from halotap.runtime import Services, default_services
 from halotap.secrets import find_client
 
@@ -47,8 +49,6 @@ def authorize(event: dict[str, Any], services: Services) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return authorize(event, services or default_services())

@@ -6,13 +6,14 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+
 from halotap.config import settings
 from halotap.errors import HaloAuthFailed, HaloError
 from halotap.http import ApiRequest, handle, response
 from halotap.idempotency import IdempotentRunner, check_key
 from halotap.models import CreateCheckoutRequest
+from halotap.observability import lambda_handler
 from halotap.runtime import Services, default_services
 
 logger = Logger()
@@ -65,9 +66,7 @@ def create(
     return response(answer["statusCode"], answer["body"], headers=headers)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics, api=True)
 def handler(
     event: dict[str, Any],
     context: Any,

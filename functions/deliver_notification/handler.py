@@ -11,10 +11,12 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from halotap import aws
 from halotap.config import settings
 from halotap.deliveries import NotificationDeliverer
 from halotap.notify import NotificationQueue
+from halotap.observability import lambda_handler
 from halotap.runtime import default_services
 
 logger = Logger()
@@ -30,6 +32,7 @@ class DeliveryPostponed(Exception):
 @lru_cache(maxsize=1)
 def default_deliverer() -> NotificationDeliverer:
     import httpx
+
     from halotap.delivery import SCHEDULE_ENV, parse_schedule
 
     config, services = settings(), default_services()
@@ -69,9 +72,7 @@ def deliver_record(record: SQSRecord, deliverer: NotificationDeliverer, sqs: Any
     return result.outcome
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics)
 def handler(
     event: dict[str, Any], context: Any, deliverer: NotificationDeliverer | None = None, sqs: Any = None
 ) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
+
 from halotap.errors import InvalidRequest
 from halotap.http import ApiRequest, handle, response
+from halotap.observability import lambda_handler
 from halotap.runtime import Services, default_services
 
 logger = Logger()
@@ -35,8 +36,6 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, checkout.to_api())
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics, api=True)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return handle(event, lambda request: read(request, services or default_services()))

@@ -10,14 +10,15 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+
 from halotap import aws
 from halotap.config import settings
 from halotap.errors import DependencyUnavailable, Unauthorized
 from halotap.halo_events import check_shape
 from halotap.http import ApiRequest, handle, response
 from halotap.models import iso, utc_now
+from halotap.observability import lambda_handler
 from halotap.runtime import Services, default_services
 from halotap.secrets import token_matches
 
@@ -53,8 +54,6 @@ def receive(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, {"received": True})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics, api=True)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return handle(event, lambda request: receive(request, services or default_services()))

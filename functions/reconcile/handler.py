@@ -7,7 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+
 from halotap.config import settings
+from halotap.observability import lambda_handler
 from halotap.reconcile import Reconciler
 from halotap.runtime import Services, default_services
 
@@ -16,9 +18,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(logger, tracer, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     wired = services or default_services()
     config = settings()

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -85,23 +85,21 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def sim(receiver: WebhookReceiver) -> Iterator[HaloSimulator]:
-    simulator = HaloSimulator(
-        port=0,
-        merchants={KEY: MERCHANT, OTHER_KEY: "sim-merchant-002", NUMERIC_KEY: "12345"},
-        webhook_url=receiver.url,
-        timeout_fault_seconds=1.0,
-        slow_fault_seconds=0.3,
+def sim(receiver: WebhookReceiver, serve: Callable[[HaloSimulator], HaloSimulator]) -> HaloSimulator:
+    return serve(
+        HaloSimulator(
+            port=0,
+            merchants={KEY: MERCHANT, OTHER_KEY: "sim-merchant-002", NUMERIC_KEY: "12345"},
+            webhook_url=receiver.url,
+            timeout_fault_seconds=1.0,
+            slow_fault_seconds=0.3,
+        )
     )
-    simulator.start()
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture
-def client(sim: HaloSimulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url, timeout=5.0, trust_env=False) as http:
-        yield http
+def client(sim: HaloSimulator, http_client: Callable[[str], httpx.Client]) -> httpx.Client:
+    return http_client(sim.url)
 
 
 def create_body(**overrides: Any) -> dict[str, Any]:

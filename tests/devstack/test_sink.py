@@ -5,31 +5,27 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from halotap import signing
 
 from devstack.sink import WebhookSink
+from halotap import signing
 
 SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
 OTHER_SECRET = "whsec_" + base64.b64encode(b"o" * 32).decode()
 
 
 @pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    receiver = WebhookSink(port=0, secrets=[SECRET])
-    receiver.start()
-    yield receiver
-    receiver.stop()
+def sink(serve: Callable[[WebhookSink], WebhookSink]) -> WebhookSink:
+    return serve(WebhookSink(port=0, secrets=[SECRET]))
 
 
 @pytest.fixture
-def client(sink: WebhookSink) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sink.url, timeout=5.0, trust_env=False) as http:
-        yield http
+def client(sink: WebhookSink, http_client: Callable[[str], httpx.Client]) -> httpx.Client:
+    return http_client(sink.url)
 
 
 def notification(checkout_id: str = "chk_1", event_type: str = "checkout.approved") -> bytes:

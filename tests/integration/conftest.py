@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from moto import mock_aws
+
+from devstack.config import SECRETS_PREFIX, DevConfig
+from devstack.provision import provision
 from halotap import aws
 from halotap.checkouts import CheckoutService
 from halotap.config import settings
@@ -13,10 +17,6 @@ from halotap.notify import NotificationQueue
 from halotap.runtime import Services, default_services
 from halotap.secrets import SecretStore
 from halotap.store import CheckoutStore
-from moto import mock_aws
-
-from devstack.config import SECRETS_PREFIX, DevConfig
-from devstack.provision import provision
 from tests.fakes import FakeHalo
 
 DEV = DevConfig()

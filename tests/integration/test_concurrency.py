@@ -8,15 +8,15 @@ import threading
 
 import httpx
 import pytest
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.config import settings
-from halotap.models import CreateCheckoutRequest
 
 from devstack.aws import MotoServer
 from devstack.config import SECRETS_PREFIX, DevConfig
 from devstack.provision import provision
 from functions.apply_halo_event import handler as apply_handler
+from halotap import aws
+from halotap.checkouts import Caller
+from halotap.config import settings
+from halotap.models import CreateCheckoutRequest
 from tests.fakes import FakeHalo, FakeLambdaContext, sqs_event
 from tests.integration.conftest import build_services
 

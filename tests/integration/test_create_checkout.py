@@ -8,9 +8,9 @@ import threading
 
 import httpx
 import pytest
-from halotap import aws
 
 from functions.create_checkout import handler as create_handler
+from halotap import aws
 from tests.fakes import FaultyClient, api_event
 from tests.integration.conftest import build_services
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.config import settings
 
 from functions.apply_halo_event import handler as apply_handler
 from functions.create_checkout import handler as create_handler
 from functions.halo_webhook import handler as webhook_handler
+from halotap import aws
+from halotap.checkouts import Caller
+from halotap.config import settings
 from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event, sqs_event
 from tests.integration.conftest import build_services
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from functions.apply_halo_event import handler as apply_handler
 from halotap import aws
 from halotap.checkouts import Caller
 from halotap.models import CreateCheckoutRequest
-
-from functions.apply_halo_event import handler as apply_handler
 from tests.fakes import CallCounter, FakeLambdaContext, sqs_event
 from tests.integration.conftest import build_services
 

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
+
+from functions.deliver_notification import handler as deliver_handler
 from halotap import aws
 from halotap.checkouts import Caller
 from halotap.config import settings
@@ -16,9 +19,6 @@ from halotap.models import CreateCheckoutRequest
 from halotap.notify import NotificationQueue
 from halotap.reconcile import Reconciler
 from halotap.states import Disposition
-from standardwebhooks.webhooks import Webhook
-
-from functions.deliver_notification import handler as deliver_handler
 from tests.fakes import FakeClock, FakeLambdaContext, sqs_event
 from tests.integration.conftest import build_services
 

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+
 from halotap import notify, operator
 from halotap.config import settings
 from halotap.errors import ConcurrentUpdate

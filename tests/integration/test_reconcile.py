@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+
 from halotap import aws
 from halotap.checkouts import Caller
 from halotap.config import settings
@@ -13,7 +14,6 @@ from halotap.halo_events import ReportedOutcome
 from halotap.models import CreateCheckoutRequest
 from halotap.reconcile import Reconciler
 from halotap.states import Disposition
-
 from tests.fakes import CallCounter, FakeClock, FaultyClient
 from tests.integration.conftest import build_services
 

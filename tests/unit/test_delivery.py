@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+
 from halotap.delivery import (
     DEFAULT_SCHEDULE,
     MAX_DELAY,

@@ -4,6 +4,7 @@ import json
 
 import httpx
 import pytest
+
 from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
 from halotap.halo import CircuitBreaker, HaloClient
 from halotap.money import Money

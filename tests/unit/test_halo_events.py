@@ -2,6 +2,7 @@ import json
 from decimal import Decimal
 
 import pytest
+
 from halotap.errors import InvalidRequest
 from halotap.halo_events import check_shape, parse_outcome
 from halotap.states import Disposition

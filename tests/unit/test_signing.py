@@ -6,10 +6,11 @@ import base64
 import time
 
 import pytest
-from halotap import signing
 from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook, WebhookVerificationError
+
+from halotap import signing
 
 # The example of the Standard Webhooks spec, so the format is pinned by someone other than halotap.
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -6,6 +6,7 @@ import ipaddress
 import re
 
 import pytest
+
 from halotap.ssrf import UnsafeUrl, check_url, resolve_host, unsafe_reason
 
 PUBLIC_V4 = "93.184.215.14"

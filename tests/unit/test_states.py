@@ -1,4 +1,5 @@
 import pytest
+
 from halotap.states import CheckoutStatus, Disposition, Verdict, can_cancel, decide
 
 FINAL_NON_APPROVED = [
