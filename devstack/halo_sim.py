@@ -17,11 +17,9 @@ Run standalone with ``python -m devstack.halo_sim --port 4010 --merchant KEY=MID
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import secrets
-import signal
 import string
 import threading
 import time
@@ -30,12 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import segno
+
+from devstack.http_server import MISSING, JsonHttpServer, Request, Response, json_response
 
 log = logging.getLogger("devstack.halo_sim")
 
@@ -43,7 +41,6 @@ DISPOSITIONS = ("Approved", "Declined", "DeclinedOffline", "UnableToGoOnline", "
 FAULT_MODES = ("timeout", "error500", "malformed", "slow")
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOK_TIMES = 100
-MAX_BODY_BYTES = 1_000_000
 STOP_JOIN_SECONDS = 5.0
 
 _CANONICAL_DISPOSITION = {d.lower(): d for d in DISPOSITIONS}
@@ -51,7 +48,6 @@ _LINK_ALPHABET = string.ascii_letters + string.digits
 _AMOUNT_RE = re.compile(r"^\d+(\.\d{1,2})?$")
 _CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
 _VERSION = r"(?:/\d+(?:\.\d+)*)?"  # older docs put "/1.0.12" before "/consumer"
-_MISSING = object()
 
 Json = dict[str, Any]
 
@@ -85,32 +81,6 @@ def _invalid(field_name: str, problem: str) -> HaloError:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass
-class _Request:
-    method: str
-    path: str
-    headers: dict[str, str]  # lowercased names
-    body: bytes
-
-    def json(self) -> Any:
-        """The parsed body, or _MISSING when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body.strip() else _MISSING
-        except ValueError:
-            return _MISSING
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-
-
-def _json_response(status: int, payload: Any) -> _Response:
-    return _Response(status, json.dumps(payload).encode())
 
 
 @dataclass
@@ -196,7 +166,7 @@ def _parse_amount(value: Any) -> Decimal:
 
 def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
     """Checks a create body; returns (merchantId, paymentReference, amount, currency, image.required)."""
-    if body is _MISSING:
+    if body is MISSING:
         raise HaloError(400, 103, "Invalid JSON")
     if not isinstance(body, dict):
         raise _invalid("body", "must be a JSON object")
@@ -240,61 +210,15 @@ def _control_delay(body: Json) -> float:
     return float(value)
 
 
-# --------------------------------------------------------------------------- HTTP plumbing
+Route = tuple[str, re.Pattern[str], Callable[[re.Match[str], Request], Response]]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sim: HaloSimulator) -> None:
-        super().__init__(address, _Handler)
-        self.sim = sim
-        self.handler_threads: set[threading.Thread] = set()
-        self._threads_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # Like ThreadingMixIn.process_request, but keeps the threads so stop() can join them.
-        thread = threading.Thread(
-            target=self.process_request_thread, args=(request, client_address), daemon=True
-        )
-        with self._threads_lock:
-            self.handler_threads = {t for t in self.handler_threads if t.is_alive()}
-            self.handler_threads.add(thread)
-        thread.start()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(min(length, MAX_BODY_BYTES)) if length > 0 else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        request = _Request(self.command, urlsplit(self.path).path, headers, body)
-        response = self.server.sim.handle(request)
-        if response is None:  # timeout fault: close without answering
-            self.close_connection = True
-            return
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-        except ConnectionError:
-            log.debug("client went away before the answer to %s %s", self.command, self.path)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
-
-
-Route = tuple[str, re.Pattern[str], Callable[[re.Match[str], _Request], _Response]]
-
-
-class HaloSimulator:
+class HaloSimulator(JsonHttpServer):
     """A local stand-in for Halo's kernelserver, plus a /_sim control API."""
+
+    thread_name = "halo-sim"
+    description = "Halo simulator"
+    logger = log
 
     def __init__(
         self,
@@ -306,7 +230,7 @@ class HaloSimulator:
         timeout_fault_seconds: float = 30.0,
         slow_fault_seconds: float = 1.5,
     ) -> None:
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self._merchants = dict(merchants)  # x-api-key -> merchantId
         self._webhook_url = webhook_url
         self._timeout_fault_seconds = timeout_fault_seconds
@@ -317,8 +241,6 @@ class HaloSimulator:
         self._requests: list[Json] = []
         self._faults: list[Json] = []  # FIFO of {"mode", "count"}
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._background: list[threading.Thread] = []
         self._halo_routes: list[Route] = [
             ("POST", re.compile(rf"^{_VERSION}/consumer/qrcode/?$", re.I), self._create_qrcode),
@@ -343,32 +265,17 @@ class HaloSimulator:
 
     # ----------------------------------------------------------------------- lifecycle
 
-    @property
-    def url(self) -> str:
-        port = self._server.server_address[1] if self._server else self._port
-        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        return f"http://{host}:{port}"
-
     def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("HaloSimulator is already running")
-        self._stopping.clear()
-        self._server = _Server((self._host, self._port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="halo-sim", daemon=True
-        )
-        self._thread.start()
-        log.info("Halo simulator listening on %s", self.url)
+        if self._server is None:
+            self._stopping.clear()
+        super().start()
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None or thread is None:
+        server = self._server
+        if server is None:
             return
         self._stopping.set()  # wakes requests held by a timeout/slow fault and delayed webhooks
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        super().stop()
         deadline = time.monotonic() + STOP_JOIN_SECONDS
         with self._lock:
             background, self._background = self._background, []
@@ -377,7 +284,7 @@ class HaloSimulator:
 
     # ----------------------------------------------------------------------- dispatch
 
-    def handle(self, request: _Request) -> _Response | None:
+    def handle(self, request: Request) -> Response | None:
         """Answers one request; None means close the connection without answering."""
         try:
             for method, pattern, handler in self._halo_routes:
@@ -390,15 +297,15 @@ class HaloSimulator:
                     try:
                         return handler(match, request)
                     except ControlError as exc:
-                        return _json_response(exc.status, {"error": exc.message})
-            return _json_response(404, {"error": f"no route for {request.method} {request.path}"})
+                        return json_response(exc.status, {"error": exc.message})
+            return json_response(404, {"error": f"no route for {request.method} {request.path}"})
         except Exception as exc:
             log.exception("simulator failure on %s %s", request.method, request.path)
-            return _json_response(500, {"error": f"simulator failure: {exc!r}"})
+            return json_response(500, {"error": f"simulator failure: {exc!r}"})
 
     def _handle_halo(
-        self, request: _Request, match: re.Match[str], handler: Callable[[re.Match[str], _Request], _Response]
-    ) -> _Response | None:
+        self, request: Request, match: re.Match[str], handler: Callable[[re.Match[str], Request], Response]
+    ) -> Response | None:
         parsed = request.json()
         with self._lock:
             self._requests.append(
@@ -406,7 +313,7 @@ class HaloSimulator:
                     "method": request.method,
                     "path": request.path,
                     "headers": dict(request.headers),
-                    "json": None if parsed is _MISSING else parsed,
+                    "json": None if parsed is MISSING else parsed,
                 }
             )
             fault = self._take_fault()
@@ -414,15 +321,15 @@ class HaloSimulator:
             self._stopping.wait(self._timeout_fault_seconds)
             return None
         if fault == "error500":
-            return _json_response(500, HaloError(500, 500, "Internal Server Error").body())
+            return json_response(500, HaloError(500, 500, "Internal Server Error").body())
         if fault == "malformed":
-            return _Response(200, b"<html>upstream glitch", "text/html")
+            return Response(200, b"<html>upstream glitch", "text/html")
         if fault == "slow":
             self._stopping.wait(self._slow_fault_seconds)
         try:
             return handler(match, request)
         except HaloError as exc:
-            return _json_response(exc.status, exc.body())
+            return json_response(exc.status, exc.body())
 
     def _take_fault(self) -> str | None:
         """Pops one use of the oldest pending fault. Call with the lock held."""
@@ -434,7 +341,7 @@ class HaloSimulator:
             self._faults.pop(0)
         return str(fault["mode"])
 
-    def _merchant_for(self, request: _Request) -> str:
+    def _merchant_for(self, request: Request) -> str:
         merchant_id = self._merchants.get(request.headers.get("x-api-key", ""))
         if merchant_id is None:
             raise HaloError(401, 102, "Invalid API Key")
@@ -442,13 +349,13 @@ class HaloSimulator:
 
     # ----------------------------------------------------------------------- Halo API
 
-    def _create_qrcode(self, match: re.Match[str], request: _Request) -> _Response:
+    def _create_qrcode(self, match: re.Match[str], request: Request) -> Response:
         return self._create(request, "qrCode")
 
-    def _create_applink(self, match: re.Match[str], request: _Request) -> _Response:
+    def _create_applink(self, match: re.Match[str], request: Request) -> Response:
         return self._create(request, "applink")
 
-    def _create(self, request: _Request, endpoint: str) -> _Response:
+    def _create(self, request: Request, endpoint: str) -> Response:
         key_merchant = self._merchant_for(request)
         merchant_id, payment_reference, amount, currency, want_image = _validate_create(request.json())
         if merchant_id != key_merchant:
@@ -468,20 +375,20 @@ class HaloSimulator:
         answer: Json = {"url": url, "reference": reference}
         if want_image:
             answer["qrCode"] = segno.make(url, error="m").png_data_uri(scale=4)
-        return _json_response(200, answer)
+        return json_response(200, answer)
 
-    def _get_status(self, match: re.Match[str], request: _Request) -> _Response:
+    def _get_status(self, match: re.Match[str], request: Request) -> Response:
         merchant_id = self._merchant_for(request)
         with self._lock:
             tx = self._transactions.get(match["ref"])
             if tx is None or tx.merchant_id != merchant_id:
                 raise HaloError(404, 122, "Transaction not found. It may have not gone online yet.")
-            return _json_response(200, tx.status_view())
+            return json_response(200, tx.status_view())
 
     # ----------------------------------------------------------------------- control API
 
     @staticmethod
-    def _control_body(request: _Request) -> Json:
+    def _control_body(request: Request) -> Json:
         if not request.body.strip():
             return {}
         body = request.json()
@@ -496,7 +403,7 @@ class HaloSimulator:
             raise ControlError(404, f"unknown reference {reference}")
         return tx
 
-    def _ctl_tap(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_tap(self, match: re.Match[str], request: Request) -> Response:
         body = self._control_body(request)
         disposition = _CANONICAL_DISPOSITION.get(str(body.get("disposition", "")).lower())
         if disposition is None:
@@ -511,11 +418,11 @@ class HaloSimulator:
             tx.tap(disposition)
             payload = tx.webhook_payload()
         webhooks = self._send_webhooks(match["ref"], payload, times, delay) if send else []
-        return _json_response(
+        return json_response(
             200, {"reference": match["ref"], "disposition": disposition, "webhooks": webhooks}
         )
 
-    def _ctl_webhook(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_webhook(self, match: re.Match[str], request: Request) -> Response:
         overrides = dict(self._control_body(request))
         times = _control_int(overrides, "times", 1, 1, MAX_WEBHOOK_TIMES)
         delay = _control_delay(overrides)
@@ -525,15 +432,15 @@ class HaloSimulator:
             payload = {**self._transaction(match["ref"]).webhook_payload(), **overrides}
         webhooks = self._send_webhooks(match["ref"], payload, times, delay)
         answer = {"reference": match["ref"], "disposition": payload.get("disposition"), "webhooks": webhooks}
-        return _json_response(200, answer)
+        return json_response(200, answer)
 
-    def _ctl_get_transaction(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_get_transaction(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return _json_response(200, self._transaction_view(self._transaction(match["ref"])))
+            return json_response(200, self._transaction_view(self._transaction(match["ref"])))
 
-    def _ctl_list_transactions(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_list_transactions(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return _json_response(200, [self._transaction_view(tx) for tx in self._transactions.values()])
+            return json_response(200, [self._transaction_view(tx) for tx in self._transactions.values()])
 
     @staticmethod
     def _transaction_view(tx: _Transaction) -> Json:
@@ -547,54 +454,54 @@ class HaloSimulator:
             "webhookDeliveries": list(tx.webhook_deliveries),
         }
 
-    def _ctl_get_requests(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_get_requests(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return _json_response(200, list(self._requests))
+            return json_response(200, list(self._requests))
 
-    def _ctl_clear_requests(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_clear_requests(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
             self._requests.clear()
-        return _json_response(200, [])
+        return json_response(200, [])
 
-    def _ctl_get_faults(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_get_faults(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return _json_response(200, {"pending": [dict(f) for f in self._faults]})
+            return json_response(200, {"pending": [dict(f) for f in self._faults]})
 
-    def _ctl_add_fault(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_add_fault(self, match: re.Match[str], request: Request) -> Response:
         body = self._control_body(request)
         if body.get("mode") not in FAULT_MODES:
             raise ControlError(400, f"mode must be one of {', '.join(FAULT_MODES)}")
         count = _control_int(body, "count", 1, 1, 1_000_000)
         with self._lock:
             self._faults.append({"mode": body["mode"], "count": count})
-            return _json_response(200, {"pending": [dict(f) for f in self._faults]})
+            return json_response(200, {"pending": [dict(f) for f in self._faults]})
 
-    def _ctl_clear_faults(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_clear_faults(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
             self._faults.clear()
-        return _json_response(200, {"pending": []})
+        return json_response(200, {"pending": []})
 
-    def _ctl_get_config(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_get_config(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return _json_response(
+            return json_response(
                 200, {"webhookUrl": self._webhook_url, "merchantIds": sorted(set(self._merchants.values()))}
             )
 
-    def _ctl_set_config(self, match: re.Match[str], request: _Request) -> _Response:
-        url = self._control_body(request).get("webhookUrl", _MISSING)
+    def _ctl_set_config(self, match: re.Match[str], request: Request) -> Response:
+        url = self._control_body(request).get("webhookUrl", MISSING)
         if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
             raise ControlError(400, "webhookUrl must be an http(s) URL or null")
         with self._lock:
             self._webhook_url = url
-        return _json_response(200, {"webhookUrl": url})
+        return json_response(200, {"webhookUrl": url})
 
-    def _ctl_reset(self, match: re.Match[str], request: _Request) -> _Response:
+    def _ctl_reset(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
             self._transactions.clear()
             self._references.clear()
             self._requests.clear()
             self._faults.clear()
-        return _json_response(200, {"reset": True})
+        return json_response(200, {"reset": True})
 
     # ----------------------------------------------------------------------- webhooks
 
@@ -647,10 +554,6 @@ def _parse_merchant(text: str) -> tuple[str, str]:
     return key, merchant_id
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstack.halo_sim", description="Halo Dot backend simulator"
@@ -677,15 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         timeout_fault_seconds=args.timeout_fault_seconds,
         slow_fault_seconds=args.slow_fault_seconds,
     )
-    signal.signal(signal.SIGTERM, _interrupt)
-    sim.start()
-    print(f"Halo simulator listening on {sim.url} (Ctrl-C to stop)", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    sim.serve_until_interrupted()
     return 0
 
 

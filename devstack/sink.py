@@ -16,49 +16,43 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeGuard
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from standardwebhooks import Webhook
 
+from devstack.http_server import JsonHttpServer, Request, Response, json_response
+
 log = logging.getLogger("devstack.sink")
 
 CONTROL_PREFIX = "/_sink/"
-MAX_BODY_BYTES = 1_000_000
 
 Json = dict[str, Any]
 
 
-class _Answer:
-    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-class WebhookSink:
+class WebhookSink(JsonHttpServer):
     """Receives, verifies and records PSP notifications; injects failures on request."""
 
     name = "sink"
+    thread_name = "webhook-sink"
+    description = "PSP webhook sink"
+    logger = log
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4020, *, secrets: list[str]) -> None:
         if not secrets:
             raise ValueError("the sink needs at least one whsec_ secret to verify with")
-        self._host, self._port = host, port
+        super().__init__(host, port)
         # Built once, so a malformed secret fails at start-up rather than on the first delivery.
         self._verifiers = [Webhook(secret) for secret in secrets]
         self._lock = threading.Condition()
         self._received: list[Json] = []
         self._attempts: dict[str, int] = {}
         self._faults: list[Json] = []  # FIFO of {"status", "count", "retryAfter"}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], _Answer]] = {
+        self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], Response]] = {
             ("GET", "/_sink/received"): self._list_received,
             ("DELETE", "/_sink/received"): self._clear_received,
             ("GET", "/_sink/faults"): self._list_faults,
@@ -67,32 +61,6 @@ class WebhookSink:
         }
 
     # ----------------------------------------------------------------------- lifecycle
-
-    @property
-    def url(self) -> str:
-        port = self._server.server_address[1] if self._server else self._port
-        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("WebhookSink is already running")
-        server = _Server((self._host, self._port), self)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-sink", daemon=True
-        )
-        self._thread.start()
-        log.info("PSP webhook sink listening on %s", self.url)
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
     def check(self) -> None:
         """Raise unless the sink answers its control API: the devstack's readiness probe."""
@@ -119,36 +87,36 @@ class WebhookSink:
 
     # ----------------------------------------------------------------------- requests
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Answer:
-        parts = urlsplit(target)
-        if not parts.path.startswith(CONTROL_PREFIX):
+    def handle(self, request: Request) -> Response:
+        method, path = request.method, request.path
+        if not path.startswith(CONTROL_PREFIX):
             if method != "POST":
-                return _Answer(405, {"error": "notifications are POSTed"})
-            return self._notification(parts.path, headers, body)
-        control = self._control_routes.get((method, parts.path.rstrip("/")))
+                return json_response(405, {"error": "notifications are POSTed"})
+            return self._notification(path, request.headers, request.body)
+        control = self._control_routes.get((method, path.rstrip("/")))
         if control is None:
-            return _Answer(404, {"error": f"no control route {method} {parts.path}"})
-        return control(parse_qs(parts.query), body)
+            return json_response(404, {"error": f"no control route {method} {path}"})
+        return control(request.query, request.body)
 
-    def _list_received(self, query: dict[str, list[str]], body: bytes) -> _Answer:
-        return _Answer(200, self.received(query.get("webhookId", [None])[0]))
+    def _list_received(self, query: dict[str, list[str]], body: bytes) -> Response:
+        return json_response(200, self.received(query.get("webhookId", [None])[0]))
 
-    def _clear_received(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+    def _clear_received(self, query: dict[str, list[str]], body: bytes) -> Response:
         with self._lock:
             self._received.clear()
             self._attempts.clear()
-        return _Answer(200, {"cleared": True})
+        return json_response(200, {"cleared": True})
 
-    def _list_faults(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+    def _list_faults(self, query: dict[str, list[str]], body: bytes) -> Response:
         with self._lock:
-            return _Answer(200, [dict(f) for f in self._faults])
+            return json_response(200, [dict(f) for f in self._faults])
 
-    def _clear_faults(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+    def _clear_faults(self, query: dict[str, list[str]], body: bytes) -> Response:
         with self._lock:
             self._faults.clear()
-        return _Answer(200, {"cleared": True})
+        return json_response(200, {"cleared": True})
 
-    def _notification(self, path: str, headers: dict[str, str], body: bytes) -> _Answer:
+    def _notification(self, path: str, headers: dict[str, str], body: bytes) -> Response:
         verified = any(self._verifies(verifier, headers, body) for verifier in self._verifiers)
         event_type, checkout_id = _describe(body)
         webhook_id = headers.get("webhook-id")
@@ -172,10 +140,10 @@ class WebhookSink:
             self._lock.notify_all()
         if fault:
             extra = {"Retry-After": str(fault["retryAfter"])} if fault.get("retryAfter") is not None else {}
-            return _Answer(status, {"error": "injected fault", "status": status}, extra)
+            return json_response(status, {"error": "injected fault", "status": status}, extra)
         if not verified:
-            return _Answer(400, {"error": "signature verification failed"})
-        return _Answer(204)
+            return json_response(400, {"error": "signature verification failed"})
+        return json_response(204)
 
     @staticmethod
     def _verifies(verifier: Webhook, headers: dict[str, str], body: bytes) -> bool:
@@ -194,24 +162,24 @@ class WebhookSink:
             self._faults.pop(0)
         return dict(fault)
 
-    def _add_fault(self, query: dict[str, list[str]], body: bytes) -> _Answer:
+    def _add_fault(self, query: dict[str, list[str]], body: bytes) -> Response:
         try:
             spec = json.loads(body or b"{}")
         except ValueError:
-            return _Answer(400, {"error": "the fault must be JSON"})
+            return json_response(400, {"error": "the fault must be JSON"})
         if not isinstance(spec, dict):
-            return _Answer(400, {"error": "the fault must be a JSON object"})
+            return json_response(400, {"error": "the fault must be a JSON object"})
         status, count, retry_after = spec.get("status"), spec.get("count", 1), spec.get("retryAfter")
         if not _is_int(status) or not 200 <= status <= 599:
-            return _Answer(400, {"error": "status must be an HTTP status code"})
+            return json_response(400, {"error": "status must be an HTTP status code"})
         if not _is_int(count) or count < 1:
-            return _Answer(400, {"error": "count must be a positive integer"})
+            return json_response(400, {"error": "count must be a positive integer"})
         if retry_after is not None and (not _is_int(retry_after) or retry_after < 0):
-            return _Answer(400, {"error": "retryAfter must be a non-negative integer"})
+            return json_response(400, {"error": "retryAfter must be a non-negative integer"})
         fault = {"status": status, "count": count, "retryAfter": retry_after}
         with self._lock:
             self._faults.append(fault)
-            return _Answer(201, dict(fault))
+            return json_response(201, dict(fault))
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -232,46 +200,7 @@ def _describe(body: bytes) -> tuple[str | None, str | None]:
     return event_type, checkout_id if isinstance(checkout_id, str) else None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sink: WebhookSink) -> None:
-        super().__init__(address, _Handler)
-        self.sink = sink
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(min(length, MAX_BODY_BYTES)) if length > 0 else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        answer = self.server.sink.handle(self.command, self.path, headers, body)
-        payload = b"" if answer.status in (204, 304) else json.dumps(answer.body).encode()
-        try:
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            if payload:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except ConnectionError:
-            log.debug("client went away before the answer to %s %s", self.command, self.path)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
-
-
 # --------------------------------------------------------------------------- command line
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,15 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     sink = WebhookSink(args.host, args.port, secrets=args.secret)
-    signal.signal(signal.SIGTERM, _interrupt)
-    sink.start()
-    print(f"PSP webhook sink listening on {sink.url} (Ctrl-C to stop)", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sink.stop()
+    sink.serve_until_interrupted()
     return 0
 
 
