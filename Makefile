@@ -65,5 +65,8 @@ infra: $(VENV)/.infra $(LAYER_STAMP)
 e2e: $(VENV)/.dev
 	$(PY) -m pytest tests/e2e tests/devstack
 
+bench: $(VENV)/.dev
+	$(PY) scripts/bench.py
+
 clean:
 	rm -rf $(VENV) cdk.out layers/common/build .devstack .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from halotap.money import Money, MoneyError
+from halotap.money import Money, MoneyError, minor_digits
 from halotap.states import CheckoutStatus
 
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -63,20 +63,60 @@ class ApiModel(BaseModel):
 
 
 class CreateCheckoutRequest(ApiModel):
-    merchant_id: Annotated[StrictStr, Field(pattern=MERCHANT_ID_PATTERN)]
-    reference: Annotated[StrictStr, Field(pattern=REFERENCE_PATTERN)]
-    currency: Annotated[
-        StrictStr, Field(pattern=r"^[A-Z]{3}$")
-    ]  # before amount: amount is checked against it
-    amount: StrictStr
-    return_url: Annotated[StrictStr, AfterValidator(_https_url)] | None = None
-    expires_in_seconds: Annotated[StrictInt, Field(ge=60, le=86400)] = DEFAULT_EXPIRY_SECONDS
-    qr_code: StrictBool = False
-    is_consumer_app: StrictBool = False
-    metadata: Annotated[dict[StrictStr, StrictStr], AfterValidator(_metadata)] = Field(default_factory=dict)
-    # Overrides the client's notification URL for this checkout. Checked against SSRF by the service,
-    # which can resolve the host; here it only has to be a URL.
-    notification_url: Annotated[StrictStr, Field(max_length=2048, pattern=r"^https?://")] | None = None
+    merchant_id: Annotated[
+        StrictStr, Field(pattern=MERCHANT_ID_PATTERN, description="A merchant your API key may use.")
+    ]
+    reference: Annotated[
+        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your own reference, unique per merchant.")
+    ]
+    # Declared before amount, because amount is checked against it.
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 alpha-3 code.")]
+    amount: Annotated[
+        StrictStr,
+        Field(
+            pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
+            description='A decimal string with exactly the currency\'s minor digits: "100.01" ZAR, "100" JPY.',
+        ),
+    ]
+    return_url: (
+        Annotated[
+            StrictStr, AfterValidator(_https_url), Field(description="https URL to send the shopper back to.")
+        ]
+        | None
+    ) = None
+    expires_in_seconds: Annotated[
+        StrictInt, Field(ge=60, le=86400, description="How long the checkout stays open.")
+    ] = DEFAULT_EXPIRY_SECONDS
+    qr_code: Annotated[StrictBool, Field(description="Add a QR code image (data URI) of the deep link.")] = (
+        False
+    )
+    is_consumer_app: Annotated[StrictBool, Field(description="Passed to Halo.")] = False
+    metadata: Annotated[
+        dict[StrictStr, StrictStr],
+        AfterValidator(_metadata),
+        Field(description="Up to 20 string pairs, returned as given."),
+    ] = Field(default_factory=dict)
+    # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
+    notification_url: (
+        Annotated[
+            StrictStr,
+            Field(
+                max_length=2048,
+                pattern=r"^https?://",
+                description="Overrides your client's notification URL for this checkout (https, public address).",
+            ),
+        ]
+        | None
+    ) = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, currency: str) -> str:
+        try:
+            minor_digits(currency)
+        except MoneyError as error:
+            raise ValueError(str(error)) from None
+        return currency
 
     @field_validator("amount")
     @classmethod

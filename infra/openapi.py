@@ -1,0 +1,247 @@
+"""The OpenAPI 3.1 document of the PSP-facing API, generated from the code itself.
+
+Paths and security come from infra/manifest.py (the same routes API Gateway and the devstack serve);
+bodies come from the pydantic models the handlers validate with; errors from halotap.errors. The
+committed copy is docs/openapi.json, and tests/unit/test_openapi.py fails when it drifts.
+Run `python -m infra.openapi` to rewrite it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from halotap import errors
+from halotap.models import Checkout, CheckoutCreated, CreateCheckoutRequest
+from infra import manifest
+
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+REF = "#/components/schemas/"
+
+
+def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
+    schema: dict[str, Any] = model.model_json_schema(by_alias=True, mode=mode, ref_template=REF + "{model}")
+    return schema
+
+
+def _problem_codes() -> list[str]:
+    found = {cls.code for cls in _subclasses(errors.HalotapError)} | {
+        r.code for r in manifest.GATEWAY_RESPONSES
+    }
+    return sorted(found)
+
+
+def _subclasses(cls: type[Any]) -> list[type[Any]]:
+    return [cls, *(sub for child in cls.__subclasses__() for sub in _subclasses(child))]
+
+
+def _checkout_view() -> dict[str, Any]:
+    """The checkout as GET returns it: the stored model less its internal bookkeeping."""
+    schema = _schema(Checkout, mode="serialization")
+    for internal in ("version", "clientId", "dueAt", "checks"):
+        schema["properties"].pop(internal, None)
+        if internal in schema.get("required", []):
+            schema["required"].remove(internal)
+    schema["properties"]["notifications"] = {
+        "type": "array",
+        "items": {
+            "allOf": [{"$ref": REF + "NotificationState"}],
+            "properties": {"eventId": {"type": "string"}},
+        },
+    }
+    return schema
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
+    }
+
+
+RESPONSES = {
+    ("POST", "/v1/checkouts"): {
+        "201": {
+            "description": "Created, and open",
+            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutCreated"}}},
+        },
+        "400": _problem("Malformed request; `errors` names each field"),
+        "404": _problem("Merchant not available to this API key"),
+        "409": _problem("Reference already used (`checkoutId`), or the Idempotency-Key is in flight"),
+        "422": _problem("Idempotency-Key reused with another body"),
+        "502": _problem(
+            "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed"
+        ),
+        "504": _problem("Halo did not answer in time"),
+    },
+    ("GET", "/v1/checkouts/{id}"): {
+        "200": {
+            "description": "The checkout",
+            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
+        },
+        "404": _problem("No such checkout for this API key"),
+    },
+    ("GET", "/v1/checkouts"): {
+        "200": {
+            "description": "The checkout with this reference",
+            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
+        },
+        "400": _problem("merchantId and reference are both required"),
+        "404": _problem("No such checkout for this API key"),
+    },
+    ("POST", "/v1/checkouts/{id}/cancel"): {
+        "200": {
+            "description": "Cancelled",
+            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
+        },
+        "404": _problem("No such checkout for this API key"),
+        "409": _problem("Not open; `currentStatus` says what it is"),
+    },
+    ("POST", "/v1/halo/webhooks/{token}"): {
+        "200": {"description": "Queued for processing"},
+        "400": _problem("Not JSON, or no merchantReference/id and disposition"),
+        "401": _problem("Unknown token"),
+        "503": _problem("Could not be queued; Halo should retry"),
+    },
+}
+
+
+def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": f"{function.name}_{route.method.lower()}"
+        if len(function.routes) > 1
+        else function.name,
+        "summary": function.description,
+        "responses": RESPONSES.get((route.method, route.path), {"200": {"description": "OK"}}),
+    }
+    parameters = [
+        {"name": name.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in route.path.split("/")
+        if name.startswith("{")
+    ]
+    if (route.method, route.path) == ("GET", "/v1/checkouts"):
+        parameters += [
+            {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "reference", "in": "query", "required": True, "schema": {"type": "string"}},
+        ]
+    if (route.method, route.path) == ("POST", "/v1/checkouts"):
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF + "CreateCheckoutRequest"}}},
+        }
+    if parameters:
+        operation["parameters"] = parameters
+    if route.authorized:
+        operation["responses"] = {**operation["responses"], "401": _problem("Missing or unknown API key")}
+    else:
+        operation["security"] = []
+    return operation
+
+
+def document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for name, schema in (
+        ("CreateCheckoutRequest", _schema(CreateCheckoutRequest)),
+        ("CheckoutCreated", _schema(CheckoutCreated, mode="serialization")),
+        ("CheckoutView", _checkout_view()),
+    ):
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    schemas["Problem"] = {
+        "type": "object",
+        "required": ["type", "title", "status", "code"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "code": {"type": "string", "enum": _problem_codes()},
+            "instance": {"type": "string"},
+            "requestId": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    }
+    paths: dict[str, Any] = {}
+    for function in manifest.FUNCTIONS:
+        for route in function.routes:
+            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, function)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "halotap",
+            "version": "1",
+            "description": "Halo Dot Tap on Own Device checkouts for PSPs. Errors are RFC 9457 problem+json.",
+        },
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Your halotap API key"}
+            },
+            "schemas": dict(sorted(schemas.items())),
+        },
+        "paths": dict(sorted(paths.items())),
+        "webhooks": {
+            "checkoutEvent": {
+                "post": {
+                    "summary": "A checkout's status changed (Standard Webhooks: webhook-id, webhook-timestamp, "
+                    "webhook-signature)",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["type", "timestamp", "data"],
+                                    "properties": {
+                                        "type": {
+                                            "type": "string",
+                                            "enum": sorted(
+                                                {
+                                                    "checkout.approved",
+                                                    "checkout.declined",
+                                                    "checkout.failed",
+                                                    "checkout.cancelled",
+                                                    "checkout.expired",
+                                                    "checkout.voided",
+                                                }
+                                            ),
+                                        },
+                                        "timestamp": {"type": "string", "format": "date-time"},
+                                        "data": {"$ref": REF + "CheckoutView"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {
+                        "2XX": {"description": "Delivered"},
+                        "410": {"description": "Stop sending"},
+                    },
+                }
+            }
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(document(), indent=2, sort_keys=False) + "\n"
+
+
+if __name__ == "__main__":
+    OUTPUT.write_text(render())
+    sys.stdout.write(f"wrote {OUTPUT}\n")

@@ -1,0 +1,649 @@
+"""`make bench`: halotap's performance figures, each a ratio against a baseline measured in the same run.
+
+The machine this runs on is small and noisy, so no figure is an absolute time on its own. Each one
+pairs a subject (halotap doing something) with a baseline (the least any implementation would have
+to do for the same thing), samples them alternately (baseline first on even rounds, subject first
+on odd ones) and reports the ratio of their medians. Drift in the machine's speed during a run
+moves both sides together and cancels out of the ratio.
+
+Figures (docs/performance.md explains each, with one run's results):
+
+- cold: importing each handler in a fresh interpreter, against `import boto3`.
+- get: a warm GET /v1/checkouts/{id}, against one raw `get_item` on the same item.
+- create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items` plus one POST
+  to the Halo simulator.
+- intake: a warm Halo webhook, against one raw `send_message`.
+- calls: the AWS calls each operation makes, counted exactly; any difference from the budget in
+  DESIGN.md's "Performance budget" makes the run exit 1.
+
+The warm figures run the handlers in this process against moto's server and the Halo simulator,
+both over HTTP on loopback, with the settings the devstack gives every function.
+
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # devstack, functions and tests are top-level packages here
+
+PARTS = ("cold", "get", "create", "intake", "calls")
+HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
+BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
+DEFAULT_SECRETS_TTL = "120"
+
+# The child measures only the import itself, not the interpreter's own start-up.
+_IMPORT_PROBE = (
+    "import sys, time\nstart = time.perf_counter()\n__import__(sys.argv[1])\n"
+    "print(time.perf_counter() - start)\n"
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sample counts for one run."""
+
+    cold: int = 7
+    get: int = 200
+    create: int = 50
+    intake: int = 200
+    warmups: int = 5
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(cold=3, get=30, create=10, intake=30, warmups=2)
+
+
+# -- pure helpers ---------------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    if not values:
+        raise ValueError("no samples")
+    return float(statistics.median(values))
+
+
+def ratio(subject: Sequence[float], baseline: Sequence[float]) -> float:
+    """median(subject) / median(baseline): how many baselines the subject costs."""
+    below = median(baseline)
+    if below <= 0:
+        raise ValueError("the baseline median must be positive")
+    return median(subject) / below
+
+
+def format_ms(seconds: float) -> str:
+    ms = seconds * 1000
+    if ms >= 100:
+        return f"{ms:.0f} ms"
+    if ms >= 10:
+        return f"{ms:.1f} ms"
+    return f"{ms:.2f} ms"
+
+
+def format_ratio(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    subject: list[float]  # seconds
+    baseline: list[float]  # seconds
+    meaning: str
+
+    @property
+    def ratio(self) -> float:
+        return ratio(self.subject, self.baseline)
+
+    def row(self) -> list[str]:
+        return [
+            self.name,
+            format_ms(median(self.subject)),
+            format_ms(median(self.baseline)),
+            format_ratio(self.ratio),
+            f"n={len(self.subject)}",
+            self.meaning,
+        ]
+
+
+@dataclass(frozen=True)
+class CallCheck:
+    """The AWS calls one operation made, against the budget."""
+
+    name: str
+    observed: list[str]  # "Service.Operation"
+    expected: str
+    ok: bool
+
+    def row(self) -> list[str]:
+        return [self.name, ", ".join(self.observed) or "(none)", self.expected, "ok" if self.ok else "BROKEN"]
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * width for width in widths]), *(line(row) for row in rows)])
+
+
+def figures_table(figures: Sequence[Figure]) -> str:
+    return format_table(
+        ["figure", "subject", "baseline", "ratio", "samples", "meaning"], [f.row() for f in figures]
+    )
+
+
+def calls_table(checks: Sequence[CallCheck]) -> str:
+    return format_table(["operation", "AWS calls observed", "budget", "verdict"], [c.row() for c in checks])
+
+
+def clock(action: Callable[[], object]) -> float:
+    """Seconds `action` took."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def interleave(
+    subject: Callable[[], float], baseline: Callable[[], float], n: int
+) -> tuple[list[float], list[float]]:
+    """n samples of each, alternating; the side that goes first alternates too. Each callable
+    returns its own sample in seconds (so set-up outside the measured part stays unmeasured)."""
+    subjects: list[float] = []
+    baselines: list[float] = []
+    for round_ in range(n):
+        if round_ % 2 == 0:
+            baselines.append(baseline())
+            subjects.append(subject())
+        else:
+            subjects.append(subject())
+            baselines.append(baseline())
+    return subjects, baselines
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def function_settings() -> dict[str, str]:
+    """What the devstack gives every function, made quiet: no metrics, no tracing, error logs only."""
+    from devstack.config import SECRETS_PREFIX, DevConfig, lambda_environment
+
+    return {
+        **lambda_environment(DevConfig(log_level="ERROR")),
+        "SECRETS_PREFIX": SECRETS_PREFIX,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "HALOTAP_SECRETS_TTL_SECONDS": os.environ.get("HALOTAP_SECRETS_TTL_SECONDS") or DEFAULT_SECRETS_TTL,
+    }
+
+
+def reset_halotap() -> None:
+    """Forget every cached setting, client and wired service (after the environment changed)."""
+    from halotap import aws, halo
+    from halotap.config import settings
+    from halotap.runtime import default_services
+
+    settings.cache_clear()
+    aws.reset()
+    default_services.cache_clear()
+    if halo._shared_http is not None:
+        halo._shared_http.close()
+        halo._shared_http = None
+
+
+# -- 1. cold start ---------------------------------------------------------------------------------
+
+
+def import_seconds(module: str, env: dict[str, str]) -> float:
+    """Seconds a fresh interpreter spends importing `module` (its start-up is not counted)."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed probe and a module name we chose
+        [sys.executable, "-c", _IMPORT_PROBE, module],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"importing {module} failed:\n{done.stderr.strip()}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
+    env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployed layer ships compiled bytecode
+    modules = [f"functions.{name}.handler" for name in handlers]
+    for module in [BASELINE_IMPORT, *modules]:
+        import_seconds(module, env)  # untimed: writes __pycache__ and warms the OS file cache
+    figures = []
+    for name, module in zip(handlers, modules, strict=True):
+        progress(f"cold start: {name} ({n} + {n} fresh interpreters)")
+        subject, baseline = interleave(
+            partial(import_seconds, module, env), partial(import_seconds, BASELINE_IMPORT, env), n
+        )
+        figures.append(
+            Figure(
+                f"cold import {name}",
+                subject,
+                baseline,
+                f"importing the handler costs this many `import {BASELINE_IMPORT}`s",
+            )
+        )
+    return figures
+
+
+# -- the local stack for the warm figures -----------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    moto_url: str
+    halo_url: str
+    webhook_token: str
+    merchant_id: str  # halotap's
+    halo_merchant_id: str
+    halo_api_key: str
+    clients: dict[str, Any] = field(default_factory=dict)  # raw boto3 clients for the baselines
+
+    def raw(self, service: str) -> Any:
+        """A plain boto3 client of its own (not halotap's), for baselines."""
+        if service not in self.clients:
+            import boto3
+
+            self.clients[service] = boto3.session.Session().client(service)  # type: ignore[call-overload]
+        return self.clients[service]
+
+
+@contextlib.contextmanager
+def local_stack() -> Iterator[Stack]:
+    """moto's server and the Halo simulator on free loopback ports, provisioned from the manifest,
+    with this process's environment pointing halotap at them; everything is undone on exit."""
+    import httpx
+
+    from devstack.aws import MotoServer
+    from devstack.config import DEMO_MERCHANT_ID, DEMO_MERCHANTS, DevConfig, export
+    from devstack.halo_sim import HaloSimulator
+    from devstack.provision import provision
+
+    config = DevConfig(log_level="ERROR")
+    saved = dict(os.environ)
+    werkzeug = logging.getLogger("werkzeug")  # moto's server logs a line per AWS call otherwise
+    werkzeug_level = werkzeug.level
+    werkzeug.setLevel(logging.WARNING)
+    moto = MotoServer(port=0)
+    simulator = HaloSimulator(port=0, merchants=config.sim_merchants)
+    try:
+        moto.start()  # exports AWS_ENDPOINT_URL and fake credentials
+        httpx.post(f"{moto.url}/moto-api/reset", timeout=10).raise_for_status()
+        export(function_settings())
+        environment, _secrets = provision(config)
+        export(environment)
+        simulator.start()
+        # The intake figure empties its queue before every sample; moto allows that only when asked.
+        export({"HALO_BASE_URL": simulator.url, "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"})
+        reset_halotap()
+        halo_merchant_id, halo_api_key = DEMO_MERCHANTS[DEMO_MERCHANT_ID]
+        stack = Stack(
+            moto.url, simulator.url, config.webhook_token, DEMO_MERCHANT_ID, halo_merchant_id, halo_api_key
+        )
+        try:
+            yield stack
+        finally:
+            for client in stack.clients.values():
+                client.close()
+    finally:
+        try:
+            reset_halotap()
+        finally:
+            simulator.stop()
+            moto.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+            werkzeug.setLevel(werkzeug_level)
+
+
+def _expect(answer: dict[str, Any], status: int, what: str) -> dict[str, Any]:
+    if answer.get("statusCode") != status:
+        raise RuntimeError(f"{what} answered {answer.get('statusCode')}, not {status}: {answer.get('body')}")
+    return answer
+
+
+class Operations:
+    """The three API operations, as API Gateway would invoke their handlers."""
+
+    def __init__(self, stack: Stack) -> None:
+        from functions.create_checkout import handler as create_handler
+        from functions.get_checkout import handler as get_handler
+        from functions.halo_webhook import handler as webhook_handler
+        from tests.fakes import FakeLambdaContext
+
+        self.stack = stack
+        self._create, self._get, self._webhook = (
+            create_handler.handler,
+            get_handler.handler,
+            webhook_handler.handler,
+        )
+        self.context = FakeLambdaContext()
+
+    def create_event(self) -> dict[str, Any]:
+        from tests.fakes import api_event
+
+        body = {
+            "merchantId": self.stack.merchant_id,
+            "reference": f"bench-{uuid.uuid4().hex[:16]}",
+            "amount": "12.50",
+            "currency": "ZAR",
+        }
+        return api_event("POST", "/v1/checkouts", body=body)
+
+    def create(self, event: dict[str, Any] | None = None) -> str:
+        answer = _expect(self._create(event or self.create_event(), self.context), 201, "create")
+        return str(json.loads(answer["body"])["id"])
+
+    def get_event(self, checkout_id: str) -> dict[str, Any]:
+        from tests.fakes import api_event
+
+        return api_event(
+            "GET",
+            f"/v1/checkouts/{checkout_id}",
+            resource="/v1/checkouts/{id}",
+            path_params={"id": checkout_id},
+        )
+
+    def get(self, event: dict[str, Any]) -> None:
+        _expect(self._get(event, self.context), 200, "get")
+
+    def webhook_event(self, checkout_id: str) -> dict[str, Any]:
+        from tests.fakes import api_event
+
+        token = self.stack.webhook_token
+        body = {"merchantReference": checkout_id, "disposition": "Approved", "amount": "12.50"}
+        return api_event(
+            "POST",
+            f"/v1/halo/webhooks/{token}",
+            resource="/v1/halo/webhooks/{token}",
+            path_params={"token": token},
+            body=body,
+        )
+
+    def webhook(self, event: dict[str, Any]) -> None:
+        _expect(self._webhook(event, self.context), 200, "webhook")
+
+
+def _warm(actions: Sequence[Callable[[], object]], times: int) -> None:
+    for _ in range(times):
+        for action in actions:
+            action()
+
+
+# -- 2. warm GET ------------------------------------------------------------------------------------
+
+
+def warm_get(stack: Stack, ops: Operations, plan: Plan) -> Figure:
+    from halotap.config import settings
+    from halotap.store import checkout_key
+
+    checkout_id = ops.create()
+    event = ops.get_event(checkout_id)
+    dynamodb = stack.raw("dynamodb")
+    table = settings().checkouts_table
+
+    def raw_get() -> None:
+        if "Item" not in dynamodb.get_item(
+            TableName=table, Key=checkout_key(checkout_id), ConsistentRead=True
+        ):
+            raise RuntimeError("the baseline read found no item")
+
+    _warm([lambda: ops.get(event), raw_get], plan.warmups)
+    progress(f"warm GET ({plan.get} + {plan.get} calls)")
+    subject, baseline = interleave(lambda: clock(lambda: ops.get(event)), lambda: clock(raw_get), plan.get)
+    return Figure(
+        "warm GET /v1/checkouts/{id}",
+        subject,
+        baseline,
+        "a read through halotap costs this many raw GetItems",
+    )
+
+
+# -- 3. warm create ---------------------------------------------------------------------------------
+
+
+def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
+    import httpx
+
+    from halotap.config import settings
+
+    dynamodb = stack.raw("dynamodb")
+    table = settings().checkouts_table
+    # A stored checkout as the template for the baseline's put, so both write items of the same size.
+    template = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"checkout#{ops.create()}"}})["Item"]
+    halo = httpx.Client()  # one keep-alive pool, as the handler's container has
+    halo_url = f"{stack.halo_url}/consumer/qrCode"
+    headers = {"x-api-key": stack.halo_api_key, "accept": "application/json"}
+
+    def raw_create() -> None:
+        new_id = f"chk_{uuid.uuid4().hex}"
+        reference = f"bench-{uuid.uuid4().hex[:16]}"
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {**template, "pk": {"S": f"checkout#{new_id}"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {
+                            "pk": {"S": f"ref#{stack.merchant_id}#{reference}"},
+                            "checkoutId": {"S": new_id},
+                            "createdAt": template["createdAt"],
+                            "ttl": template["ttl"],
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+        body = {
+            "merchantId": stack.halo_merchant_id,
+            "paymentReference": new_id,
+            "amount": "12.50",
+            "timestamp": "2026-01-01T00:00:00.000Z",
+            "currencyCode": "ZAR",
+            "isConsumerApp": False,
+            "image": {"required": False},
+        }
+        halo.post(halo_url, json=body, headers=headers).raise_for_status()
+
+    def subject() -> float:
+        event = ops.create_event()  # a new reference each time; building it is not timed
+        return clock(lambda: ops.create(event))
+
+    try:
+        _warm([ops.create, raw_create], plan.warmups)
+        progress(f"warm create ({plan.create} + {plan.create} calls)")
+        subjects, baselines = interleave(subject, lambda: clock(raw_create), plan.create)
+    finally:
+        halo.close()
+    return Figure(
+        "warm POST /v1/checkouts",
+        subjects,
+        baselines,
+        "a create costs this many (2-put transaction + one Halo POST)s",
+    )
+
+
+# -- 4. webhook intake ------------------------------------------------------------------------------
+
+
+def webhook_intake(stack: Stack, ops: Operations, plan: Plan) -> Figure:
+    from halotap.config import settings
+
+    event = ops.webhook_event("chk_bench")
+    sqs = stack.raw("sqs")
+    queue_url = settings().halo_events_queue_url
+    message = json.dumps(
+        {"receivedAt": "2026-01-01T00:00:00.000000Z", "requestId": "bench", "payload": event["body"]}
+    )
+
+    def raw_send() -> None:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=message)
+
+    def on_empty_queue(action: Callable[[], object]) -> Callable[[], float]:
+        # moto's SendMessage slows as its queue grows, so every sample starts from an empty one.
+        def sample() -> float:
+            sqs.purge_queue(QueueUrl=queue_url)  # untimed
+            return clock(action)
+
+        return sample
+
+    _warm([lambda: ops.webhook(event), raw_send], plan.warmups)
+    progress(f"webhook intake ({plan.intake} + {plan.intake} calls)")
+    subject, baseline = interleave(
+        on_empty_queue(lambda: ops.webhook(event)), on_empty_queue(raw_send), plan.intake
+    )
+    return Figure(
+        "webhook intake",
+        subject,
+        baseline,
+        "taking a Halo webhook costs this many raw SendMessages",
+    )
+
+
+# -- 5. AWS calls per operation ---------------------------------------------------------------------
+
+
+class AwsCalls:
+    """Counts every call halotap's own DynamoDB, SQS and Secrets Manager clients make."""
+
+    SERVICES = {"dynamodb": "DynamoDB", "sqs": "SQS", "secretsmanager": "SecretsManager"}
+
+    def __init__(self) -> None:
+        from halotap import aws
+        from tests.fakes import CallCounter
+
+        self._clients = {label: getattr(aws, name)() for name, label in self.SERVICES.items()}
+        self._counters = {label: CallCounter(client) for label, client in self._clients.items()}
+
+    def during(self, action: Callable[[], object]) -> list[str]:
+        for counter in self._counters.values():
+            counter.reset()
+        action()
+        return [f"{label}.{call}" for label, counter in self._counters.items() for call in counter.calls]
+
+    def close(self) -> None:
+        for label, counter in self._counters.items():
+            self._clients[label].meta.events.unregister("before-call.*.*", counter._record)
+
+
+def aws_calls(ops: Operations) -> list[CallCheck]:
+    checkout_id = ops.create()  # also fills the secrets cache: the next create is a warm one
+    get_event, webhook_event = ops.get_event(checkout_id), ops.webhook_event(checkout_id)
+    ops.get(get_event)
+    ops.webhook(webhook_event)
+    progress("AWS calls per operation")
+    counter = AwsCalls()
+    try:
+        read = counter.during(lambda: ops.get(get_event))
+        intake = counter.during(lambda: ops.webhook(webhook_event))
+        create = counter.during(ops.create)
+    finally:
+        counter.close()
+    secrets_reads = [call for call in create if call.startswith("SecretsManager.")]
+    return [
+        CallCheck("GET /v1/checkouts/{id}", read, "exactly DynamoDB.GetItem", read == ["DynamoDB.GetItem"]),
+        CallCheck("webhook intake", intake, "exactly SQS.SendMessage", intake == ["SQS.SendMessage"]),
+        CallCheck("warm POST /v1/checkouts", create, "no SecretsManager call", not secrets_reads),
+    ]
+
+
+# -- the run ----------------------------------------------------------------------------------------
+
+
+def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]]:
+    figures: list[Figure] = []
+    checks: list[CallCheck] = []
+    if "cold" in parts:
+        figures.extend(cold_start(plan.cold))
+    warm = [part for part in parts if part != "cold"]
+    if warm:
+        progress("starting moto and the Halo simulator")
+        with (
+            local_stack() as stack,
+            open(os.devnull, "w") as devnull,
+            contextlib.redirect_stdout(devnull),  # Powertools prints metrics even when disabled
+            warnings.catch_warnings(),
+        ):
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+            ops = Operations(stack)
+            if "get" in warm:
+                figures.append(warm_get(stack, ops, plan))
+            if "create" in warm:
+                figures.append(warm_create(stack, ops, plan))
+            if "intake" in warm:
+                figures.append(webhook_intake(stack, ops, plan))
+            if "calls" in warm:
+                checks = aws_calls(ops)
+    return figures, checks
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer samples (for tests and a quick look)")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="run only this part (repeat for several)"
+    )
+    args = parser.parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    parts = [part for part in PARTS if part in (args.only or PARTS)]
+    started = time.perf_counter()
+    figures, checks = run(parts, plan)
+    elapsed = time.perf_counter() - started
+    print(
+        f"halotap bench: Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"{'quick' if args.quick else 'full'} run in {elapsed:.0f} s. "
+        "Each ratio is median(subject) / median(baseline), sampled alternately in this run."
+    )
+    if figures:
+        print()
+        print(figures_table(figures))
+    if checks:
+        print()
+        print(calls_table(checks))
+        broken = [check.name for check in checks if not check.ok]
+        if broken:
+            print(f"\nAWS call budget broken for: {', '.join(broken)} (see DESIGN.md, Performance budget)")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
