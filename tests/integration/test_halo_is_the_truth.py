@@ -106,3 +106,12 @@ def test_a_webhook_for_an_unknown_checkout_does_not_poison_the_batch(services, h
     _, result = apply(services, ghost, webhook(checkout))
     assert result["batchItemFailures"] == []
     assert services.store.get(checkout.id).status == "approved"
+
+
+def test_the_deployed_wiring_confirms_with_halo_and_queues_notifications(moto_env):
+    from halotap.confirm import ConfirmWithHalo
+    from halotap.runtime import default_services
+
+    wired = default_services().checkouts
+    assert isinstance(wired.confirmer, ConfirmWithHalo)
+    assert wired.notifications is not None

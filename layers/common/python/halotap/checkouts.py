@@ -39,9 +39,8 @@ from halotap.store import CheckoutStore
 
 logger = logging.getLogger(__name__)
 
-MAX_HISTORY = (
-    50  # anomalies beyond this are logged and counted but not stored: a forged flood cannot grow the item
-)
+# Anomalies beyond this many history entries are logged and counted, not stored: a forged flood cannot grow the item.
+MAX_HISTORY = 50
 MAX_RACES = 5
 CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
 FIRST_CHECK = timedelta(seconds=30)  # reconciliation's first look at an open checkout
