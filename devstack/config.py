@@ -116,6 +116,9 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),
         "HALOTAP_CONFIRM_RETRY_SECONDS": "1",
         "HALOTAP_NOTIFY_SCHEDULE": config.notify_schedule,
+        # Reconciliation first asks Halo 2 s after a checkout opens (deployed: 30 s), so a lost webhook
+        # is found within a tick or two of the 2 s ticker.
+        "HALOTAP_RECONCILE_BACKOFF": "2,4,8,15",
         "HALOTAP_ALLOW_LOOPBACK_WEBHOOKS": "true",  # the local sink is plain http on 127.0.0.1  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
     }
 

@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 MAX_HISTORY = 50
 MAX_RACES = 5
 CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
-FIRST_CHECK = timedelta(seconds=30)  # reconciliation's first look at an open checkout
+# When reconciliation asks Halo about an open checkout: this long after opening, then after each gap in turn
+# (the last one repeating), never past expiry plus grace. HALOTAP_RECONCILE_BACKOFF overrides it.
+DEFAULT_CHECK_BACKOFF = (30, 60, 120, 300, 600)
 
 
 def new_checkout_id() -> str:
@@ -90,6 +92,7 @@ class CheckoutService:
     secret_store: SecretStore
     confirmer: OutcomeConfirmer = field(default_factory=TrustReported)
     creating_timeout: timedelta = CREATING_TIMEOUT
+    check_backoff: tuple[int, ...] = DEFAULT_CHECK_BACKOFF
     notifications: NotificationQueue | None = None
     url_guard: Callable[[str], None] = check_url  # SSRF guard for a per-checkout notificationUrl
     clock: Callable[[], datetime] = utc_now
@@ -148,7 +151,7 @@ class CheckoutService:
                     "deepLink": link.url,
                     "haloReference": link.reference,
                     "updatedAt": opened_at,
-                    "dueAt": iso(moment + FIRST_CHECK),
+                    "dueAt": iso(moment + timedelta(seconds=self.check_backoff[0])),
                 },
                 [
                     HistoryEntry(

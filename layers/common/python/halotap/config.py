@@ -44,6 +44,7 @@ class Settings:
     notifications_queue_url: str
     notifications_dlq_url: str
     allow_loopback_webhooks: bool
+    check_backoff: tuple[int, ...]
 
     @property
     def halo_link_path(self) -> str:
@@ -55,6 +56,17 @@ def _env(name: str, default: str | None = None) -> str:
     if value is None or value == "":
         raise ConfigurationError(f"environment variable {name} is not set")
     return value
+
+
+def _seconds(name: str, default: str) -> tuple[int, ...]:
+    raw = _env(name, default)
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be comma-separated whole seconds, not {raw!r}") from None
+    if not values or min(values) <= 0:
+        raise ConfigurationError(f"{name} must list positive seconds, not {raw!r}")
+    return values
 
 
 @lru_cache(maxsize=1)
@@ -86,4 +98,5 @@ def settings() -> Settings:
         notifications_dlq_url=os.environ.get("NOTIFICATIONS_DLQ_URL", ""),
         # Only the devstack sets this: plain http to loopback, for its local webhook sink. Never deployed.
         allow_loopback_webhooks=os.environ.get("HALOTAP_ALLOW_LOOPBACK_WEBHOOKS", "") == "true",
+        check_backoff=_seconds("HALOTAP_RECONCILE_BACKOFF", "30,60,120,300,600"),
     )

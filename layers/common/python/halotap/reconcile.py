@@ -25,7 +25,6 @@ from halotap.store import DUE_SHARDS
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (30, 60, 120, 300, 600)  # then every 600 s, never past expiry plus grace
 AFTER_ERROR = timedelta(seconds=30)
 MIN_TIME_LEFT_SECONDS = 5.0
 
@@ -121,7 +120,8 @@ class Reconciler:
             self.service.expire(checkout)
             report.expired += 1
             return "expired"
-        delay = BACKOFF_SECONDS[min(checkout.checks, len(BACKOFF_SECONDS) - 1)]
+        backoff = self.service.check_backoff
+        delay = backoff[min(checkout.checks + 1, len(backoff) - 1)]
         self.service.reschedule(checkout, min(now + timedelta(seconds=delay), deadline))
         report.rescheduled += 1
         return "rescheduled"

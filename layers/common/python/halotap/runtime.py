@@ -46,5 +46,6 @@ def default_services() -> Services:
         if config.notifications_queue_url
         else None,
         url_guard=partial(check_url, allow_loopback_http=config.allow_loopback_webhooks),
+        check_backoff=config.check_backoff,
     )
     return Services(service, store, secret_store, halo)
