@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LAYER_STAMP := layers/common/build/.built
 HALOTAP_SOURCES := $(shell find layers/common/python/halotap -name '*.py' 2>/dev/null)
 
-.PHONY: demo local test lint unit integration infra e2e synth layer bench clean help
+.PHONY: demo local test lint unit integration infra e2e synth layer bench chromium clean help
 
 help:
 	@echo "make demo   - run one checkout end to end on the local devstack (moto + Halo simulator)"
@@ -36,6 +36,19 @@ $(LAYER_STAMP): $(VENV)/.dev layers/common/requirements.txt scripts/build-layer.
 
 layer: $(LAYER_STAMP)
 
+# The browser test drives Debian's Chromium through Playwright's executable_path: Playwright's own browser
+# download cannot run here. Installing it takes about 11 s, once per machine.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "$(CHROMIUM) is missing and the browser test needs it; install Debian's chromium as root:" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium" >&2; \
+		exit 1; \
+	fi; \
+	echo "installing Debian's chromium for the browser test"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 demo: $(VENV)/.dev
 	$(PY) -m devstack.demo
 
@@ -50,7 +63,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint $(VENV)/.infra $(LAYER_STAMP)
+test: lint $(VENV)/.infra $(LAYER_STAMP) chromium
 	$(PY) -m pytest
 
 unit: $(VENV)/.dev
@@ -62,7 +75,7 @@ integration: $(VENV)/.dev
 infra: $(VENV)/.infra $(LAYER_STAMP)
 	$(PY) -m pytest tests/infra
 
-e2e: $(VENV)/.dev
+e2e: $(VENV)/.dev chromium
 	$(PY) -m pytest tests/e2e tests/devstack
 
 bench: $(VENV)/.dev

@@ -89,7 +89,9 @@ def request_context(
 
 
 def _request_parts(request: HttpRequest) -> Event:
-    headers, multi_headers = _single_and_multi(request.headers)
+    # API Gateway adds X-Forwarded-Proto (and -For, -Port); here the scheme is plain http.
+    forwarded = () if request.header("X-Forwarded-Proto") else (("X-Forwarded-Proto", "http"),)
+    headers, multi_headers = _single_and_multi((*request.headers, *forwarded))
     query, multi_query = _single_and_multi(parse_qsl(request.query, keep_blank_values=True))
     return {
         "headers": headers,

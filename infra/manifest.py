@@ -206,6 +206,18 @@ FUNCTIONS = (
         sends_to_dlq=("notifications",),
         reads_secrets=("clients",),
     ),
+    Function(
+        name="checkout_page",
+        description="GET /pay/{id} and /pay/{id}/status: the hosted checkout page for the shopper (public)",
+        # Public: the unguessable checkout id in the path is the capability; the page shows no PSP data.
+        routes=(
+            Route("GET", "/pay/{id}", authorized=False),
+            Route("GET", "/pay/{id}/status", authorized=False),
+        ),
+        timeout_seconds=5,
+        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        table_actions={"checkouts": ("dynamodb:GetItem",)},
+    ),
 )
 
 

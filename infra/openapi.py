@@ -15,6 +15,7 @@ from typing import Any
 
 from halotap import errors
 from halotap.models import Checkout, CheckoutCreated, CreateCheckoutRequest
+from halotap.states import CheckoutStatus
 from infra import manifest
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
@@ -61,6 +62,10 @@ def _problem(description: str) -> dict[str, Any]:
     }
 
 
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 RESPONSES = {
     ("POST", "/v1/checkouts"): {
         "201": {
@@ -98,6 +103,30 @@ RESPONSES = {
         },
         "404": _problem("No such checkout for this API key"),
         "409": _problem("Not open; `currentStatus` says what it is"),
+    },
+    # The shopper's hosted checkout page: HTML, even for errors, because a person reads it.
+    ("GET", "/pay/{id}"): {
+        "200": _html("The checkout page: merchant, amount, status and, while open, the QR code"),
+        "404": _html("Unknown or malformed checkout id: 'This payment link is not valid'"),
+        "503": _html("The checkout could not be read; the page asks the shopper to refresh"),
+    },
+    ("GET", "/pay/{id}/status"): {
+        "200": {
+            "description": "What the checkout page polls",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["status", "returnUrl"],
+                        "properties": {
+                            "status": {"type": "string", "enum": [s.value for s in CheckoutStatus]},
+                            "returnUrl": {"type": ["string", "null"], "format": "uri"},
+                        },
+                    }
+                }
+            },
+        },
+        "404": _problem("No such checkout"),
     },
     ("POST", "/v1/halo/webhooks/{token}"): {
         "200": {"description": "Queued for processing"},

@@ -47,6 +47,8 @@ def create(
                 metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
         metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
+        if request.base_url:
+            created = created.model_copy(update={"pay_url": f"{request.base_url}/pay/{created.id}"})
         return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
 
     key = request.headers.get("idempotency-key")

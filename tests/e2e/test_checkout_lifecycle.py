@@ -26,6 +26,7 @@ def test_create_tap_and_read_the_approved_outcome(psp):
     checkout = psp.open_checkout()
     assert checkout["status"] == "open"
     assert checkout["deepLink"].startswith("https://")
+    assert checkout["payUrl"] == f"{psp.devstack.api_url}/pay/{checkout['id']}"
     psp.tap(checkout, "Approved")
     final = psp.wait_for(checkout["id"], "approved")
     assert final["outcome"]["disposition"] == "Approved"

@@ -491,17 +491,17 @@ def test_stage_logging_tracing_and_throttling(dev: Synth) -> None:
     assert "$context.path" not in stage["AccessLogSetting"]["Format"]  # the webhook path carries the token
     log_group_ref = stage["AccessLogSetting"]["DestinationArn"]["Fn::Join"][1][-1]
     assert dev.json["Resources"][log_group_ref["Ref"]]["Type"] == "AWS::Logs::LogGroup"
-    assert stage["MethodSettings"] == [
-        {
-            "DataTraceEnabled": False,
-            "HttpMethod": "*",
-            "LoggingLevel": "ERROR",
-            "MetricsEnabled": True,
-            "ResourcePath": "/*",
-            "ThrottlingBurstLimit": 100,
-            "ThrottlingRateLimit": 50,
-        }
-    ]
+    assert stage["MethodSettings"][0] == {
+        "DataTraceEnabled": False,
+        "HttpMethod": "*",
+        "LoggingLevel": "ERROR",
+        "MetricsEnabled": True,
+        "ResourcePath": "/*",
+        "ThrottlingBurstLimit": 100,
+        "ThrottlingRateLimit": 50,
+    }
+    # The rest are the shopper page's own limits, and they never turn on data tracing either.
+    assert all(settings["DataTraceEnabled"] is False for settings in stage["MethodSettings"])
 
 
 @pytest.mark.parametrize("response", manifest.GATEWAY_RESPONSES, ids=lambda r: r.kind)
@@ -598,3 +598,11 @@ def test_the_notifications_queue_outlasts_the_retry_schedule(dev: Synth) -> None
     spec = manifest.queue("notifications")
     assert spec.retention_days * 86400 > sum(DEFAULT_SCHEDULE)
     assert spec.max_receive_count > len(DEFAULT_SCHEDULE) + 1
+
+
+def test_the_shopper_page_has_its_own_throttle(dev: Synth) -> None:
+    [stage] = dev.resources("AWS::ApiGateway::Stage").values()
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
+    page = settings[("/~1pay~1{id}~1status", "GET")]
+    assert page["ThrottlingRateLimit"] == 200
+    assert settings[("/*", "*")]["ThrottlingRateLimit"] == 50

@@ -29,6 +29,7 @@ class ApiRequest:
     body: str | None
     request_id: str
     authorizer: dict[str, Any]
+    base_url: str = ""  # scheme, host and stage prefix the caller used, e.g. https://api.example/prod
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> ApiRequest:
@@ -42,6 +43,7 @@ class ApiRequest:
             body=event.get("body"),
             request_id=context.get("requestId", ""),
             authorizer=context.get("authorizer") or {},
+            base_url=_base_url(event),
         )
 
     @property
@@ -60,6 +62,21 @@ class ApiRequest:
             return json.loads(self.body)
         except ValueError as error:
             raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+
+
+def _base_url(event: dict[str, Any]) -> str:
+    """Where this API was reached: requestContext.path carries the stage prefix that `path` lacks."""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    host = headers.get("host")
+    if not host:
+        return ""
+    full_path = (event.get("requestContext") or {}).get("path") or event.get("path", "")
+    prefix = (
+        full_path[: len(full_path) - len(event.get("path", ""))]
+        if full_path.endswith(event.get("path", ""))
+        else ""
+    )
+    return f"{headers.get('x-forwarded-proto', 'https')}://{host}{prefix}"
 
 
 def response(

@@ -228,6 +228,9 @@ class CheckoutCreated(ApiModel):
     deep_link: str
     halo_reference: str
     qr_code: str | None = None
+    pay_url: str | None = (
+        None  # halotap's hosted page for this checkout: QR code on a desktop, button on a phone
+    )
     return_url: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     expires_at: str

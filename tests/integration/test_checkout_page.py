@@ -1,0 +1,215 @@
+"""The hosted checkout page: public, read with one GetItem, and showing the shopper nothing but what they need."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from functions.checkout_page import handler as page_handler
+from halotap import aws
+from halotap.checkouts import Caller
+from halotap.halo_events import ReportedOutcome
+from halotap.models import CreateCheckoutRequest
+from halotap.states import Disposition
+from halotap.store import CheckoutStore
+from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event
+
+CALLER = Caller(client_id="demo-psp", merchants=frozenset({"demo-merchant"}))
+RETURN_URL = "https://shop.example/return?order=7&note=\"caf\u00e9\"&x='<b>'"
+
+
+def create(services, **fields):
+    request = CreateCheckoutRequest.model_validate(
+        {
+            "merchantId": "demo-merchant",
+            "reference": "order-7",
+            "amount": "1249.50",
+            "currency": "ZAR",
+            **fields,
+        }
+    )
+    created = services.checkouts.create(CALLER, request)
+    checkout = services.store.get(created.id)
+    assert checkout is not None
+    return checkout
+
+
+def call(services, checkout_id, *, status=False):
+    resource = "/pay/{id}/status" if status else "/pay/{id}"
+    path = f"/pay/{checkout_id}/status" if status else f"/pay/{checkout_id}"
+    event = api_event("GET", path, resource=resource, path_params={"id": checkout_id})
+    event["requestContext"].pop("authorizer")  # a public route: API Gateway passes no authorizer context
+    event["headers"] = {"accept": "text/html"}
+    return page_handler.handler(event, FakeLambdaContext(), services=services)
+
+
+def approve(services, checkout):
+    outcome = ReportedOutcome(Disposition.APPROVED, authorisation_code="AUTH42", response_code="00")
+    return services.checkouts.apply(checkout, outcome, "halo_webhook")
+
+
+def test_an_open_checkout_shows_amount_qr_code_pay_button_and_time_left(services):
+    checkout = create(services, metadata={"basket": "secret-basket"})
+    answer = call(services, checkout.id)
+    assert answer["statusCode"] == 200
+    body = answer["body"]
+    assert "demo-merchant" in body
+    assert "ZAR" in body
+    assert "1,249.50" in body
+    assert 'src="data:image/svg+xml' in body  # the deep link as a QR code, made here with segno
+    assert f'href="{html.escape(checkout.deep_link or "")}"' in body
+    assert "Pay with Halo" in body
+    assert re.search(r'<time id="countdown">(29:59|30:00)</time>', body)
+    assert 'aria-live="polite"' in body
+    assert '<html lang="en">' in body
+    assert "<title>Pay ZAR 1,249.50 to demo-merchant</title>" in body
+
+
+def test_the_page_shows_nothing_the_psp_keeps_to_itself(services):
+    checkout = create(services, metadata={"basket": "secret-basket"})
+    approve(services, checkout)
+    body = call(services, checkout.id)["body"]
+    stored = services.store.get(checkout.id)
+    assert stored is not None
+    assert stored.outcome is not None
+    for private in (
+        "secret-basket",
+        "demo-psp",
+        "order-7",
+        stored.halo_reference,
+        "AUTH42",
+        "notification",
+        "history",
+    ):
+        assert private not in body, private
+
+
+def test_security_headers_and_a_fresh_csp_nonce_that_the_inline_code_carries(services):
+    checkout = create(services)
+    first, second = call(services, checkout.id), call(services, checkout.id)
+    headers = first["headers"]
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    csp = headers["content-security-policy"]
+    nonce = re.search(r"script-src 'nonce-([A-Za-z0-9_-]{16,})'", csp)
+    assert nonce is not None
+    assert csp == (
+        f"default-src 'none'; img-src data:; style-src 'nonce-{nonce[1]}'; script-src 'nonce-{nonce[1]}'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    assert f'<script nonce="{nonce[1]}">' in first["body"]
+    assert f'<style nonce="{nonce[1]}">' in first["body"]
+    assert first["body"].count("<script") == 1
+    assert "style=" not in first["body"]  # inline style attributes would be refused by the CSP
+    assert second["headers"]["content-security-policy"] != csp
+
+
+def test_the_page_polls_its_status_relative_to_its_own_path(services):
+    body = call(services, create(services).id)["body"]
+    assert 'location.pathname.replace(/\\/$/, "") + "/status"' in body
+    assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_after_approval_the_page_says_approved_and_shows_no_qr_code(services):
+    checkout = create(services)
+    result = approve(services, checkout)
+    assert result is not None
+    assert result.checkout.status == "approved"
+    body = call(services, checkout.id)["body"]
+    assert "Payment approved" in body
+    assert 'class="status is-approved"' in body
+    assert "data:image/svg+xml" not in body
+    assert "<img" not in body
+    assert "Pay with Halo" not in body
+    assert "Back to the shop" in body
+    assert '<p class="back" id="back" hidden>' in body  # no returnUrl, so no link to follow
+    assert "<noscript>" not in body  # a final page does not reload itself
+
+
+@pytest.mark.parametrize(
+    ("disposition", "heading"),
+    [(Disposition.DECLINED, "Payment declined"), (Disposition.INDETERMINATE, "Payment failed")],
+)
+def test_other_outcomes_say_so(services, disposition, heading):
+    checkout = create(services)
+    services.checkouts.apply(checkout, ReportedOutcome(disposition), "halo_webhook")
+    body = call(services, checkout.id)["body"]
+    assert heading in body
+    assert "<img" not in body
+
+
+def test_a_cancelled_checkout_links_back_to_the_shop_with_the_url_escaped(services):
+    checkout = create(services, returnUrl=RETURN_URL)
+    services.checkouts.cancel(CALLER, checkout.id)
+    body = call(services, checkout.id)["body"]
+    assert "Payment cancelled" in body
+    assert f'<a class="button secondary" href="{html.escape(RETURN_URL)}">Back to the shop</a>' in body
+    assert "&amp;note=&quot;caf\u00e9&quot;&amp;x=&#x27;&lt;b&gt;&#x27;" in body
+    assert "<b>" not in body
+    assert RETURN_URL not in body
+
+
+def test_status_json_is_the_status_and_the_return_url(services):
+    checkout = create(services, returnUrl=RETURN_URL)
+    answer = call(services, checkout.id, status=True)
+    assert answer["statusCode"] == 200
+    assert answer["headers"]["content-type"] == "application/json"
+    assert answer["headers"]["cache-control"] == "no-store"
+    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": RETURN_URL}
+    approve(services, checkout)
+    assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
+
+
+def test_status_without_a_return_url_is_null(services):
+    checkout = create(services)
+    assert json.loads(call(services, checkout.id, status=True)["body"]) == {
+        "status": "open",
+        "returnUrl": None,
+    }
+
+
+@pytest.mark.parametrize("checkout_id", ["chk_aaaaaaaaaaaaaaaaaaaaaaaaaa", "chk_nope", "<script>", "order-7"])
+def test_an_unknown_or_malformed_id_is_a_404_html_page(services, checkout_id):
+    create(services)
+    answer = call(services, checkout_id)
+    assert answer["statusCode"] == 404
+    assert answer["headers"]["content-type"] == "text/html; charset=utf-8"
+    assert "content-security-policy" in answer["headers"]
+    assert "This payment link is not valid" in answer["body"]
+    assert "<script>" not in answer["body"].replace("<script nonce=", "")
+
+
+def test_an_unknown_id_on_the_status_route_is_404_problem_json(services):
+    answer = call(services, "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa", status=True)
+    assert answer["statusCode"] == 404
+    assert answer["headers"]["content-type"] == "application/problem+json"
+    assert json.loads(answer["body"])["code"] == "checkout_not_found"
+
+
+def test_reading_the_page_or_its_status_is_one_get_item_and_a_malformed_id_none(services):
+    checkout = create(services)
+    counter = CallCounter(aws.dynamodb())
+    call(services, checkout.id)
+    assert counter.calls == ["GetItem"]
+    counter.reset()
+    call(services, checkout.id, status=True)
+    assert counter.calls == ["GetItem"]
+    counter.reset()
+    call(services, "not-a-checkout")
+    assert counter.calls == []
+
+
+def test_a_dynamodb_outage_is_an_html_page_the_shopper_can_retry(services):
+    checkout = create(services)
+    services.store = CheckoutStore(
+        services.store._table, client=FaultyClient(aws.dynamodb(), {"get_item"}), retention_days=400
+    )
+    answer = call(services, checkout.id)
+    assert answer["statusCode"] == 503
+    assert answer["headers"]["content-type"] == "text/html; charset=utf-8"
+    assert "We could not load this payment" in answer["body"]
