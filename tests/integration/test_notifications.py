@@ -166,6 +166,15 @@ def test_a_crash_between_the_change_and_the_enqueue_still_ends_in_one_notificati
 # -- delivery ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def approval(services, psp_endpoint):
+    """An approved checkout whose notification is queued: (checkout, the queued message)."""
+    checkout = checkout_of(services)
+    approve(services, checkout)
+    [message] = queued()
+    return checkout, message
+
+
 def test_every_notification_verifies_with_the_standard_webhooks_library(services, psp_endpoint):
     checkout = checkout_of(services)
     approve(services, checkout)
@@ -180,10 +189,8 @@ def test_every_notification_verifies_with_the_standard_webhooks_library(services
     assert (state.status, state.attempts, state.last_status) == ("delivered", 1, 204)
 
 
-def test_a_failing_psp_gets_the_same_webhook_id_until_it_answers(services, psp_endpoint):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_a_failing_psp_gets_the_same_webhook_id_until_it_answers(services, approval):
+    checkout, message = approval
     psp = FakePsp()
     psp.answers = [httpx.Response(503), httpx.Response(500)]
     results = [run_delivery(services, psp, message, attempt) for attempt in (1, 2, 3)]
@@ -197,10 +204,8 @@ def test_a_failing_psp_gets_the_same_webhook_id_until_it_answers(services, psp_e
     assert len(psp.requests) == 3
 
 
-def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, psp_endpoint):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, approval):
+    checkout, message = approval
     psp = FakePsp()
     psp.answers = [httpx.Response(503)] * 4
     for attempt in (1, 2, 3, 4):
@@ -212,10 +217,8 @@ def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, psp_e
     assert (state.status, state.attempts) == ("failed", 4)
 
 
-def test_410_stops_the_retries(services, psp_endpoint):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_410_stops_the_retries(services, approval):
+    checkout, message = approval
     psp = FakePsp()
     psp.answers = [httpx.Response(410)]
     assert run_delivery(services, psp, message, 1) == {"batchItemFailures": []}
@@ -224,10 +227,8 @@ def test_410_stops_the_retries(services, psp_endpoint):
     assert len(psp.requests) == 1
 
 
-def test_retry_after_is_honoured(services, psp_endpoint):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_retry_after_is_honoured(services, approval):
+    checkout, message = approval
     psp = FakePsp()
     psp.answers = [httpx.Response(429, headers={"Retry-After": "120"})]
     run_delivery(services, psp, message, 1)
@@ -237,10 +238,8 @@ def test_retry_after_is_honoured(services, psp_endpoint):
     assert 100 < waited.total_seconds() <= 120
 
 
-def test_get_shows_where_the_notification_stands(services, psp_endpoint):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_get_shows_where_the_notification_stands(services, approval):
+    checkout, message = approval
     psp = FakePsp()
     psp.answers = [httpx.Response(503)]
     run_delivery(services, psp, message, 1)
@@ -305,10 +304,8 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_create(services):
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.7", "169.254.169.254", "fd00::1", "::1"])
-def test_the_guard_runs_again_at_delivery_and_sends_nothing_unsafe(services, psp_endpoint, address):
-    checkout = checkout_of(services)
-    approve(services, checkout)
-    [message] = queued()
+def test_the_guard_runs_again_at_delivery_and_sends_nothing_unsafe(services, approval, address):
+    checkout, message = approval
     psp = FakePsp()
     run_delivery(services, psp, message, 1, resolve=lambda _h, _p: [address])  # DNS changed since create
     assert psp.requests == []
