@@ -1,5 +1,9 @@
 # halotap. `make demo` and `make test` are the two commands; each builds what it needs first.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# This machine's pip configuration names local wheel folders that may not exist; pip warns once per
+# package about each. The warnings are noise, not failures: drop them (pip's own exit status still counts).
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -21,17 +25,17 @@ help:
 # The runtime + test tools venv: enough for the devstack, the demo and the non-infra tests.
 $(VENV)/.dev: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --upgrade pip $(QUIET_PIP)
+	$(PY) -m pip install --quiet -e '.[dev]' $(QUIET_PIP)
 	@touch $@
 
 # aws-cdk-lib is large (~430 MB): only synth and the infra tests install it.
 $(VENV)/.infra: $(VENV)/.dev
-	$(PY) -m pip install --quiet -e '.[dev,infra]'
+	$(PY) -m pip install --quiet -e '.[dev,infra]' $(QUIET_PIP)
 	@touch $@
 
 $(LAYER_STAMP): $(VENV)/.dev layers/common/requirements.txt scripts/build-layer.sh $(HALOTAP_SOURCES)
-	PYTHON=$(PY) scripts/build-layer.sh
+	PYTHON=$(PY) scripts/build-layer.sh $(QUIET_PIP)
 	@touch $@
 
 layer: $(LAYER_STAMP)
