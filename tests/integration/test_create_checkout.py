@@ -208,3 +208,26 @@ class TestIdempotency:
     def test_a_malformed_key_is_400(self, services, lambda_context):
         status, problem, _ = post(services, context=lambda_context, headers={"Idempotency-Key": "x" * 256})
         assert (status, problem["code"]) == (400, "invalid_request")
+
+
+def test_a_merchant_in_scope_without_a_secret_is_404_not_a_500(services, halo, lambda_context):
+    status, problem, _ = post(services, {**BODY, "merchantId": "unconfigured"}, lambda_context, merchants="*")
+    assert (status, problem["code"]) == (404, "merchant_not_found")
+    assert halo.requests == []
+
+
+def test_secrets_manager_down_is_503_and_stores_nothing(moto_env, halo, lambda_context):
+    from halotap.secrets import SecretStore
+
+    broken = build_services(halo)
+    broken.checkouts.secret_store = SecretStore("halotap/local", 0, provider=_FailingProvider())
+    status, problem, _ = post(broken, context=lambda_context)
+    assert (status, problem["code"]) == (503, "dependency_unavailable")
+    assert halo.requests == []
+
+
+class _FailingProvider:
+    def get(self, *_args, **_kwargs):
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        raise GetParameterError("throttled")

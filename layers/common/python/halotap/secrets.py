@@ -77,7 +77,12 @@ class SecretStore:
         self._provider = provider
 
     def _json(self, name: str) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
+        """The secret's JSON. LookupError if it does not exist; DependencyUnavailable if it cannot be read."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
+        from botocore.exceptions import ClientError
 
         if self._provider is None:
             from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -85,14 +90,28 @@ class SecretStore:
             from halotap import aws
 
             self._provider = SecretsProvider(boto3_client=aws.secretsmanager())
+        secret_id = f"{self._prefix}/{name}"
         try:
-            return self._provider.get(f"{self._prefix}/{name}", transform="json", max_age=self._ttl)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                raise LookupError(name) from None
-            raise DependencyUnavailable("Secrets Manager could not be read") from error
-        except BotoCoreError as error:
-            raise DependencyUnavailable("Secrets Manager could not be read") from error
+            return self._provider.get(secret_id, transform="json", max_age=self._ttl)
+        except GetParameterError as error:
+            # Powertools wraps the SDK's error; the original is the exception it was raised from.
+            cause = error.__context__
+            if (
+                isinstance(cause, ClientError)
+                and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+            ):
+                raise LookupError(secret_id) from None
+            raise DependencyUnavailable(f"Secrets Manager could not read {secret_id}") from error
+        except TransformParameterError as error:
+            raise DependencyUnavailable(f"{secret_id} is not valid JSON; an operator must fix it") from error
+
+    def _required(self, name: str) -> Any:
+        try:
+            return self._json(name)
+        except LookupError:
+            raise DependencyUnavailable(
+                f"{self._prefix}/{name} does not exist; an operator must create it"
+            ) from None
 
     def merchant(self, merchant_id: str) -> MerchantCredentials:
         try:
@@ -102,11 +121,11 @@ class SecretStore:
         return MerchantCredentials(merchant_id, str(record["haloMerchantId"]), str(record["apiKey"]))
 
     def clients(self) -> list[Client]:
-        records = self._json("clients") or {}
+        records = self._required("clients") or {}
         return [Client.parse(client_id, record) for client_id, record in records.items()]
 
     def webhook_tokens(self) -> list[str]:
-        record = self._json("halo-webhook") or {}
+        record = self._required("halo-webhook") or {}
         # The stack generates {"token": ...}; during a rotation the operator writes {"tokens": [old, new]}.
         tokens = list(record.get("tokens", []))
         if record.get("token"):
