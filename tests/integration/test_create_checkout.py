@@ -11,6 +11,7 @@ import pytest
 
 from functions.create_checkout import handler as create_handler
 from halotap import aws
+from halotap.config import settings
 from tests.fakes import FaultyClient, api_event
 from tests.integration.conftest import build_services
 
@@ -231,3 +232,15 @@ class _FailingProvider:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
         raise GetParameterError("throttled")
+
+
+def test_a_warm_create_makes_no_secrets_manager_call(moto_env, halo, lambda_context):
+    from halotap.secrets import SecretStore
+    from tests.fakes import CallCounter
+
+    warm = build_services(halo)
+    warm.checkouts.secret_store = SecretStore(settings().secrets_prefix, ttl_seconds=120)
+    post(warm, {**BODY, "reference": "cold"}, lambda_context)
+    counter = CallCounter(aws.secretsmanager())
+    assert post(warm, {**BODY, "reference": "warm"}, lambda_context)[0] == 201
+    assert "GetSecretValue" not in counter.calls

@@ -225,3 +225,24 @@ class TestCircuitBreaker:
         with pytest.raises(HaloRejected):
             create(client)
         assert not client.breaker.is_open
+
+
+@pytest.mark.parametrize(
+    ("environment", "override", "expected"),
+    [
+        ("dev", None, "https://kernelserver.dev.haloplus.io"),
+        ("prod", None, "https://kernelserver.prod.haloplus.io"),
+        ("prod", "http://127.0.0.1:4010/", "http://127.0.0.1:4010"),
+    ],
+)
+def test_the_base_url_comes_from_the_environment_name_or_an_override(environment, override, expected):
+    from halotap.config import halo_base_url
+
+    assert halo_base_url(environment, override) == expected
+
+
+def test_an_unknown_halo_environment_is_a_configuration_error():
+    from halotap.config import ConfigurationError, halo_base_url
+
+    with pytest.raises(ConfigurationError, match="HALO_ENV"):
+        halo_base_url("staging")

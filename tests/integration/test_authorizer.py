@@ -1,0 +1,56 @@
+"""The REQUEST authorizer against the clients secret in moto."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.authorizer import handler as authorizer
+from halotap import aws
+from halotap.config import settings
+from halotap.secrets import hash_api_key
+from tests.fakes import FakeLambdaContext
+
+METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/checkouts"
+
+
+@pytest.fixture
+def clients(moto_env, services):
+    record = {
+        "acme": {"keyHashes": [hash_api_key("old-key"), hash_api_key("new-key")], "merchants": ["m1", "m2"]},
+        "big-psp": {"keyHashes": [hash_api_key("big-key")], "merchants": "*"},
+    }
+    aws.secretsmanager().put_secret_value(
+        SecretId=f"{settings().secrets_prefix}/clients", SecretString=json.dumps(record)
+    )
+    return services
+
+
+def authorize(services, authorization=None):
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    event = {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": headers}
+    return authorizer.handler(event, FakeLambdaContext(), services=services)
+
+
+@pytest.mark.parametrize("key", ["old-key", "new-key"])
+def test_every_key_of_a_client_is_accepted_during_rotation(clients, key):
+    answer = authorize(clients, f"Bearer {key}")
+    assert answer["principalId"] == "acme"
+    assert answer["context"] == {"clientId": "acme", "merchants": "m1,m2"}
+    [statement] = answer["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    # The whole API and stage, so a cached decision is right for the client's next route too.
+    assert statement["Resource"] == "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*"
+
+
+def test_a_client_allowed_every_merchant_says_so(clients):
+    assert authorize(clients, "bearer big-key")["context"]["merchants"] == "*"
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer wrong-key", "Basic b2xkLWtleQ==", "old-key"]
+)
+def test_anything_else_is_unauthorized(clients, authorization):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(clients, authorization)
