@@ -312,3 +312,14 @@ def test_the_guard_runs_again_at_delivery_and_sends_nothing_unsafe(services, app
     state = services.store.get(checkout.id).notifications[message["eventId"]]
     assert state.status == "retrying"
     assert "unsafe url" in state.last_error
+
+
+def test_an_expiry_is_notified(services, halo):
+    clock = FakeClock()
+    clock.now = datetime.now(UTC).replace(microsecond=0)
+    services.checkouts.clock = clock
+    checkout = checkout_of(services)
+    clock.advance(1800 + 121)  # past expiresAt and the default grace
+    Reconciler(services.checkouts, services.halo, clock=clock).run()
+    assert services.store.get(checkout.id).status == "expired"
+    assert [m["type"] for m in queued()] == ["checkout.expired"]
