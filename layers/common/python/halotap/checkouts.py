@@ -81,7 +81,6 @@ class ApplyResult:
     verdict: Verdict
     checkout: Checkout
     decision: Decision
-    anomaly_stored: bool = False
     mismatches: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -336,7 +335,7 @@ class CheckoutService:
             if not anomalies or len(checkout.history) >= MAX_HISTORY:
                 return ApplyResult(decision.verdict, checkout, decision, mismatches=mismatches)
             updated = self.store.update(checkout, {}, anomalies)
-            return ApplyResult(decision.verdict, updated, decision, True, mismatches)
+            return ApplyResult(decision.verdict, updated, decision, mismatches)
         assert decision.new_status is not None
         changes: dict[str, Any] = {
             "status": decision.new_status.value,
@@ -363,7 +362,7 @@ class CheckoutService:
         )
         changes.update(outbox_changes(checkout, decision.new_status, self.clock()))
         updated = self.publish(self.store.update(checkout, changes, [*anomalies, entry]))
-        return ApplyResult(decision.verdict, updated, decision, bool(anomalies), mismatches)
+        return ApplyResult(decision.verdict, updated, decision, mismatches)
 
     # -- reconciliation's writes -------------------------------------------------------------------
     def expire(self, checkout: Checkout) -> Checkout:

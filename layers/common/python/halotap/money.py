@@ -59,11 +59,3 @@ class Money:
     def __str__(self) -> str:
         """The canonical string: exactly the currency's minor digits, no exponent, no float."""
         return f"{self.amount:.{minor_digits(self.currency)}f}"
-
-    @classmethod
-    def from_halo(cls, amount: str | int | float, currency: str) -> Money:
-        """Halo sends amounts as strings or JSON numbers. Read a number through its text, never as a float sum."""
-        text = amount if isinstance(amount, str) else repr(amount)
-        value = Decimal(text)
-        digits = minor_digits(currency)
-        return cls(value.quantize(Decimal(1).scaleb(-digits)), currency)
