@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import segno
 
-from devstack.http_server import MISSING, JsonHttpServer, Request, Response, json_response
+from devstack.http_server import MISSING, FaultQueue, JsonHttpServer, Request, Response, json_response
 
 log = logging.getLogger("devstack.halo_sim")
 
@@ -239,7 +239,7 @@ class HaloSimulator(JsonHttpServer):
         self._transactions: dict[str, _Transaction] = {}
         self._references: set[tuple[str, str]] = set()  # (merchantId, paymentReference)
         self._requests: list[Json] = []
-        self._faults: list[Json] = []  # FIFO of {"mode", "count"}
+        self._faults = FaultQueue()  # of {"mode", "count"}
         self._stopping = threading.Event()
         self._background: list[threading.Thread] = []
         self._halo_routes: list[Route] = [
@@ -316,7 +316,7 @@ class HaloSimulator(JsonHttpServer):
                     "json": None if parsed is MISSING else parsed,
                 }
             )
-            fault = self._take_fault()
+            fault = (self._faults.take() or {}).get("mode")
         if fault == "timeout":
             self._stopping.wait(self._timeout_fault_seconds)
             return None
@@ -330,16 +330,6 @@ class HaloSimulator(JsonHttpServer):
             return handler(match, request)
         except HaloError as exc:
             return json_response(exc.status, exc.body())
-
-    def _take_fault(self) -> str | None:
-        """Pops one use of the oldest pending fault. Call with the lock held."""
-        if not self._faults:
-            return None
-        fault = self._faults[0]
-        fault["count"] -= 1
-        if fault["count"] <= 0:
-            self._faults.pop(0)
-        return str(fault["mode"])
 
     def _merchant_for(self, request: Request) -> str:
         merchant_id = self._merchants.get(request.headers.get("x-api-key", ""))

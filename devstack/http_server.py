@@ -166,3 +166,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.app.logger.debug("%s - %s", self.address_string(), format % args)
+
+
+class FaultQueue(list[dict[str, Any]]):
+    """Injected faults, oldest first; each is used `count` times. Not locked: callers hold their own lock."""
+
+    def take(self) -> dict[str, Any] | None:
+        """One use of the oldest fault (a copy), or None when nothing is pending."""
+        if not self:
+            return None
+        fault = self[0]
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            self.pop(0)
+        return dict(fault)

@@ -25,7 +25,7 @@ from typing import Any, TypeGuard
 import httpx
 from standardwebhooks import Webhook
 
-from devstack.http_server import JsonHttpServer, Request, Response, json_response
+from devstack.http_server import FaultQueue, JsonHttpServer, Request, Response, json_response
 
 log = logging.getLogger("devstack.sink")
 
@@ -51,7 +51,7 @@ class WebhookSink(JsonHttpServer):
         self._lock = threading.Condition()
         self._received: list[Json] = []
         self._attempts: dict[str, int] = {}
-        self._faults: list[Json] = []  # FIFO of {"status", "count", "retryAfter"}
+        self._faults = FaultQueue()  # of {"status", "count", "retryAfter"}
         self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], Response]] = {
             ("GET", "/_sink/received"): self._list_received,
             ("DELETE", "/_sink/received"): self._clear_received,
@@ -121,7 +121,7 @@ class WebhookSink(JsonHttpServer):
         event_type, checkout_id = _describe(body)
         webhook_id = headers.get("webhook-id")
         with self._lock:
-            fault = self._take_fault()
+            fault = self._faults.take()
             key = webhook_id or ""
             self._attempts[key] = self._attempts.get(key, 0) + 1
             status = fault["status"] if fault else (204 if verified else 400)
@@ -152,15 +152,6 @@ class WebhookSink(JsonHttpServer):
         except Exception:  # the library raises several types for malformed input; all mean "no"
             return False
         return True
-
-    def _take_fault(self) -> Json | None:
-        if not self._faults:
-            return None
-        fault = self._faults[0]
-        fault["count"] -= 1
-        if fault["count"] <= 0:
-            self._faults.pop(0)
-        return dict(fault)
 
     def _add_fault(self, query: dict[str, list[str]], body: bytes) -> Response:
         try:
