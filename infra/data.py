@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -61,30 +63,26 @@ class Data(Construct):
         if spec.key == "halo-webhook":
             # Generated inside Secrets Manager at deploy time, so the token never passes through the
             # template; the operator reads it once to register the webhook URL with Halo.
-            secret = secretsmanager.Secret(
-                self,
-                construct_id,
-                secret_name=name,
-                description=spec.description,
-                removal_policy=config.removal_policy,
-                generate_secret_string=secretsmanager.SecretStringGenerator(
+            value: dict[str, Any] = {
+                "generate_secret_string": secretsmanager.SecretStringGenerator(
                     secret_string_template="{}",  # noqa: S106 (a JSON shape, not a password)
                     generate_string_key="token",
                     exclude_punctuation=True,
                     password_length=40,
-                ),
-            )
+                )
+            }
         else:
             # Empty at deploy (a JSON object, clientId -> record); the operator fills it. "{}" is the
             # only literal secret value the template carries.
-            secret = secretsmanager.Secret(
-                self,
-                construct_id,
-                secret_name=name,
-                description=spec.description,
-                removal_policy=config.removal_policy,
-                secret_string_value=cdk.SecretValue.unsafe_plain_text("{}"),
-            )
+            value = {"secret_string_value": cdk.SecretValue.unsafe_plain_text("{}")}
+        secret = secretsmanager.Secret(
+            self,
+            construct_id,
+            secret_name=name,
+            description=spec.description,
+            removal_policy=config.removal_policy,
+            **value,
+        )
         acknowledge(
             secret,
             "AwsSolutions-SMG4",
