@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 LAYER_STAMP := layers/common/build/.built
-HALOTAP_SOURCES := $(shell find layers/common/python/halotap -name '*.py' 2>/dev/null)
+HALOTAP_SOURCES := $(shell find layers/common/python/halotap functions -name '*.py' -o -name '*.html' 2>/dev/null)
 
 .PHONY: demo local test lint unit integration infra e2e synth layer bench chromium clean help
 
@@ -20,7 +20,7 @@ help:
 	@echo "make local  - run the devstack until Ctrl-C"
 	@echo "make test   - lint, type-check and run every test (unit, moto, infra, end to end)"
 	@echo "make synth  - synthesize the CDK app into cdk.out/ (offline, no AWS account)"
-	@echo "make layer  - build the Lambda layer for arm64 / Python 3.13 without Docker"
+	@echo "make layer  - build the Lambda layer and function assets for arm64 / Python 3.13 (with bytecode), without Docker"
 
 # The runtime + test tools venv: enough for the devstack, the demo and the non-infra tests.
 $(VENV)/.dev: pyproject.toml
@@ -66,6 +66,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 test: lint $(VENV)/.infra $(LAYER_STAMP) chromium
 	$(PY) -m pytest
@@ -86,4 +87,4 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) cdk.out layers/common/build .devstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) cdk.out build layers/common/build .devstack .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

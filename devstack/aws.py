@@ -1,37 +1,105 @@
-"""moto's server, in a thread of this process, and the environment that sends every SDK call to it."""
+"""moto's server, in a thread of this process, and the environment that sends every SDK call to it.
+
+Why the server is not plain `moto.server.ThreadedMotoServer`: that server answers each request on
+its own thread, and moto's DynamoDB backend holds no lock between checking a ConditionExpression and
+writing the item. Two concurrent `PutItem ... attribute_not_exists(pk)` calls can therefore both
+succeed, an `UpdateItem ... version = :v` can be applied twice, and a cancelled TransactWriteItems
+puts back a copy of the table taken before it began, undoing what other requests wrote meanwhile.
+Real DynamoDB allows none of this. halotap's race safety rests on exactly those conditional writes,
+so a devstack that lets both racers win would hide the bugs it is there to show. `AtomicDynamoDB`
+closes the gap: it serialises every DynamoDB request in the process (reads too, so a read never sees
+half of a TransactWriteItems). tests/devstack/test_atomic_dynamodb.py fails without it.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import httpx
-from moto.server import ThreadedMotoServer
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import ThreadedWSGIServer
 
 from devstack.config import aws_environment, export
 
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+DYNAMODB_TARGET_PREFIX = "DynamoDB_"  # X-Amz-Target: DynamoDB_20120810.PutItem (not DynamoDBStreams_)
+LISTEN_BACKLOG = 1024  # pending connections; bursts from many handler threads must queue, not reset
+
+# One lock for the whole process: moto's backends are module globals, shared by every server in it.
+_DYNAMODB_LOCK = threading.Lock()
+
+
+class AtomicDynamoDB:
+    """WSGI middleware around moto's app: one DynamoDB request at a time, process-wide.
+
+    A request whose `X-Amz-Target` starts with `DynamoDB_` (every DynamoDB operation, reads
+    included) holds the lock from the start of the app call until its response body has been
+    produced in full. Everything else (SQS, Secrets Manager, /moto-api) passes through unlocked.
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGET_PREFIX):
+            return self._app(environ, start_response)
+        with _DYNAMODB_LOCK:
+            response = self._app(environ, start_response)
+            try:
+                body = b"".join(response)  # moto may do its work lazily, while the body is iterated
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+        return [body]
+
+
+class _MotoWSGIServer(ThreadedWSGIServer):
+    request_queue_size = LISTEN_BACKLOG  # werkzeug reads it when it listens, inside __init__
+
 
 class MotoServer:
-    """A devstack part. Starting it points this process's AWS SDK (AWS_ENDPOINT_URL) at it."""
+    """A devstack part. Starting it points this process's AWS SDK (AWS_ENDPOINT_URL) at it.
+
+    It builds what `ThreadedMotoServer` builds (moto's `DomainDispatcherApplication` on a threaded
+    werkzeug server with `MotoRequestHandler`), with `AtomicDynamoDB` around the app and a longer
+    listen backlog.
+    """
 
     name = "moto"
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
         self._host, self._port = host, port
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._started = False
+        self._server: _MotoWSGIServer | None = None
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._server.get_host_and_port() if self._started else (self._host, self._port)
+        if self._server is None:
+            return f"http://{self._host}:{self._port}"
+        host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> None:
-        self._server.start()
-        self._started = True
+        app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+        try:
+            # Binds here, so port 0 has its real port once start() returns.
+            server = _MotoWSGIServer(self._host, self._port, app, handler=MotoRequestHandler)
+        except SystemExit as exc:  # werkzeug prints the reason and exits when it cannot bind
+            raise OSError(f"moto could not listen on {self._host}:{self._port}") from exc
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
         export(aws_environment(self.url))
 
     def stop(self) -> None:
-        if self._started:
-            self._server.stop()
-            self._started = False
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()  # serve_forever closes the socket as it returns
+            self._thread.join()
+            self._server, self._thread = None, None
 
     def check(self) -> None:
         httpx.get(f"{self.url}/moto-api/config", timeout=2).raise_for_status()

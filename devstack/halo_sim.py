@@ -6,8 +6,8 @@ on ``/consumer/qrCode`` or ``/consumer/applink``, read its status on
 the customer's phone: tap a card with a chosen disposition, send (duplicate,
 late or contradictory) webhooks, and inject faults into the Halo API calls.
 
-It follows /work/shared/reference/halo-api-facts.md and accepts each documented
-variant: merchantId as string or integer, amount as string or number, ``image``
+It follows Halo's public documentation (the halo-dot/halo-documentation repository; see
+docs/architecture.md, "Calling Halo") and accepts each documented variant: merchantId as string or integer, amount as string or number, ``image``
 or ``Image``, an optional version segment before ``/consumer`` and either case
 of ``qrCode`` in the path.
 
@@ -102,6 +102,7 @@ class _Transaction:
     payment_provider_reference: str = field(default_factory=lambda: secrets.token_hex(8))
     webhook_url: str | None = None
     webhook_deliveries: list[Json] = field(default_factory=list)
+    webhooks_pending: int = 0  # sends accepted by the control API whose outcome is not recorded yet
 
     def tap(self, disposition: str) -> None:
         self.disposition = disposition
@@ -442,6 +443,7 @@ class HaloSimulator(JsonHttpServer):
             "url": tx.url,
             "webhookUrl": tx.webhook_url,
             "webhookDeliveries": list(tx.webhook_deliveries),
+            "webhooksPending": tx.webhooks_pending,
         }
 
     def _ctl_get_requests(self, match: re.Match[str], request: Request) -> Response:
@@ -496,12 +498,23 @@ class HaloSimulator(JsonHttpServer):
     # ----------------------------------------------------------------------- webhooks
 
     def _send_webhooks(self, reference: str, payload: Json, times: int, delay: float) -> list[Json]:
-        """Sends now and returns the outcomes, or sends later from a thread and returns []."""
+        """Sends now and returns the outcomes, or sends later from a thread and returns [].
+
+        Until its outcome is recorded in `webhookDeliveries`, each send counts in the transaction's
+        `webhooksPending` (counted before this returns), so a test can tell "nothing was sent" from
+        "not sent yet" by looking instead of waiting: pending 0 and no delivery means none will come.
+        """
+        with self._lock:
+            tx = self._transactions.get(reference)
+            if tx is not None:
+                tx.webhooks_pending += 1
         if delay <= 0:
             return self._deliver(reference, payload, times)
 
         def later() -> None:
-            if not self._stopping.wait(delay):
+            if self._stopping.wait(delay):
+                self._record_deliveries(reference, None, payload, [])  # stopped first: never sent
+            else:
                 self._deliver(reference, payload, times)
 
         worker = threading.Thread(target=later, name=f"halo-sim-webhook-{reference}", daemon=True)
@@ -515,23 +528,31 @@ class HaloSimulator(JsonHttpServer):
         with self._lock:
             url = self._webhook_url
         results: list[Json] = []
-        with httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, trust_env=False) as client:
-            for _ in range(times):
-                if url is None:
-                    results.append({"status": None, "error": "no webhook URL configured"})
-                    continue
-                try:
-                    answer = client.post(url, json=payload)
-                    results.append({"status": answer.status_code, "error": None})
-                except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                    results.append({"status": None, "error": f"{type(exc).__name__}: {exc}"})
-        log.info("webhook for %s to %s: %s", reference, url, results)
+        try:
+            with httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, trust_env=False) as client:
+                for _ in range(times):
+                    if url is None:
+                        results.append({"status": None, "error": "no webhook URL configured"})
+                        continue
+                    try:
+                        answer = client.post(url, json=payload)
+                        results.append({"status": answer.status_code, "error": None})
+                    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                        results.append({"status": None, "error": f"{type(exc).__name__}: {exc}"})
+            log.info("webhook for %s to %s: %s", reference, url, results)
+        finally:  # even if a send blew up: a count left pending would stall a waiting test
+            self._record_deliveries(reference, url, payload, results)
+        return results
+
+    def _record_deliveries(self, reference: str, url: str | None, payload: Json, results: list[Json]) -> None:
+        """Records one send's outcomes (none when it was cancelled) and ends its pending count."""
         with self._lock:
             tx = self._transactions.get(reference)
             if tx is not None:
-                tx.webhook_url = url
+                if results:
+                    tx.webhook_url = url
                 tx.webhook_deliveries.extend({"payload": payload, **result} for result in results)
-        return results
+                tx.webhooks_pending = max(0, tx.webhooks_pending - 1)
 
 
 # --------------------------------------------------------------------------- command line

@@ -3,7 +3,7 @@
 A part is anything with `name`, `start()`, `stop()` and `check()` (raises until it answers).
 Parts start in list order and stop in reverse; a part may export settings (os.environ) that later
 parts rely on, which is why the handlers (imported lazily by the API and the pollers) come last.
-To add a part (a PSP webhook sink, a schedule ticker), add one line to `build_parts`.
+To add a part, write a class with `name`, `start()`, `stop()` and `check()`, and add one line to `build_parts`.
 """
 
 from __future__ import annotations

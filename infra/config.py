@@ -8,11 +8,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
+from halotap.settings import HALO_ENVIRONMENTS as HALO_ENVS
+from halotap.settings import LINK_ENDPOINTS
 from infra import manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-HALO_ENVS = ("dev", "qa", "prod")
-LINK_ENDPOINTS = ("qrCode", "applink")
 # Stages whose data may be thrown away with the stack. Everything else keeps its tables, secrets, queues
 # and logs when the stack or a resource is deleted, and a stack talking to Halo's prod is never ephemeral.
 EPHEMERAL_STAGE = re.compile(r"^(dev|dev-.+|pr-.+)$")
@@ -36,7 +36,8 @@ class StackConfig:
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
-    functions_dir: Path = REPO_ROOT / "functions"
+    # Both built by `make layer` (scripts/build-layer.sh), with Python 3.13 bytecode beside the sources.
+    functions_dir: Path = REPO_ROOT / "build" / "functions"
     layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
 
     def __post_init__(self) -> None:
@@ -45,7 +46,9 @@ class StackConfig:
         if self.halo_env not in HALO_ENVS:
             raise ConfigError(f"haloEnv {self.halo_env!r} must be one of {', '.join(HALO_ENVS)}")
         if self.halo_link_endpoint not in LINK_ENDPOINTS:
-            raise ConfigError(f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {LINK_ENDPOINTS}")
+            raise ConfigError(
+                f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {tuple(LINK_ENDPOINTS)}"
+            )
 
     @classmethod
     def from_context(cls, scope: cdk.App, **paths: Path) -> StackConfig:
@@ -90,5 +93,5 @@ class StackConfig:
         if missing:
             raise ConfigError(
                 f"no handler.py for {', '.join(missing)} under {self.functions_dir}: every manifest function "
-                "needs functions/<name>/handler.py"
+                "needs functions/<name>/handler.py, built by `make layer`"
             )

@@ -21,7 +21,8 @@ RUNTIME = lambda_.Runtime.PYTHON_3_13
 # Graviton (arm64): about 20% cheaper per GB-second than x86_64, and every dependency in the layer
 # ships aarch64 wheels, so scripts/build-layer.sh can build it without Docker.
 ARCHITECTURE = lambda_.Architecture.ARM_64
-ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
+# The assets are scripts/build-layer.sh's output as it is: sources plus Python 3.13 bytecode (unchecked-hash),
+# which Lambda loads instead of compiling every module again at each cold start.
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 
@@ -36,7 +37,7 @@ class Functions(Construct):
         self.layer = lambda_.LayerVersion(
             self,
             "CommonLayer",
-            code=lambda_.Code.from_asset(str(config.layer_dir), exclude=ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(str(config.layer_dir)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="halotap shared package and its pinned runtime dependencies",
@@ -76,7 +77,7 @@ class Functions(Construct):
             description=spec.description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(self._config.functions_dir / spec.name), exclude=ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(str(self._config.functions_dir / spec.name)),
             handler="handler.handler",
             layers=[self.layer],
             timeout=cdk.Duration.seconds(spec.timeout_seconds),

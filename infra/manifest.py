@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from halotap.adapters.tables import DUE_INDEX, HALO_REFERENCE_INDEX
+from halotap.domain import timing
+from halotap.domain.errors import PROBLEM_TYPE_BASE
+
 SERVICE_NAME = "halotap"
 METRICS_NAMESPACE = "halotap"
 
@@ -79,9 +83,9 @@ CHECKOUTS = Table(
     partition_key="pk",
     ttl_attribute="ttl",
     indexes=(
-        Index("byHaloReference", "haloReference"),
-        # Sparse: only checkouts with something left to check carry dueShard/dueAt (see halotap/reconcile.py).
-        Index("byDue", "dueShard", "dueAt"),
+        Index(HALO_REFERENCE_INDEX, "haloReference"),
+        # Sparse: only checkouts with something left to check carry dueShard/dueAt (see halotap/app/reconcile.py).
+        Index(DUE_INDEX, "dueShard", "dueAt"),
     ),
 )
 IDEMPOTENCY = Table(
@@ -96,7 +100,9 @@ HALO_EVENTS = Queue(
     dlq_env="HALO_EVENTS_DLQ_URL",
     visibility_timeout_seconds=6 * APPLY_TIMEOUT_SECONDS,  # AWS: at least 6x the consumer's timeout
     retention_days=4,
-    max_receive_count=5,
+    # Above the confirm attempts (halotap.domain.timing), so a webhook Halo cannot confirm yet is handed to
+    # reconciliation by the consumer, never parked in the DLQ by SQS.
+    max_receive_count=timing.HALO_EVENT_MAX_RECEIVES,
     dlq_retention_days=14,  # longer than the source, so a message never expires in the DLQ first
 )
 DELIVER_TIMEOUT_SECONDS = 30
@@ -107,8 +113,8 @@ NOTIFICATIONS = Queue(
     visibility_timeout_seconds=6 * DELIVER_TIMEOUT_SECONDS,
     retention_days=4,  # the retry schedule spans about 27.6 h
     # The deliverer parks a message in the DLQ itself when its schedule is exhausted. This count is only
-    # the safety net for a deliverer that crashes on a message, so it sits above the schedule's 8 attempts.
-    max_receive_count=20,
+    # the safety net for a deliverer that crashes on a message, so it sits above any schedule's attempts.
+    max_receive_count=timing.NOTIFY_MAX_RECEIVES,
     dlq_retention_days=14,
 )
 QUEUES = (HALO_EVENTS, NOTIFICATIONS)
@@ -153,14 +159,14 @@ FUNCTIONS = (
         name="get_checkout",
         description="GET /v1/checkouts/{id} and GET /v1/checkouts?merchantId&reference",
         routes=(Route("GET", "/v1/checkouts/{id}"), Route("GET", "/v1/checkouts")),
-        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        env=("CHECKOUTS_TABLE", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem",)},
     ),
     Function(
         name="cancel_checkout",
         description="POST /v1/checkouts/{id}/cancel: open -> cancelled",
         routes=(Route("POST", "/v1/checkouts/{id}/cancel"),),
-        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "SECRETS_PREFIX"),
+        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to=("notifications",),
     ),
@@ -201,7 +207,7 @@ FUNCTIONS = (
         queue="notifications",
         timeout_seconds=DELIVER_TIMEOUT_SECONDS,  # one 15 s delivery per record, with room to record it
         batch_size=5,
-        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", "SECRETS_PREFIX"),
+        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to_dlq=("notifications",),
         reads_secrets=("clients",),
@@ -215,7 +221,7 @@ FUNCTIONS = (
             Route("GET", "/pay/{id}/status", authorized=False),
         ),
         timeout_seconds=5,
-        env=("CHECKOUTS_TABLE", "SECRETS_PREFIX"),
+        env=("CHECKOUTS_TABLE", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem",)},
     ),
 )
@@ -272,7 +278,6 @@ GATEWAY_RESPONSES = (
         "API Gateway could not complete the request. It is safe to retry with the same Idempotency-Key.",
     ),
 )
-PROBLEM_TYPE_BASE = "https://halotap.dev/problems/"
 
 
 def problem_body(response: GatewayResponse) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the PSP-facing API, generated from the code itself.
 
 Paths and security come from infra/manifest.py (the same routes API Gateway and the devstack serve);
-bodies come from the pydantic models the handlers validate with; errors from halotap.errors. The
+bodies come from the pydantic models the handlers validate with; errors from halotap.domain.errors. The
 committed copy is docs/openapi.json, and tests/unit/test_openapi.py fails when it drifts.
 Run `python -m infra.openapi` to rewrite it.
 """
@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from halotap import errors
-from halotap.models import Checkout, CheckoutCreated, CreateCheckoutRequest
-from halotap.states import CheckoutStatus
+from halotap.domain import errors
+from halotap.domain.models import Checkout, CheckoutCreated, CreateCheckoutRequest
+from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"

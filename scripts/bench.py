@@ -204,9 +204,9 @@ def function_settings() -> dict[str, str]:
 
 def reset_halotap() -> None:
     """Forget every cached setting, client and wired service (after the environment changed)."""
-    from halotap import aws, halo
-    from halotap.config import settings
-    from halotap.runtime import default_services
+    from halotap.adapters import aws, halo
+    from halotap.settings import settings
+    from halotap.wiring import default_services
 
     settings.cache_clear()
     aws.reset()
@@ -405,8 +405,8 @@ def _warm(actions: Sequence[Callable[[], object]], times: int) -> None:
 
 
 def warm_get(stack: Stack, ops: Operations, plan: Plan) -> Figure:
-    from halotap.config import settings
-    from halotap.store import checkout_key
+    from halotap.adapters.dynamodb import checkout_key
+    from halotap.settings import settings
 
     checkout_id = ops.create()
     event = ops.get_event(checkout_id)
@@ -436,7 +436,7 @@ def warm_get(stack: Stack, ops: Operations, plan: Plan) -> Figure:
 def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
     import httpx
 
-    from halotap.config import settings
+    from halotap.settings import settings
 
     dynamodb = stack.raw("dynamodb")
     table = settings().checkouts_table
@@ -505,7 +505,7 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
 
 
 def webhook_intake(stack: Stack, ops: Operations, plan: Plan) -> Figure:
-    from halotap.config import settings
+    from halotap.settings import settings
 
     event = ops.webhook_event("chk_bench")
     sqs = stack.raw("sqs")
@@ -547,7 +547,7 @@ class AwsCalls:
     SERVICES = {"dynamodb": "DynamoDB", "sqs": "SQS", "secretsmanager": "SecretsManager"}
 
     def __init__(self) -> None:
-        from halotap import aws
+        from halotap.adapters import aws
         from tests.fakes import CallCounter
 
         self._clients = {label: getattr(aws, name)() for name, label in self.SERVICES.items()}

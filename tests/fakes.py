@@ -51,7 +51,7 @@ class FakeHalo:
         if request.method == "POST":
             body = _json.loads(request.content)
             reference = str(_uuid.uuid4())
-            self.transactions[reference] = {**body, "disposition": None}
+            self.transactions[reference] = {**body, "disposition": None, "transactionId": str(_uuid.uuid4())}
             answer = {"url": f"https://halompos.page.link/{reference[:8]}", "reference": reference}
             if body["image"]["required"] and self.with_qr_code:
                 answer["qrCode"] = "data:image/png;base64,iVBORw0KGgo="
@@ -64,6 +64,7 @@ class FakeHalo:
         return httpx.Response(
             200,
             json={
+                "transactionId": stored["transactionId"],
                 "disposition": stored["disposition"],
                 "amount": stored["amount"],
                 "currency": stored["currencyCode"],
@@ -153,17 +154,24 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
 
 
 class CallCounter:
-    """Counts the AWS API calls a boto3 client makes, by operation name."""
+    """Counts the AWS API calls a boto3 client makes, by operation name, and the errors they answered."""
 
     def __init__(self, client: Any) -> None:
         self.calls: list[str] = []
+        self.errors: list[tuple[str, str]] = []  # (operation, error code), e.g. a lost conditional write
         client.meta.events.register("before-call.*.*", self._record)
+        client.meta.events.register("after-call.*.*", self._record_error)
 
     def _record(self, model: Any, **_kwargs: Any) -> None:
         self.calls.append(model.name)
 
+    def _record_error(self, model: Any, http_response: Any, parsed: Any, **_kwargs: Any) -> None:
+        if http_response.status_code >= 300:
+            self.errors.append((model.name, str(parsed.get("Error", {}).get("Code", ""))))
+
     def reset(self) -> None:
         self.calls.clear()
+        self.errors.clear()
 
 
 class FakeClock:
@@ -181,3 +189,14 @@ class FakeClock:
         from datetime import timedelta
 
         self.now += timedelta(seconds=seconds)
+
+
+def wait_until(condition: Any, timeout: float = 10.0, interval: float = 0.01) -> None:
+    """Wait for something observable to become true; AssertionError if it does not within `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {condition}")
+        time.sleep(interval)

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from halotap.config import settings
-from halotap.errors import HaloAuthFailed, HaloError
-from halotap.http import ApiRequest, handle, response
-from halotap.idempotency import IdempotentRunner, check_key
-from halotap.models import CreateCheckoutRequest
+from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.adapters.idempotency import check_key
+from halotap.domain.errors import HaloAuthFailed, HaloError
+from halotap.domain.models import CreateCheckoutRequest
 from halotap.observability import lambda_handler
-from halotap.runtime import Services, default_services
+from halotap.wiring import Services, default_services
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-@lru_cache(maxsize=1)
-def idempotency() -> IdempotentRunner:
-    return IdempotentRunner(settings().idempotency_table)
-
-
-def create(
-    request: ApiRequest, services: Services, context: Any, runner: IdempotentRunner | None
-) -> dict[str, Any]:
+def create(request: ApiRequest, services: Services, context: Any) -> dict[str, Any]:
     caller = request.caller
     payload = request.json()
     checkout_request = CreateCheckoutRequest.model_validate(payload)  # 400 naming each bad field
@@ -55,7 +46,7 @@ def create(
     if key is None:
         answer = operation({})
     else:
-        answer = (runner or idempotency()).run(
+        answer = services.idempotency.run(
             client_id=caller.client_id,
             key=check_key(key),
             request=checkout_request.model_dump(mode="json", by_alias=True),
@@ -69,10 +60,5 @@ def create(
 
 
 @lambda_handler(logger, tracer, metrics, api=True)
-def handler(
-    event: dict[str, Any],
-    context: Any,
-    services: Services | None = None,
-    runner: IdempotentRunner | None = None,
-) -> dict[str, Any]:
-    return handle(event, lambda request: create(request, services or default_services(), context, runner))
+def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
+    return handle(event, lambda request: create(request, services or default_services(), context))

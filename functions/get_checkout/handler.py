@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from halotap.errors import InvalidRequest
-from halotap.http import ApiRequest, handle, response
+from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.domain.errors import InvalidRequest
 from halotap.observability import lambda_handler
-from halotap.runtime import Services, default_services
+from halotap.wiring import Services, default_services
 
 logger = Logger()
 tracer = Tracer()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from halotap.config import settings
 from halotap.observability import lambda_handler
-from halotap.reconcile import Reconciler
-from halotap.runtime import Services, default_services
+from halotap.wiring import Services, default_services
 
 logger = Logger()
 tracer = Tracer()
@@ -21,14 +18,7 @@ metrics = Metrics()
 @lambda_handler(logger, tracer, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     wired = services or default_services()
-    config = settings()
-    reconciler = Reconciler(
-        wired.checkouts,
-        wired.halo,
-        grace=timedelta(seconds=config.expiry_grace_seconds),
-        batch_size=config.reconcile_batch,
-    )
-    report = reconciler.run(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    report = wired.reconciler.run(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
     for name in ("examined", "applied", "expired", "rescheduled", "abandoned", "published", "errors"):
         metrics.add_metric(
             name=f"Reconcile{name.title()}", unit=MetricUnit.Count, value=getattr(report, name)

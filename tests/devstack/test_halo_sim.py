@@ -286,8 +286,29 @@ def test_declined_tap_without_webhook(client: httpx.Client, receiver: WebhookRec
         "05",
         None,
     )
-    time.sleep(0.1)
+    # The simulator counts a webhook as pending from the moment it accepts it until it has recorded the
+    # delivery, so none pending and none delivered means none was sent and none will be.
+    stored = client.get(f"/_sim/transactions/{reference}").json()
+    assert (stored["webhooksPending"], stored["webhookDeliveries"]) == (0, [])
     assert receiver.bodies == []
+
+
+def test_pending_webhooks_are_counted_until_their_delivery_is_recorded(
+    client: httpx.Client, receiver: WebhookReceiver
+) -> None:
+    reference = create(client).json()["reference"]
+    sent = client.post(f"/_sim/transactions/{reference}/tap", json={"disposition": "Approved", "times": 2})
+    assert sent.json()["webhooks"] == [{"status": 204, "error": None}] * 2
+    stored = client.get(f"/_sim/transactions/{reference}").json()
+    assert stored["webhooksPending"] == 0
+    assert [d["status"] for d in stored["webhookDeliveries"]] == [204, 204]
+    assert len(receiver.bodies) == 2
+    later = client.post(
+        f"/_sim/transactions/{reference}/webhook", json={"delaySeconds": 3600}
+    )  # held far beyond the test, and cancelled when the simulator stops
+    assert later.json()["webhooks"] == []
+    stored = client.get(f"/_sim/transactions/{reference}").json()
+    assert (stored["webhooksPending"], len(stored["webhookDeliveries"])) == (1, 2)
 
 
 def test_tap_times_two_sends_duplicate_webhooks(client: httpx.Client, receiver: WebhookReceiver) -> None:
@@ -303,10 +324,10 @@ def test_tap_times_two_sends_duplicate_webhooks(client: httpx.Client, receiver: 
 def test_delayed_webhook_answers_at_once(client: httpx.Client, receiver: WebhookReceiver) -> None:
     reference = create(client).json()["reference"]
     tap = client.post(
-        f"/_sim/transactions/{reference}/tap", json={"disposition": "Approved", "delaySeconds": 0.2}
+        f"/_sim/transactions/{reference}/tap", json={"disposition": "Approved", "delaySeconds": 1}
     )
+    # The tap is answered before its webhook is sent: nothing is recorded as delivered yet, and it is pending.
     assert tap.json()["webhooks"] == []
-    assert receiver.bodies == []
     assert receiver.wait_for(1)[0]["haloReference"] == reference
 
 
@@ -423,13 +444,19 @@ def test_stop_wakes_a_request_held_by_a_timeout_fault() -> None:
 
         caller = threading.Thread(target=call)
         caller.start()
-        time.sleep(0.1)
+        # Stop only once the create is held: the simulator logs a request before it takes the fault.
+        deadline = time.monotonic() + 30
+        while not http.get("/_sim/requests").json():
+            assert time.monotonic() < deadline, "the create call never reached the simulator"
+            time.sleep(0.02)
         started = time.monotonic()
         simulator.stop()
         simulator.stop()  # idempotent
         caller.join(2)
     assert time.monotonic() - started < 2
-    assert len(errors) == 1
+    assert not caller.is_alive()
+    # Closed without an answer by the woken handler: not refused (stopped too early), not timed out.
+    assert [type(error) for error in errors] == [httpx.RemoteProtocolError]
 
 
 def test_invalid_fault_is_400(client: httpx.Client) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from devstack.sink import WebhookSink
-from halotap import signing
+from halotap.domain import signing
 
 SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
 OTHER_SECRET = "whsec_" + base64.b64encode(b"o" * 32).decode()

@@ -2,6 +2,10 @@
 
 Every module here sets `pytestmark = pytest.mark.e2e`. The devstack's log is .devstack/e2e.log;
 `devstack.log_tail()` gives its end, for assertion messages.
+
+No test sleeps a fixed time to show that nothing happened: it waits on something it can observe
+(`settle()`, tests/e2e/settle.py: no webhook, Halo event or notification left on its way) and then
+asserts.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.launcher import REPO_ROOT, DevstackFailed, DevstackProcess, free_ports, launch
+from tests.e2e.settle import Settle
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -31,3 +36,9 @@ def devstack() -> Iterator[DevstackProcess]:
         pytest.fail(f"the devstack did not start: {exc}", pytrace=False)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def settle(devstack: DevstackProcess) -> Settle:
+    """`settle()` returns once nothing the tests started is still on its way through the devstack."""
+    return Settle(devstack)

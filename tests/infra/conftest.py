@@ -17,7 +17,7 @@ from infra.application import build_app
 from infra.config import REPO_ROOT, StackConfig
 from infra.stack import HalotapStack
 
-REAL_FUNCTIONS = REPO_ROOT / "functions"
+REAL_FUNCTIONS = REPO_ROOT / "build" / "functions"
 REAL_LAYER = REPO_ROOT / "layers" / "common" / "build"
 # The template does not depend on what the asset folders hold, only on their hashes: skip copying them.
 NO_STAGING = {"aws:cdk:disable-asset-staging": True}
@@ -25,7 +25,7 @@ NO_STAGING = {"aws:cdk:disable-asset-staging": True}
 
 @pytest.fixture(scope="session")
 def asset_paths() -> dict[str, Path]:
-    """The real functions/ and layer build: `make test` builds the layer first, so a missing one is a failure."""
+    """The real functions and layer builds: `make test` builds them first, so a missing one is a failure."""
     StackConfig().check_assets()
     return {"functions_dir": REAL_FUNCTIONS, "layer_dir": REAL_LAYER}
 

@@ -1,4 +1,4 @@
-"""The synthesized template does what infra/manifest.py and DESIGN.md say, and nothing more."""
+"""The synthesized template does what infra/manifest.py and docs/architecture.md say, and nothing more."""
 
 from __future__ import annotations
 
@@ -593,11 +593,11 @@ def test_the_operator_metrics_have_alarms(dev: Synth) -> None:
 
 
 def test_the_notifications_queue_outlasts_the_retry_schedule(dev: Synth) -> None:
-    from halotap.delivery import DEFAULT_SCHEDULE
+    from halotap.domain.timing import NOTIFY_SCHEDULE
 
     spec = manifest.queue("notifications")
-    assert spec.retention_days * 86400 > sum(DEFAULT_SCHEDULE)
-    assert spec.max_receive_count > len(DEFAULT_SCHEDULE) + 1
+    assert spec.retention_days * 86400 > sum(NOTIFY_SCHEDULE)
+    assert spec.max_receive_count > len(NOTIFY_SCHEDULE) + 1
 
 
 def test_the_shopper_page_has_its_own_throttle(dev: Synth) -> None:

@@ -1,44 +1,91 @@
-"""Handlers against moto's in-process AWS, provisioned from the same manifest as the stack; Halo is a FakeHalo."""
+"""Handlers and use cases on moto's in-process AWS, built by the production wiring; Halo is a FakeHalo.
+
+One moto per test package, provisioned once from the same manifest as the stack, and reset between tests
+(items deleted, queues purged, secrets put back as seeded), which costs a fraction of provisioning anew.
+Services come from `halotap.wiring.Services`, the class every deployed function uses: the only differences
+are the edges (Halo's transport, the clock, DNS, sleeping), so the confirmer is Halo's, as deployed.
+"""
 
 from __future__ import annotations
 
-import httpx
+import os
+from collections.abc import Iterator
+
+import boto3
 import pytest
 from moto import mock_aws
 
-from devstack.config import SECRETS_PREFIX, DevConfig
+from devstack.config import DevConfig
 from devstack.provision import provision
-from halotap import aws
-from halotap.checkouts import CheckoutService
-from halotap.config import settings
-from halotap.confirm import ConfirmWithHalo
-from halotap.halo import CircuitBreaker, HaloClient
-from halotap.notify import NotificationQueue
-from halotap.runtime import Services, default_services
-from halotap.secrets import SecretStore
-from halotap.store import CheckoutStore
+from halotap.wiring import Services
+from infra import manifest
 from tests.fakes import FakeHalo
+from tests.wiring import LAMBDA_SETTINGS, build_services, forget_clients
 
 DEV = DevConfig()
 
 
-def _reset() -> None:
-    settings.cache_clear()
-    aws.reset()
-    default_services.cache_clear()
+class MotoAccount:
+    """The package's one moto account, and how to put it back as provisioned."""
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        self.environment = environment
+        self._session = boto3.session.Session(region_name="us-east-1")
+        self._secrets = self._secret_values()
+
+    def _secret_values(self) -> dict[str, str]:
+        client = self._session.client("secretsmanager")
+        names = [s["Name"] for s in client.list_secrets()["SecretList"]]
+        return {name: client.get_secret_value(SecretId=name)["SecretString"] for name in names}
+
+    def reset(self) -> None:
+        dynamodb = self._session.client("dynamodb")
+        for table in manifest.TABLES:
+            name = self.environment[table.env]
+            key = table.partition_key
+            scan = dynamodb.get_paginator("scan").paginate(  # a test fixture's cleanup, never production
+                TableName=name, ProjectionExpression="#k", ExpressionAttributeNames={"#k": key}
+            )
+            for page in scan:
+                for item in page["Items"]:
+                    dynamodb.delete_item(TableName=name, Key={key: item[key]})
+        sqs = self._session.client("sqs")
+        for queue in manifest.QUEUES:
+            for env in (queue.env, queue.dlq_env):
+                sqs.purge_queue(QueueUrl=self.environment[env])
+        secrets = self._session.client("secretsmanager")
+        for name in {s["Name"] for s in secrets.list_secrets()["SecretList"]} - set(self._secrets):
+            secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        for name, value in self._secrets.items():
+            try:
+                secrets.put_secret_value(SecretId=name, SecretString=value)
+            except secrets.exceptions.ResourceNotFoundException:
+                secrets.create_secret(Name=name, SecretString=value)
+
+
+@pytest.fixture(scope="package")
+def moto_account() -> Iterator[MotoAccount]:
+    saved = dict(os.environ)
+    with mock_aws():
+        os.environ.update(LAMBDA_SETTINGS)
+        forget_clients()
+        environment, _secrets = provision(DEV)
+        os.environ.update(environment)
+        yield MotoAccount(environment)
+    os.environ.clear()
+    os.environ.update(saved)
+    forget_clients()
 
 
 @pytest.fixture
-def moto_env(monkeypatch):
-    with mock_aws():
-        _reset()
-        monkeypatch.setenv("SECRETS_PREFIX", SECRETS_PREFIX)
-        monkeypatch.setenv("HALOTAP_SECRETS_TTL_SECONDS", "0")
-        environment, _secrets = provision(DEV)
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        yield
-    _reset()
+def moto_env(moto_account: MotoAccount) -> Iterator[MotoAccount]:
+    moto_account.reset()
+    saved = dict(os.environ)
+    forget_clients()
+    yield moto_account
+    os.environ.clear()  # a test may have changed a setting through os.environ; put the package's back
+    os.environ.update(saved)
+    forget_clients()
 
 
 @pytest.fixture
@@ -46,29 +93,6 @@ def halo() -> FakeHalo:
     return FakeHalo()
 
 
-def build_services(halo: FakeHalo, store_client=None, *, confirm: bool = False, clock=None) -> Services:
-    """The real service on moto and a FakeHalo. `confirm` checks webhooks with Halo, as deployed."""
-    config = settings()
-    store = CheckoutStore(config.checkouts_table, client=store_client)
-    secret_store = SecretStore(config.secrets_prefix, ttl_seconds=0)
-    # The breaker's cooldown runs on the same fake clock as everything else, when there is one.
-    breaker = CircuitBreaker(clock=lambda: clock().timestamp()) if clock else None
-    client = HaloClient(
-        "https://halo.test",
-        http=httpx.Client(transport=halo.transport()),
-        sleep=lambda _s: None,
-        breaker=breaker,
-    )
-    service = CheckoutService(
-        store, client, secret_store, notifications=NotificationQueue(config.notifications_queue_url)
-    )
-    if confirm:
-        service.confirmer = ConfirmWithHalo(client, secret_store)
-    if clock is not None:
-        service.clock = clock
-    return Services(service, store, secret_store, client)
-
-
 @pytest.fixture
-def services(moto_env, halo) -> Services:
+def services(moto_env: MotoAccount, halo: FakeHalo) -> Services:
     return build_services(halo)

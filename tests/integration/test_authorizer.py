@@ -7,9 +7,9 @@ import json
 import pytest
 
 from functions.authorizer import handler as authorizer
-from halotap import aws
-from halotap.config import settings
-from halotap.secrets import hash_api_key
+from halotap.adapters import aws
+from halotap.domain.parties import hash_api_key
+from halotap.settings import settings
 from tests.fakes import FakeLambdaContext
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/checkouts"

@@ -9,16 +9,27 @@ import re
 import pytest
 
 from functions.checkout_page import handler as page_handler
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.halo_events import ReportedOutcome
-from halotap.models import CreateCheckoutRequest
-from halotap.states import Disposition
-from halotap.store import CheckoutStore
-from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event
+from halotap.adapters import aws
+from halotap.domain.halo import ReportedOutcome
+from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.parties import Caller
+from halotap.domain.states import Disposition
+from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient, api_event
+from tests.wiring import build_services
 
 CALLER = Caller(client_id="demo-psp", merchants=frozenset({"demo-merchant"}))
 RETURN_URL = "https://shop.example/return?order=7&note=\"caf\u00e9\"&x='<b>'"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def services(moto_env, halo, clock):
+    """The production wiring on a FakeClock: the page's countdown and expiry never read the real clock."""
+    return build_services(halo, clock=clock)
 
 
 def create(services, **fields):
@@ -46,12 +57,18 @@ def call(services, checkout_id, *, status=False):
     return page_handler.handler(event, FakeLambdaContext(), services=services)
 
 
-def approve(services, checkout):
-    outcome = ReportedOutcome(Disposition.APPROVED, authorisation_code="AUTH42", response_code="00")
-    return services.checkouts.apply(checkout, outcome, "halo_webhook")
+def settle(services, halo, checkout, disposition):
+    """A webhook reports `disposition`, and Halo's status endpoint confirms it, as in production."""
+    halo.tap(checkout.halo_reference, disposition.value)
+    outcome = ReportedOutcome(disposition, authorisation_code="AUTH42", response_code="00")
+    return services.outcomes.apply(checkout, outcome, "halo_webhook")
 
 
-def test_an_open_checkout_shows_amount_qr_code_pay_button_and_time_left(services):
+def approve(services, halo, checkout):
+    return settle(services, halo, checkout, Disposition.APPROVED)
+
+
+def test_an_open_checkout_shows_amount_qr_code_pay_button_and_time_left(services, clock):
     checkout = create(services, metadata={"basket": "secret-basket"})
     answer = call(services, checkout.id)
     assert answer["statusCode"] == 200
@@ -62,15 +79,17 @@ def test_an_open_checkout_shows_amount_qr_code_pay_button_and_time_left(services
     assert 'src="data:image/svg+xml' in body  # the deep link as a QR code, made here with segno
     assert f'href="{html.escape(checkout.deep_link or "")}"' in body
     assert "Pay with Halo" in body
-    assert re.search(r'<time id="countdown">(29:59|30:00)</time>', body)
+    assert '<time id="countdown">30:00</time>' in body  # expiresInSeconds defaults to 1800
     assert 'aria-live="polite"' in body
     assert '<html lang="en">' in body
     assert "<title>Pay ZAR 1,249.50 to demo-merchant</title>" in body
+    clock.advance(61)
+    assert '<time id="countdown">28:59</time>' in call(services, checkout.id)["body"]
 
 
-def test_the_page_shows_nothing_the_psp_keeps_to_itself(services):
+def test_the_page_shows_nothing_the_psp_keeps_to_itself(services, halo):
     checkout = create(services, metadata={"basket": "secret-basket"})
-    approve(services, checkout)
+    approve(services, halo, checkout)
     body = call(services, checkout.id)["body"]
     stored = services.store.get(checkout.id)
     assert stored is not None
@@ -81,6 +100,8 @@ def test_the_page_shows_nothing_the_psp_keeps_to_itself(services):
         "order-7",
         stored.halo_reference,
         "AUTH42",
+        stored.outcome.authorisation_code,  # Halo's, as confirmed
+        stored.outcome.halo_transaction_id,
         "notification",
         "history",
     ):
@@ -115,9 +136,9 @@ def test_the_page_polls_its_status_relative_to_its_own_path(services):
     assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
-def test_after_approval_the_page_says_approved_and_shows_no_qr_code(services):
+def test_after_approval_the_page_says_approved_and_shows_no_qr_code(services, halo):
     checkout = create(services)
-    result = approve(services, checkout)
+    result = approve(services, halo, checkout)
     assert result is not None
     assert result.checkout.status == "approved"
     body = call(services, checkout.id)["body"]
@@ -135,9 +156,9 @@ def test_after_approval_the_page_says_approved_and_shows_no_qr_code(services):
     ("disposition", "heading"),
     [(Disposition.DECLINED, "Payment declined"), (Disposition.INDETERMINATE, "Payment failed")],
 )
-def test_other_outcomes_say_so(services, disposition, heading):
+def test_other_outcomes_say_so(services, halo, disposition, heading):
     checkout = create(services)
-    services.checkouts.apply(checkout, ReportedOutcome(disposition), "halo_webhook")
+    assert settle(services, halo, checkout, disposition) is not None
     body = call(services, checkout.id)["body"]
     assert heading in body
     assert "<img" not in body
@@ -154,14 +175,14 @@ def test_a_cancelled_checkout_links_back_to_the_shop_with_the_url_escaped(servic
     assert RETURN_URL not in body
 
 
-def test_status_json_is_the_status_and_the_return_url(services):
+def test_status_json_is_the_status_and_the_return_url(services, halo):
     checkout = create(services, returnUrl=RETURN_URL)
     answer = call(services, checkout.id, status=True)
     assert answer["statusCode"] == 200
     assert answer["headers"]["content-type"] == "application/json"
     assert answer["headers"]["cache-control"] == "no-store"
     assert json.loads(answer["body"]) == {"status": "open", "returnUrl": RETURN_URL}
-    approve(services, checkout)
+    approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
 
 
@@ -204,12 +225,10 @@ def test_reading_the_page_or_its_status_is_one_get_item_and_a_malformed_id_none(
     assert counter.calls == []
 
 
-def test_a_dynamodb_outage_is_an_html_page_the_shopper_can_retry(services):
+def test_a_dynamodb_outage_is_an_html_page_the_shopper_can_retry(services, halo, clock):
     checkout = create(services)
-    services.store = CheckoutStore(
-        services.store._table, client=FaultyClient(aws.dynamodb(), {"get_item"}), retention_days=400
-    )
-    answer = call(services, checkout.id)
+    throttled = build_services(halo, clock=clock, dynamodb=FaultyClient(aws.dynamodb(), {"get_item"}))
+    answer = call(throttled, checkout.id)
     assert answer["statusCode"] == 503
     assert answer["headers"]["content-type"] == "text/html; charset=utf-8"
     assert "We could not load this payment" in answer["body"]

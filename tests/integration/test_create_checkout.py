@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from functions.create_checkout import handler as create_handler
-from halotap import aws
-from halotap.config import settings
-from tests.fakes import FaultyClient, api_event
-from tests.integration.conftest import build_services
+from halotap.adapters import aws
+from halotap.settings import settings
+from tests.fakes import CallCounter, FaultyClient, api_event
+from tests.wiring import build_services
 
 BODY = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "149.99", "currency": "ZAR"}
 
@@ -138,7 +138,7 @@ def test_each_halo_fault_is_its_problem_and_leaves_no_open_checkout(
 
 def test_dynamodb_throttling_on_create_is_503_and_leaves_nothing_open(moto_env, halo, lambda_context):
     faulty = FaultyClient(aws.dynamodb(), {"transact_write_items"})
-    status, problem, _ = post(build_services(halo, store_client=faulty), context=lambda_context)
+    status, problem, _ = post(build_services(halo, dynamodb=faulty), context=lambda_context)
     assert (status, problem["code"]) == (503, "dependency_unavailable")
     assert halo.requests == []  # Halo is never asked for a link that could not be recorded
     healthy = build_services(halo)
@@ -147,7 +147,7 @@ def test_dynamodb_throttling_on_create_is_503_and_leaves_nothing_open(moto_env, 
 
 def test_throttling_after_halo_answered_fails_the_checkout_without_opening_it(moto_env, halo, lambda_context):
     faulty = FaultyClient(aws.dynamodb(), {"update_item"})
-    status, _, _ = post(build_services(halo, store_client=faulty), context=lambda_context)
+    status, _, _ = post(build_services(halo, dynamodb=faulty), context=lambda_context)
     assert status == 503
     checkout = build_services(halo).store.get(halo.creates[0]["paymentReference"])
     assert checkout.status != "open"
@@ -217,29 +217,22 @@ def test_a_merchant_in_scope_without_a_secret_is_404_not_a_500(services, halo, l
     assert halo.requests == []
 
 
-def test_secrets_manager_down_is_503_and_stores_nothing(moto_env, halo, lambda_context):
-    from halotap.secrets import SecretStore
-
+def test_secrets_manager_down_is_503_and_stores_nothing(moto_env, halo, lambda_context, monkeypatch):
+    # Secrets Manager throttles past all retries: the SDK client the wiring reads secrets through fails.
+    failing = FaultyClient(aws.secretsmanager(), {"get_secret_value"}, code="ThrottlingException")
+    monkeypatch.setattr(aws, "secretsmanager", lambda: failing)
     broken = build_services(halo)
-    broken.checkouts.secret_store = SecretStore("halotap/local", 0, provider=_FailingProvider())
     status, problem, _ = post(broken, context=lambda_context)
     assert (status, problem["code"]) == (503, "dependency_unavailable")
     assert halo.requests == []
+    assert broken.store.checkout_id_for_reference(BODY["merchantId"], BODY["reference"]) is None
 
 
-class _FailingProvider:
-    def get(self, *_args, **_kwargs):
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-        raise GetParameterError("throttled")
-
-
-def test_a_warm_create_makes_no_secrets_manager_call(moto_env, halo, lambda_context):
-    from halotap.secrets import SecretStore
-    from tests.fakes import CallCounter
-
+def test_a_warm_create_makes_no_secrets_manager_call(moto_env, halo, lambda_context, monkeypatch):
+    # The deployed cache lifetime; the package's settings turn it off so a test's secret change shows at once.
+    monkeypatch.setenv("HALOTAP_SECRETS_TTL_SECONDS", "120")
+    settings.cache_clear()
     warm = build_services(halo)
-    warm.checkouts.secret_store = SecretStore(settings().secrets_prefix, ttl_seconds=120)
     post(warm, {**BODY, "reference": "cold"}, lambda_context)
     counter = CallCounter(aws.secretsmanager())
     assert post(warm, {**BODY, "reference": "warm"}, lambda_context)[0] == 201

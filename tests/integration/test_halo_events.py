@@ -1,4 +1,8 @@
-"""Halo's webhook: intake (token, shape, queue) and apply (find, decide, conditional write)."""
+"""Halo's webhook: intake (token, shape, queue) and apply (find, confirm with Halo, decide, conditional write).
+
+Applying runs the production path: every webhook is confirmed with Halo's status endpoint (FakeHalo), so a
+test first makes FakeHalo know the outcome it reports, as the real Halo would by the time it calls us.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,26 @@ import pytest
 from functions.apply_halo_event import handler as apply_handler
 from functions.create_checkout import handler as create_handler
 from functions.halo_webhook import handler as webhook_handler
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.config import settings
+from halotap.adapters import aws
+from halotap.app.checkouts import Caller
+from halotap.settings import settings
 from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event, sqs_event
-from tests.integration.conftest import build_services
+from tests.wiring import build_services
 
 BODY = {"merchantId": "demo-merchant", "reference": "order-7", "amount": "25.50", "currency": "ZAR"}
+# What FakeHalo's status endpoint answers for an approval; the webhook for the same payment says the same.
+HALO_AUTHORISATION_CODE = "A1B2C3D4"
 
 
 @pytest.fixture
-def checkout(services):
+def checkout(services, halo):
     answer = create_handler.handler(
         api_event("POST", "/v1/checkouts", body=BODY), FakeLambdaContext(), services=services
     )
-    return json.loads(answer["body"])
+    created = json.loads(answer["body"])
+    # Halo's transaction id for this payment is the one its webhooks carry as "id".
+    halo.transactions[created["haloReference"]]["transactionId"] = "txn-1"
+    return created
 
 
 def halo_payload(checkout, disposition="Approved", **fields):
@@ -31,7 +40,7 @@ def halo_payload(checkout, disposition="Approved", **fields):
         "id": "txn-1",
         "merchantReference": checkout["id"],
         "disposition": disposition,
-        "authorisationCode": "3CA40B2A",
+        "authorisationCode": HALO_AUTHORISATION_CODE,
         "amount": 25.5,
         "currency": "ZAR",
         "haloReference": checkout["haloReference"],
@@ -93,27 +102,33 @@ def test_a_malformed_webhook_is_400_and_queues_nothing(services, body):
     assert queued() == []
 
 
-def test_a_queue_outage_is_503_so_halo_does_not_count_it_delivered(services, checkout):
-    services.sqs = FaultyClient(aws.sqs(), {"send_message"}, code="ServiceUnavailable")
-    status, problem = deliver(services, halo_payload(checkout))
+def test_a_queue_outage_is_503_so_halo_does_not_count_it_delivered(moto_env, halo, checkout):
+    outage = build_services(halo, sqs=FaultyClient(aws.sqs(), {"send_message"}, code="ServiceUnavailable"))
+    status, problem = deliver(outage, halo_payload(checkout))
     assert (status, problem["code"]) == (503, "dependency_unavailable")
 
 
 # -- apply -------------------------------------------------------------------------------------
 
 
-def test_an_approval_is_applied_with_its_outcome(services, checkout):
+def test_an_approval_is_applied_with_its_outcome(services, halo, checkout):
+    halo.tap(checkout["haloReference"], "Approved")
     assert apply(services, halo_payload(checkout)) == {"batchItemFailures": []}
     stored = read(services, checkout)
     assert stored.status == "approved"
-    assert stored.outcome.authorisation_code == "3CA40B2A"
+    assert stored.outcome.authorisation_code == HALO_AUTHORISATION_CODE
     assert stored.outcome.halo_transaction_id == "txn-1"
 
 
-def test_duplicates_and_out_of_order_events_leave_one_history_entry_per_real_change(services, checkout):
+def test_duplicates_and_out_of_order_events_leave_one_history_entry_per_real_change(services, halo, checkout):
     approved, declined, voided = (halo_payload(checkout, d) for d in ("Approved", "Declined", "Voided"))
+    halo.tap(checkout["haloReference"], "Approved")
     apply(services, approved, approved)
-    apply(services, voided, approved, voided, declined, declined)
+    # The worst case for the rules: Halo's own status reads as each late or repeated event says when it
+    # is confirmed, so every event is applied as reported (no webhook/Halo mismatch muddies the history).
+    for event in (voided, approved, voided, declined, declined):
+        halo.tap(checkout["haloReference"], event["disposition"])
+        apply(services, event)
     stored = read(services, checkout)
     assert stored.status == "voided"
     changes = [(e.from_status, e.to_status) for e in stored.history if e.type == "status_changed"]
@@ -122,28 +137,33 @@ def test_duplicates_and_out_of_order_events_leave_one_history_entry_per_real_cha
     assert anomalies == ["Declined"]  # recorded once, however often it repeats
 
 
-def test_a_decline_after_approval_is_an_anomaly_that_keeps_the_money(services, checkout):
+def test_a_decline_after_approval_is_an_anomaly_that_keeps_the_money(services, halo, checkout):
+    halo.tap(checkout["haloReference"], "Approved")
     apply(services, halo_payload(checkout, "Approved"))
+    halo.tap(checkout["haloReference"], "Declined")  # Halo itself now says Declined
     apply(services, halo_payload(checkout, "Declined"))
     stored = read(services, checkout)
     assert stored.status == "approved"
     assert stored.history[-1].type == "anomaly"
 
 
-def test_money_wins_over_a_cancellation_and_is_flagged(services, checkout):
+def test_money_wins_over_a_cancellation_and_is_flagged(services, halo, checkout):
     services.checkouts.cancel(Caller("demo-psp", frozenset({"demo-merchant"})), checkout["id"])
+    halo.tap(checkout["haloReference"], "Approved")  # the shopper tapped before the cancel reached us
     apply(services, halo_payload(checkout, "approved"))
     stored = read(services, checkout)
     assert stored.status == "approved"
     assert stored.replaced_status == "cancelled"
 
 
-def test_the_halo_reference_finds_a_checkout_when_merchant_reference_does_not(services, checkout):
+def test_the_halo_reference_finds_a_checkout_when_merchant_reference_does_not(services, halo, checkout):
+    halo.tap(checkout["haloReference"], "Approved")
     apply(services, halo_payload(checkout, merchantReference="psp-ref-unknown-to-us"))
     assert read(services, checkout).status == "approved"
 
 
-def test_an_event_for_no_known_checkout_is_dropped_without_failing_the_batch(services, checkout):
+def test_an_event_for_no_known_checkout_is_dropped_without_failing_the_batch(services, halo, checkout):
+    halo.tap(checkout["haloReference"], "Approved")
     ghost = halo_payload(checkout, merchantReference="chk_ghost", haloReference="ghost", id="ghost")
     result = apply(services, ghost, halo_payload(checkout))
     assert result == {"batchItemFailures": []}
@@ -151,11 +171,13 @@ def test_an_event_for_no_known_checkout_is_dropped_without_failing_the_batch(ser
 
 
 def test_a_throttled_table_fails_only_that_record_so_sqs_retries_it(moto_env, halo, checkout):
-    flaky = build_services(halo, store_client=FaultyClient(aws.dynamodb(), {"update_item"}))
+    halo.tap(checkout["haloReference"], "Approved")
+    flaky = build_services(halo, dynamodb=FaultyClient(aws.dynamodb(), {"update_item"}))
     body = json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": json.dumps(halo_payload(checkout))})
     event = sqs_event(body)
     result = apply_handler.handler(event, FakeLambdaContext(), services=flaky)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert build_services(halo).store.get(checkout["id"]).status == "open"
     # The retry, once DynamoDB recovers, applies it.
     apply_handler.handler(event, FakeLambdaContext(), services=build_services(halo))
     assert build_services(halo).store.get(checkout["id"]).status == "approved"

@@ -7,18 +7,14 @@ import json
 import pytest
 
 from functions.apply_halo_event import handler as apply_handler
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.models import CreateCheckoutRequest
+from halotap.adapters import aws
+from halotap.app.checkouts import Caller
+from halotap.domain import timing
+from halotap.domain.models import CreateCheckoutRequest
+from halotap.settings import settings
 from tests.fakes import CallCounter, FakeLambdaContext, sqs_event
-from tests.integration.conftest import build_services
 
 CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
-
-
-@pytest.fixture
-def services(moto_env, halo):
-    return build_services(halo, confirm=True)
 
 
 @pytest.fixture
@@ -49,6 +45,28 @@ def apply(services, *bodies, receive_count=1):
     return event, apply_handler.handler(event, FakeLambdaContext(), services=services)
 
 
+def received_from_the_queue(body):
+    """An SQS event for `body` as Lambda gets it from halo-events: a real receipt handle SQS will honour.
+
+    Received with VisibilityTimeout=0, so the message stays visible until the handler hides it.
+    """
+    sqs, url = aws.sqs(), settings().halo_events_queue_url
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    [message] = sqs.receive_message(
+        QueueUrl=url, AttributeNames=["ApproximateReceiveCount"], VisibilityTimeout=0
+    )["Messages"]
+    event = sqs_event(message["Body"])
+    record = event["Records"][0]
+    record["receiptHandle"] = message["ReceiptHandle"]
+    record["attributes"]["ApproximateReceiveCount"] = message["Attributes"]["ApproximateReceiveCount"]
+    return event
+
+
+def visible_on_the_queue():
+    answer = aws.sqs().receive_message(QueueUrl=settings().halo_events_queue_url, VisibilityTimeout=0)
+    return answer.get("Messages", [])
+
+
 def test_a_forged_approval_ends_as_halo_says_with_the_mismatch_recorded(services, halo, checkout):
     halo.tap(checkout.halo_reference, "Declined")
     apply(services, webhook(checkout, "Approved"))
@@ -77,16 +95,22 @@ def test_a_confirmed_outcome_carries_halos_codes(services, halo, checkout):
 
 
 def test_a_webhook_before_halo_shows_an_outcome_is_retried_later_through_the_queue(services, halo, checkout):
+    event = received_from_the_queue(webhook(checkout))
+    assert event["Records"][0]["attributes"]["ApproximateReceiveCount"] == "1"
     counter = CallCounter(aws.sqs())
-    event, result = apply(services, webhook(checkout))
+    result = apply_handler.handler(event, FakeLambdaContext(), services=services)
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     assert counter.calls == ["ChangeMessageVisibility"]
+    # SQS took the pause: the message is hidden for the confirm backoff instead of coming straight back.
+    assert visible_on_the_queue() == []
     assert services.store.get(checkout.id).status == "open"
 
 
 def test_after_bounded_retries_the_webhook_is_left_to_reconciliation(services, halo, checkout):
-    _, result = apply(services, webhook(checkout), receive_count=4)
+    counter = CallCounter(aws.sqs())
+    _, result = apply(services, webhook(checkout), receive_count=timing.CONFIRM_ATTEMPTS)
     assert result["batchItemFailures"] == []
+    assert counter.calls == []  # not postponed again: the queue is done with it
     stored = services.store.get(checkout.id)
     assert stored.status == "open"
     assert stored.due_at is not None  # reconciliation will ask Halo again
@@ -95,7 +119,7 @@ def test_after_bounded_retries_the_webhook_is_left_to_reconciliation(services, h
 def test_a_forged_webhook_for_a_reference_halo_does_not_know_changes_nothing(services, halo, checkout):
     del halo.transactions[checkout.halo_reference]  # Halo has never heard of it
     before = services.store.get(checkout.id)
-    apply(services, webhook(checkout), receive_count=4)
+    apply(services, webhook(checkout), receive_count=timing.CONFIRM_ATTEMPTS)
     after = services.store.get(checkout.id)
     assert after == before
 
@@ -109,9 +133,10 @@ def test_a_webhook_for_an_unknown_checkout_does_not_poison_the_batch(services, h
 
 
 def test_the_deployed_wiring_confirms_with_halo_and_queues_notifications(moto_env):
-    from halotap.confirm import ConfirmWithHalo
-    from halotap.runtime import default_services
+    from halotap.app.confirm import ConfirmWithHalo
+    from halotap.wiring import default_services
 
-    wired = default_services().checkouts
-    assert isinstance(wired.confirmer, ConfirmWithHalo)
-    assert wired.notifications is not None
+    wired = default_services()
+    assert isinstance(wired.outcomes.confirmer, ConfirmWithHalo)
+    assert wired.outcomes.checkouts is wired.checkouts
+    assert wired.checkouts.notifications is not None

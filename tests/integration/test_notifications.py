@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from functions.deliver_notification import handler as deliver_handler
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.config import settings
-from halotap.deliveries import NotificationDeliverer
-from halotap.halo_events import ReportedOutcome
-from halotap.models import CreateCheckoutRequest
-from halotap.notify import NotificationQueue
-from halotap.reconcile import Reconciler
-from halotap.states import Disposition
+from halotap.adapters import aws
+from halotap.app.checkouts import Caller
+from halotap.domain.halo import ReportedOutcome
+from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.states import Disposition
+from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, sqs_event
-from tests.integration.conftest import build_services
+from tests.wiring import build_services
 
 CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
 SECRET = "whsec_aGFsb3RhcC1kZXYtc2lnbmluZy1zZWNyZXQtMDEyMw=="  # the devstack's, seeded by provisioning
 PSP_URL = "https://psp.example/webhooks"
+SCHEDULE = "1,2,4"  # HALOTAP_NOTIFY_SCHEDULE: three retries after the first attempt, four attempts in all
 
 
 def public_dns(_host, _port):
@@ -32,8 +30,15 @@ def public_dns(_host, _port):
 
 
 @pytest.fixture
-def services(moto_env, halo):
-    return build_services(halo)
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def services(moto_env, halo, clock, monkeypatch):
+    monkeypatch.setenv("HALOTAP_NOTIFY_SCHEDULE", SCHEDULE)
+    settings.cache_clear()
+    return build_services(halo, clock=clock, resolve=public_dns)
 
 
 @pytest.fixture
@@ -47,22 +52,59 @@ def psp_endpoint(services):
     return PSP_URL
 
 
+class PspWebhook(Webhook):
+    """The Standard Webhooks library as the PSP runs it, its timestamp tolerance read on the PSP's clock.
+
+    The PSP and halotap share one clock in these tests (a FakeClock), as they share real time in production.
+    """
+
+    TOLERANCE = timedelta(minutes=5)  # the library's own
+
+    def __init__(self, secret: str, clock) -> None:
+        super().__init__(secret)
+        self._clock = clock
+
+    def _Webhook__verify_timestamp(self, timestamp_header: str) -> datetime:
+        try:
+            timestamp = datetime.fromtimestamp(float(timestamp_header), tz=UTC)
+        except ValueError:
+            raise WebhookVerificationError("Invalid Signature Headers") from None
+        if abs(timestamp - self._clock()) > self.TOLERANCE:
+            raise WebhookVerificationError("Message timestamp outside the tolerance")
+        return timestamp
+
+
 class FakePsp:
     """The PSP's webhook endpoint: verifies like any Standard Webhooks receiver, fails on cue."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock) -> None:
         self.requests: list[httpx.Request] = []
         self.answers: list[httpx.Response] = []
         self.verified: list[bool] = []
+        self._webhook = PspWebhook(SECRET, clock)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         try:
-            Webhook(SECRET).verify(request.content, dict(request.headers))
+            self._webhook.verify(request.content, dict(request.headers))
             self.verified.append(True)
         except Exception:
             self.verified.append(False)
         return self.answers.pop(0) if self.answers else httpx.Response(204)
+
+
+class RecordingSqs:
+    """SQS for the delivery function: sends go to moto; postponing a record (whose receipt handle is
+    made up by `sqs_event`) is recorded, so a test can see the pause the deliverer asked for."""
+
+    def __init__(self) -> None:
+        self.postponed: list[tuple[str, int]] = []  # (queue URL, seconds)
+
+    def send_message(self, **kwargs):
+        return aws.sqs().send_message(**kwargs)
+
+    def change_message_visibility(self, *, QueueUrl, ReceiptHandle, VisibilityTimeout):
+        self.postponed.append((QueueUrl, VisibilityTimeout))
 
 
 def checkout_of(services, reference="n-1"):
@@ -79,33 +121,36 @@ def queued(url=None):
     return [json.loads(m["Body"]) for m in result.get("Messages", [])]
 
 
-def approve(services, checkout):
-    return services.checkouts.apply(checkout, ReportedOutcome(Disposition.APPROVED), "halo_webhook")
+def halo_reports(services, halo, checkout, disposition):
+    """Halo's webhook reports `disposition`, and Halo's status endpoint, which confirms it, agrees."""
+    halo.tap(checkout.halo_reference, disposition.value)
+    return services.outcomes.apply(checkout, ReportedOutcome(disposition), "halo_webhook")
 
 
-def deliverer(services, psp, schedule=(1, 2, 4), resolve=public_dns):
-    return NotificationDeliverer(
-        store=services.store,
-        secret_store=services.secrets,
-        http=httpx.Client(transport=httpx.MockTransport(psp)),
-        dead_letters=NotificationQueue(settings().notifications_dlq_url),
-        schedule=schedule,
+def approve(services, halo, checkout):
+    return halo_reports(services, halo, checkout, Disposition.APPROVED)
+
+
+def run_delivery(halo, psp, message, attempt, *, clock, resolve=public_dns, sqs=None):
+    """One receive of `message` by the deliver_notification function, wired as deployed, posting to `psp`."""
+    wired = build_services(
+        halo,
+        clock=clock,
         resolve=resolve,
+        webhook_http=httpx.Client(transport=httpx.MockTransport(psp)),
+        sqs=sqs or RecordingSqs(),
     )
-
-
-def run_delivery(services, psp, message, attempt, **kwargs):
     event = sqs_event(json.dumps(message))
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = str(attempt)
-    return deliver_handler.handler(event, FakeLambdaContext(), deliverer=deliverer(services, psp, **kwargs))
+    return deliver_handler.handler(event, FakeLambdaContext(), services=wired)
 
 
 # -- one notification per real change -----------------------------------------------------------
 
 
-def test_a_real_change_queues_exactly_one_notification(services):
+def test_a_real_change_queues_exactly_one_notification(services, halo):
     checkout = checkout_of(services)
-    approve(services, checkout)
+    approve(services, halo, checkout)
     [message] = queued()
     assert message["eventId"] == f"evt_{checkout.id.removeprefix('chk_')}_2"
     assert message["type"] == "checkout.approved"
@@ -120,18 +165,18 @@ def test_a_real_change_queues_exactly_one_notification(services):
     assert stored.due_at is None
 
 
-def test_a_duplicate_halo_outcome_makes_no_second_notification(services):
+def test_a_duplicate_halo_outcome_makes_no_second_notification(services, halo):
     checkout = checkout_of(services)
-    approve(services, checkout)
-    approve(services, services.store.get(checkout.id))
+    approve(services, halo, checkout)
+    approve(services, halo, services.store.get(checkout.id))
     assert len(queued()) == 1
 
 
-def test_cancel_and_void_each_notify(services):
+def test_cancel_and_void_each_notify(services, halo):
     checkout = checkout_of(services)
     services.checkouts.cancel(CALLER, checkout.id)
-    approved = approve(services, services.store.get(checkout.id)).checkout  # money wins, and says so
-    services.checkouts.apply(approved, ReportedOutcome(Disposition.VOIDED), "halo_webhook")
+    approved = approve(services, halo, services.store.get(checkout.id)).checkout  # money wins, and says so
+    halo_reports(services, halo, approved, Disposition.VOIDED)
     assert [m["type"] for m in queued()] == ["checkout.cancelled", "checkout.approved", "checkout.voided"]
 
 
@@ -142,22 +187,20 @@ class CrashingQueue:
         raise SystemExit("killed")  # not an Exception: nothing in the service may swallow it
 
 
-def test_a_crash_between_the_change_and_the_enqueue_still_ends_in_one_notification(services, halo):
+def test_a_crash_between_the_change_and_the_enqueue_still_ends_in_one_notification(services, halo, clock):
     checkout = checkout_of(services)
     services.checkouts.notifications = CrashingQueue()
     with pytest.raises(SystemExit):
-        approve(services, checkout)
+        approve(services, halo, checkout)
     stored = services.store.get(checkout.id)
     assert stored.status == "approved"
     assert [s.status for s in stored.notifications.values()] == ["pending"]
     assert queued() == []
     # A fresh container runs reconciliation once the sweep is due.
-    clock = FakeClock()
-    clock.now = datetime.now(UTC).replace(microsecond=0)
     clock.advance(61)
-    fresh = build_services(halo)
-    Reconciler(fresh.checkouts, fresh.halo, clock=clock).run()
-    Reconciler(fresh.checkouts, fresh.halo, clock=clock).run()  # a second run finds nothing left
+    fresh = build_services(halo, clock=clock, resolve=public_dns)
+    fresh.reconciler.run()
+    fresh.reconciler.run()  # a second run finds nothing left
     [message] = queued()
     assert message["type"] == "checkout.approved"
     assert fresh.store.get(checkout.id).due_at is None
@@ -167,20 +210,20 @@ def test_a_crash_between_the_change_and_the_enqueue_still_ends_in_one_notificati
 
 
 @pytest.fixture
-def approval(services, psp_endpoint):
+def approval(services, halo, psp_endpoint):
     """An approved checkout whose notification is queued: (checkout, the queued message)."""
     checkout = checkout_of(services)
-    approve(services, checkout)
+    approve(services, halo, checkout)
     [message] = queued()
     return checkout, message
 
 
-def test_every_notification_verifies_with_the_standard_webhooks_library(services, psp_endpoint):
+def test_every_notification_verifies_with_the_standard_webhooks_library(services, halo, clock, psp_endpoint):
     checkout = checkout_of(services)
-    approve(services, checkout)
-    psp = FakePsp()
+    approve(services, halo, checkout)
+    psp = FakePsp(clock)
     [message] = queued()
-    assert run_delivery(services, psp, message, 1) == {"batchItemFailures": []}
+    assert run_delivery(halo, psp, message, 1, clock=clock) == {"batchItemFailures": []}
     assert psp.verified == [True]
     request = psp.requests[0]
     assert request.headers["webhook-id"] == message["eventId"]
@@ -189,27 +232,30 @@ def test_every_notification_verifies_with_the_standard_webhooks_library(services
     assert (state.status, state.attempts, state.last_status) == ("delivered", 1, 204)
 
 
-def test_a_failing_psp_gets_the_same_webhook_id_until_it_answers(services, approval):
+def test_a_failing_psp_gets_the_same_webhook_id_until_it_answers(services, halo, clock, approval):
     checkout, message = approval
-    psp = FakePsp()
+    psp = FakePsp(clock)
     psp.answers = [httpx.Response(503), httpx.Response(500)]
-    results = [run_delivery(services, psp, message, attempt) for attempt in (1, 2, 3)]
+    sqs = RecordingSqs()
+    results = [run_delivery(halo, psp, message, attempt, clock=clock, sqs=sqs) for attempt in (1, 2, 3)]
     assert [bool(r["batchItemFailures"]) for r in results] == [True, True, False]
+    # Each failed attempt handed the message back to its queue after the schedule's pause.
+    assert sqs.postponed == [(settings().notifications_queue_url, 1), (settings().notifications_queue_url, 2)]
     assert {r.headers["webhook-id"] for r in psp.requests} == {message["eventId"]}
     assert all(psp.verified)
     state = services.store.get(checkout.id).notifications[message["eventId"]]
     assert (state.status, state.attempts) == ("delivered", 3)
     # A copy of the message arriving later is recognised and not sent again.
-    run_delivery(services, psp, message, 1)
+    run_delivery(halo, psp, message, 1, clock=clock)
     assert len(psp.requests) == 3
 
 
-def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, approval):
+def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, halo, clock, approval):
     checkout, message = approval
-    psp = FakePsp()
+    psp = FakePsp(clock)
     psp.answers = [httpx.Response(503)] * 4
-    for attempt in (1, 2, 3, 4):
-        run_delivery(services, psp, message, attempt, schedule=(1, 2, 4))
+    for attempt in (1, 2, 3, 4):  # the schedule 1,2,4 allows four attempts
+        run_delivery(halo, psp, message, attempt, clock=clock)
     [parked] = queued(settings().notifications_dlq_url)
     assert (parked["eventId"], parked["attempts"]) == (message["eventId"], 4)
     assert "503" in parked["lastError"]
@@ -217,32 +263,34 @@ def test_an_exhausted_schedule_parks_the_notification_in_the_dlq(services, appro
     assert (state.status, state.attempts) == ("failed", 4)
 
 
-def test_410_stops_the_retries(services, approval):
+def test_410_stops_the_retries(services, halo, clock, approval):
     checkout, message = approval
-    psp = FakePsp()
+    psp = FakePsp(clock)
     psp.answers = [httpx.Response(410)]
-    assert run_delivery(services, psp, message, 1) == {"batchItemFailures": []}
+    assert run_delivery(halo, psp, message, 1, clock=clock) == {"batchItemFailures": []}
     assert services.store.get(checkout.id).notifications[message["eventId"]].status == "gone"
-    run_delivery(services, psp, message, 2)
+    run_delivery(halo, psp, message, 2, clock=clock)
     assert len(psp.requests) == 1
 
 
-def test_retry_after_is_honoured(services, approval):
+def test_retry_after_is_honoured(services, halo, clock, approval):
     checkout, message = approval
-    psp = FakePsp()
+    psp = FakePsp(clock)
     psp.answers = [httpx.Response(429, headers={"Retry-After": "120"})]
-    run_delivery(services, psp, message, 1)
+    sqs = RecordingSqs()
+    run_delivery(halo, psp, message, 1, clock=clock, sqs=sqs)
     state = services.store.get(checkout.id).notifications[message["eventId"]]
     assert state.status == "retrying"
-    waited = datetime.fromisoformat(state.next_attempt_at) - datetime.now(UTC)
-    assert 100 < waited.total_seconds() <= 120
+    waited = datetime.fromisoformat(state.next_attempt_at) - clock()
+    assert waited == timedelta(seconds=120)  # not the schedule's 1 s
+    assert sqs.postponed == [(settings().notifications_queue_url, 120)]
 
 
-def test_get_shows_where_the_notification_stands(services, approval):
+def test_get_shows_where_the_notification_stands(services, halo, clock, approval):
     checkout, message = approval
-    psp = FakePsp()
+    psp = FakePsp(clock)
     psp.answers = [httpx.Response(503)]
-    run_delivery(services, psp, message, 1)
+    run_delivery(halo, psp, message, 1, clock=clock)
     [shown] = services.store.get(checkout.id).to_api()["notifications"]
     assert shown["eventId"] == message["eventId"]
     assert (shown["status"], shown["attempts"], shown["lastStatus"]) == ("retrying", 1, 503)
@@ -284,12 +332,8 @@ def test_an_unsafe_notification_url_is_refused_at_create(services, url):
     assert caught.value.status == 400
 
 
-def test_a_name_resolving_to_a_private_address_is_refused_at_create(services):
-    from functools import partial
-
-    from halotap.ssrf import check_url
-
-    services.checkouts.url_guard = partial(check_url, resolve=lambda _h, _p: ["10.0.0.7"])
+def test_a_name_resolving_to_a_private_address_is_refused_at_create(moto_env, halo):
+    internal = build_services(halo, resolve=lambda _h, _p: ["10.0.0.7"])
     request = CreateCheckoutRequest.model_validate(
         {
             "merchantId": "demo-merchant",
@@ -300,26 +344,25 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_create(services):
         }
     )
     with pytest.raises(Exception, match="private"):
-        services.checkouts.create(CALLER, request)
+        internal.checkouts.create(CALLER, request)
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.7", "169.254.169.254", "fd00::1", "::1"])
-def test_the_guard_runs_again_at_delivery_and_sends_nothing_unsafe(services, approval, address):
+def test_the_guard_runs_again_at_delivery_and_sends_nothing_unsafe(services, halo, clock, approval, address):
     checkout, message = approval
-    psp = FakePsp()
-    run_delivery(services, psp, message, 1, resolve=lambda _h, _p: [address])  # DNS changed since create
+    psp = FakePsp(clock)
+    run_delivery(
+        halo, psp, message, 1, clock=clock, resolve=lambda _h, _p: [address]
+    )  # DNS changed since create
     assert psp.requests == []
     state = services.store.get(checkout.id).notifications[message["eventId"]]
     assert state.status == "retrying"
     assert "unsafe url" in state.last_error
 
 
-def test_an_expiry_is_notified(services, halo):
-    clock = FakeClock()
-    clock.now = datetime.now(UTC).replace(microsecond=0)
-    services.checkouts.clock = clock
+def test_an_expiry_is_notified(services, clock):
     checkout = checkout_of(services)
     clock.advance(1800 + 121)  # past expiresAt and the default grace
-    Reconciler(services.checkouts, services.halo, clock=clock).run()
+    services.reconciler.run()
     assert services.store.get(checkout.id).status == "expired"
     assert [m["type"] for m in queued()] == ["checkout.expired"]

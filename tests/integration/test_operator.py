@@ -7,15 +7,17 @@ import json
 import boto3
 import pytest
 
-from halotap import notify, operator
-from halotap.config import settings
-from halotap.errors import ConcurrentUpdate
-from halotap.models import Checkout, NotificationState
-from halotap.states import CheckoutStatus
-from halotap.store import CheckoutStore
+from halotap.adapters.dynamodb import CheckoutStore
+from halotap.domain import notifications as notify
+from halotap.domain.errors import ConcurrentUpdate
+from halotap.domain.ids import event_id
+from halotap.domain.models import Checkout, NotificationState
+from halotap.domain.states import CheckoutStatus
+from halotap.settings import settings
+from tools import notifications_cli as operator
 
 CHECKOUT_ID = "chk_operator0001"
-APPROVED = notify.event_id(CHECKOUT_ID, 3)
+APPROVED = event_id(CHECKOUT_ID, 3)
 CREATED_AT = "2026-01-05T10:00:00.000Z"
 
 
@@ -37,8 +39,8 @@ def make_checkout(notifications: dict[str, NotificationState]) -> Checkout:
 
 
 @pytest.fixture
-def store(moto_env) -> CheckoutStore:
-    return CheckoutStore(settings().checkouts_table)
+def store(services) -> CheckoutStore:
+    return services.store  # the production wiring's store, on the package's moto
 
 
 @pytest.fixture
@@ -251,7 +253,7 @@ def test_a_delivered_notification_is_not_marked_queued_again(store, checkout):
 
 def test_replay_sends_the_latest_notification_again_marked_as_a_replay(sqs, store, checkout, capsys):
     delivered = store.update(checkout, {f"notifications.{APPROVED}.status": "delivered"}, [])
-    voided = notify.event_id(CHECKOUT_ID, 5)
+    voided = event_id(CHECKOUT_ID, 5)
     later = NotificationState(
         type="checkout.voided", status="delivered", created_at="2026-01-05T11:00:00.000Z"
     )

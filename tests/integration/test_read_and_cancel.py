@@ -9,7 +9,7 @@ import pytest
 from functions.cancel_checkout import handler as cancel_handler
 from functions.create_checkout import handler as create_handler
 from functions.get_checkout import handler as get_handler
-from halotap import aws
+from halotap.adapters import aws
 from tests.fakes import CallCounter, FakeLambdaContext, api_event
 
 BODY = {"merchantId": "demo-merchant", "reference": "order-9", "amount": "10.00", "currency": "ZAR"}

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 import httpx
 import pytest
 
-from halotap import aws
-from halotap.checkouts import Caller
-from halotap.config import settings
-from halotap.halo_events import ReportedOutcome
-from halotap.models import CreateCheckoutRequest
-from halotap.reconcile import Reconciler
-from halotap.states import Disposition
+from halotap.adapters import aws
+from halotap.app.checkouts import Caller
+from halotap.domain.halo import ReportedOutcome
+from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.states import Disposition
+from halotap.settings import settings
 from tests.fakes import CallCounter, FakeClock, FaultyClient
-from tests.integration.conftest import build_services
+from tests.wiring import build_services
 
 CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
+GRACE_SECONDS = "60"  # HALOTAP_EXPIRY_GRACE_SECONDS for every reconciler in this module
 
 
 @pytest.fixture
@@ -26,12 +26,10 @@ def clock():
 
 
 @pytest.fixture
-def services(moto_env, halo, clock):
-    return build_services(halo, confirm=True, clock=clock)
-
-
-def reconciler(services, clock, **kwargs):
-    return Reconciler(services.checkouts, services.halo, grace=timedelta(seconds=60), clock=clock, **kwargs)
+def services(moto_env, halo, clock, monkeypatch):
+    monkeypatch.setenv("HALOTAP_EXPIRY_GRACE_SECONDS", GRACE_SECONDS)
+    settings.cache_clear()
+    return build_services(halo, clock=clock)
 
 
 def create(services, reference="r-1", expires=600):
@@ -51,7 +49,7 @@ def test_a_tap_whose_webhook_was_lost_is_found_in_one_tick(services, halo, clock
     checkout = create(services)
     halo.tap(checkout.halo_reference, "Approved")
     clock.advance(31)
-    report = reconciler(services, clock).run()
+    report = services.reconciler.run()
     stored = services.store.get(checkout.id)
     assert (report.applied, stored.status) == (1, "approved")
     assert stored.due_at is None
@@ -60,17 +58,17 @@ def test_a_tap_whose_webhook_was_lost_is_found_in_one_tick(services, halo, clock
 
 def test_a_checkout_is_not_checked_before_it_is_due(services, halo, clock):
     create(services)
-    report = reconciler(services, clock).run()
+    report = services.reconciler.run()
     assert (report.examined, halo.status_reads) == (0, 0)
 
 
 def test_an_unpaid_checkout_expires_after_expires_at_plus_grace_and_not_before(services, halo, clock):
     checkout = create(services, expires=60)
     clock.advance(100)  # past expiresAt, inside the grace
-    reconciler(services, clock).run()
+    services.reconciler.run()
     assert services.store.get(checkout.id).status == "open"
     clock.advance(30)
-    report = reconciler(services, clock).run()
+    report = services.reconciler.run()
     stored = services.store.get(checkout.id)
     assert (report.expired, stored.status, stored.due_at) == (1, "expired", None)
 
@@ -78,10 +76,12 @@ def test_an_unpaid_checkout_expires_after_expires_at_plus_grace_and_not_before(s
 def test_an_approval_after_expiry_ends_approved_and_flagged(services, halo, clock):
     checkout = create(services, expires=60)
     clock.advance(200)
-    reconciler(services, clock).run()
+    services.reconciler.run()
     halo.tap(checkout.halo_reference, "Approved")  # the shopper's tap lands late
     expired = services.store.get(checkout.id)
-    result = services.checkouts.apply(expired, ReportedOutcome(Disposition.APPROVED), "halo_webhook")
+    assert expired.status == "expired"
+    # The late webhook, confirmed with Halo (which now shows the approval) like any other.
+    result = services.outcomes.apply(expired, ReportedOutcome(Disposition.APPROVED), "halo_webhook")
     assert result.checkout.status == "approved"
     assert result.checkout.replaced_status == "expired"
 
@@ -91,7 +91,7 @@ def test_checks_back_off_and_never_past_the_deadline(services, halo, clock):
     seen = []
     for _ in range(8):
         clock.now = max(clock.now, _due(services, checkout.id))
-        reconciler(services, clock).run()
+        services.reconciler.run()
         stored = services.store.get(checkout.id)
         if stored.due_at is None:
             break
@@ -101,44 +101,46 @@ def test_checks_back_off_and_never_past_the_deadline(services, halo, clock):
 
 
 def _due(services, checkout_id):
-    from datetime import datetime
-
     return datetime.fromisoformat(services.store.get(checkout_id).due_at)
 
 
 def test_a_checkout_stuck_creating_is_closed_and_its_reference_freed(services, halo, clock):
     halo.faults.append(httpx.Response(200, json={"url": "https://x.test", "reference": "r"}))
     # Simulate a Lambda that died after storing the checkout: store it, never finish.
-    broken = build_services(halo, FaultyClient(aws.dynamodb(), {"update_item"}), confirm=True, clock=clock)
+    broken = build_services(halo, dynamodb=FaultyClient(aws.dynamodb(), {"update_item"}), clock=clock)
     with pytest.raises(Exception, match="DynamoDB"):
         create(broken)
     [stuck_id] = [r["paymentReference"] for r in halo.creates]
     assert services.store.get(stuck_id).status == "creating"
     clock.advance(61)
-    report = reconciler(services, clock).run()
+    report = services.reconciler.run()
     assert report.abandoned == 1
     assert services.store.get(stuck_id).failure.code == "creation_interrupted"
     assert create(services).id != stuck_id  # the reference is free again
 
 
-def test_five_hundred_open_checkouts_drain_over_bounded_runs_without_a_scan(services, halo, clock):
+def test_fifty_open_checkouts_drain_over_bounded_runs_without_a_scan(services, halo, clock, monkeypatch):
     template = services.store.get(create(services, reference="bulk-template").id)
     # Stored in batches: the create path is not what this test measures.
     copies = [
-        template.model_copy(update={"id": f"chk_bulk{n:04d}", "reference": f"bulk-{n}"}) for n in range(499)
+        template.model_copy(update={"id": f"chk_bulk{n:04d}", "reference": f"bulk-{n}"}) for n in range(49)
     ]
     for start in range(0, len(copies), 25):
         batch = [{"PutRequest": {"Item": services.store.item(c)}} for c in copies[start : start + 25]]
         aws.dynamodb().batch_write_item(RequestItems={settings().checkouts_table: batch})
+    # A run examines at most 20, so the 50 due checkouts take three runs.
+    monkeypatch.setenv("HALOTAP_RECONCILE_BATCH", "20")
+    settings.cache_clear()
+    bounded = build_services(halo, clock=clock)
     clock.advance(31)
     counter = CallCounter(aws.dynamodb())
     runs = []
     while True:
-        report = reconciler(services, clock, batch_size=200).run()
+        report = bounded.reconciler.run()
         if report.examined == 0:
             break
         runs.append(report.examined)
-    assert runs == [200, 200, 100]
+    assert runs == [20, 20, 10]
     assert "Scan" not in counter.calls
     assert set(counter.calls) <= {"Query", "UpdateItem", "GetSecretValue", "GetItem"}
 
@@ -149,14 +151,14 @@ def test_halo_faults_during_reconciliation_lose_nothing_and_a_later_tick_finishe
         halo.tap(checkout.halo_reference, "Approved")
     halo.faults.extend([httpx.ReadTimeout("slow")] * 4 + [httpx.Response(500)] * 4)  # Halo down
     clock.advance(31)
-    first = reconciler(services, clock).run()
+    first = services.reconciler.run()
     assert first.errors >= 1
     assert all(services.store.get(c.id).status == "open" for c in checkouts)
     ticks = 1
     while halo.faults or any(services.store.get(c.id).status == "open" for c in checkouts):
         assert ticks < 6, "reconciliation never caught up after Halo recovered"
         clock.advance(31)
-        reconciler(services, clock).run()
+        services.reconciler.run()
         ticks += 1
     assert [services.store.get(c.id).status for c in checkouts] == ["approved"] * 3
 
@@ -165,9 +167,9 @@ def test_an_open_circuit_stops_the_run_without_calling_halo(services, halo, cloc
     checkouts = [create(services, reference=f"c-{n}") for n in range(8)]
     halo.faults.extend([httpx.Response(503)] * 40)
     clock.advance(31)
-    report = reconciler(services, clock).run()
+    report = services.reconciler.run()
     assert report.stopped == "Halo circuit open"
     calls_when_opened = len(halo.requests)
     assert report.examined < len(checkouts)
-    reconciler(services, clock).run()  # still open: no call at all
+    services.reconciler.run()  # still open: no call at all
     assert len(halo.requests) == calls_when_opened

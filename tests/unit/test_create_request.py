@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from halotap.http import validation_problem
-from halotap.models import CreateCheckoutRequest
+from halotap.adapters.apigateway import validation_problem
+from halotap.domain.models import CreateCheckoutRequest
 
 VALID = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "100.01", "currency": "ZAR"}
 

@@ -1,4 +1,4 @@
-"""One delivery attempt turns the PSP's answer into delivered, gone, retry or failed; the schedule spaces retries."""
+"""One delivery attempt turns the PSP's answer into delivered, gone, retry or failed."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from halotap.delivery import (
-    DEFAULT_SCHEDULE,
-    MAX_DELAY,
-    MAX_RETRY_AFTER,
-    Attempt,
-    deliver,
-    next_delay,
-    parse_retry_after,
-    parse_schedule,
-)
+from halotap.adapters.webhooks import Attempt, deliver
+from halotap.domain.timing import MAX_RETRY_AFTER, parse_retry_after
 
 URL = "https://psp.example/hooks/halotap"
 BODY = b'{"type":"checkout.approved","data":{"id":"chk_1"}}'
@@ -175,60 +167,3 @@ def test_retry_after_is_read_as_seconds_or_http_date_and_clamped(
     header: str | None, seconds: int | None
 ) -> None:
     assert parse_retry_after(header, now=NOW) == seconds
-
-
-# ----------------------------------------------------------------------------- the schedule
-
-
-def test_the_default_schedule_is_svix_s() -> None:
-    assert DEFAULT_SCHEDULE == (5, 300, 1800, 7200, 18000, 36000, 36000)
-    assert sum(DEFAULT_SCHEDULE) / 3600 == pytest.approx(27.6, abs=0.1)
-
-
-def test_next_delay_walks_the_schedule_then_gives_up() -> None:
-    delays = [next_delay(n, DEFAULT_SCHEDULE, None) for n in range(1, 9)]
-    assert delays == [5, 300, 1800, 7200, 18000, 36000, 36000, None]
-
-
-def test_retry_after_lengthens_a_delay_but_never_shortens_it() -> None:
-    assert next_delay(1, DEFAULT_SCHEDULE, 60) == 60
-    assert next_delay(3, DEFAULT_SCHEDULE, 60) == 1800
-
-
-def test_a_delay_never_exceeds_what_change_message_visibility_accepts() -> None:
-    assert next_delay(1, (50_000,), None) == MAX_DELAY
-    assert next_delay(1, (5,), 99_999) == MAX_DELAY
-
-
-def test_retry_after_does_not_extend_an_exhausted_schedule() -> None:
-    assert next_delay(3, (1, 2), 30) is None
-
-
-def test_attempt_numbers_start_at_one() -> None:
-    with pytest.raises(ValueError):
-        next_delay(0, DEFAULT_SCHEDULE, None)
-
-
-@pytest.mark.parametrize("text", [None, "", "   "])
-def test_an_unset_schedule_is_the_default(text: str | None) -> None:
-    assert parse_schedule(text) == DEFAULT_SCHEDULE
-
-
-def test_a_configured_schedule_is_parsed() -> None:
-    assert parse_schedule("1, 2,4") == (1, 2, 4)
-
-
-@pytest.mark.parametrize(
-    ("text", "bad"),
-    [
-        ("1,x,3", "'x'"),
-        ("5,0", "'0'"),
-        ("5,-1", "'-1'"),
-        ("1,,2", "''"),
-        ("2.5", "'2.5'"),
-        ("50000", "'50000'"),
-    ],
-)
-def test_a_bad_schedule_names_the_bad_item(text: str, bad: str) -> None:
-    with pytest.raises(ValueError, match=bad):
-        parse_schedule(text)

@@ -5,11 +5,11 @@ import json
 import httpx
 import pytest
 
-from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.halo import CircuitBreaker, HaloClient
-from halotap.money import Money
-from halotap.secrets import MerchantCredentials
-from halotap.states import Disposition
+from halotap.adapters.halo import CircuitBreaker, HaloClient
+from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
+from halotap.domain.money import Money
+from halotap.domain.parties import MerchantCredentials
+from halotap.domain.states import Disposition
 
 MERCHANT = MerchantCredentials("demo-merchant", "sim-merchant-001", "secret-key")
 ZAR = Money.parse("149.99", "ZAR")
@@ -236,13 +236,13 @@ class TestCircuitBreaker:
     ],
 )
 def test_the_base_url_comes_from_the_environment_name_or_an_override(environment, override, expected):
-    from halotap.config import halo_base_url
+    from halotap.settings import halo_base_url
 
     assert halo_base_url(environment, override) == expected
 
 
 def test_an_unknown_halo_environment_is_a_configuration_error():
-    from halotap.config import ConfigurationError, halo_base_url
+    from halotap.settings import ConfigurationError, halo_base_url
 
     with pytest.raises(ConfigurationError, match="HALO_ENV"):
         halo_base_url("staging")

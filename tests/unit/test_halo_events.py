@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from halotap.errors import InvalidRequest
-from halotap.halo_events import check_shape, parse_outcome
-from halotap.states import Disposition
+from halotap.domain.errors import InvalidRequest
+from halotap.domain.halo import check_shape, parse_outcome
+from halotap.domain.states import Disposition
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from halotap.http import ApiRequest
+from halotap.adapters.apigateway import ApiRequest
 
 
 def event(path, full_path, headers):

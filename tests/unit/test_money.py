@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from halotap.money import Money, MoneyError, minor_digits
+from halotap.domain.money import Money, MoneyError, minor_digits
 
 # Currencies with 0, 2 and 3 minor digits, all read from the maintained ISO 4217 table.
 CURRENCIES = ["JPY", "KRW", "ZAR", "USD", "EUR", "BHD", "KWD", "TND"]

@@ -1,4 +1,4 @@
-from halotap.secrets import Client, find_client, hash_api_key, token_matches
+from halotap.domain.parties import Client, find_client, hash_api_key, token_matches
 
 
 def client(client_id, *keys, merchants=("m1",)):

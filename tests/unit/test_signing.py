@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from halotap import signing
+from halotap.domain import signing
 
 # The example of the Standard Webhooks spec, so the format is pinned by someone other than halotap.
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from halotap.ssrf import UnsafeUrl, check_url, resolve_host, unsafe_reason
+from halotap.adapters.dns import resolve_host
+from halotap.domain.ssrf import UnsafeUrl, check_url, unsafe_reason
 
 PUBLIC_V4 = "93.184.215.14"
 PUBLIC_V6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"

@@ -1,6 +1,6 @@
 import pytest
 
-from halotap.states import CheckoutStatus, Disposition, Verdict, can_cancel, decide
+from halotap.domain.states import CheckoutStatus, Disposition, Verdict, can_cancel, decide
 
 FINAL_NON_APPROVED = [
     CheckoutStatus.DECLINED,

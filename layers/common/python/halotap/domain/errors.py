@@ -97,3 +97,11 @@ class HaloAuthFailed(HaloError):
     """Halo refused the merchant's x-api-key: an operator must fix the merchant secret."""
 
     status, code, title = 502, "halo_auth_failed", "Halo refused the merchant's credentials"
+
+
+class RetryLater(Exception):
+    """A queued event cannot be finished yet; hand it back after `seconds` (see adapters/sqs_batch.py)."""
+
+    def __init__(self, seconds: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds

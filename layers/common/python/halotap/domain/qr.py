@@ -1,4 +1,4 @@
-"""QR codes for deep links, when Halo did not send its own image."""
+"""QR codes for deep links, when Halo did not send its own image: pure computation, no I/O."""
 
 from __future__ import annotations
 

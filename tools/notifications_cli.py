@@ -13,32 +13,28 @@ Exit status: 0 done, 1 something was not found or failed, 2 a usage or settings 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from halotap.errors import ConcurrentUpdate, HalotapError
-from halotap.models import Checkout, utc_now
-from halotap.notify import message
-from halotap.store import CheckoutStore
+from halotap.adapters.dynamodb import CheckoutStore
+from halotap.domain.errors import ConcurrentUpdate, HalotapError
+from halotap.domain.models import Checkout, utc_now
+from halotap.domain.notifications import SETTLED, message
 
 PROG = "halotap-notifications"
 # The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
 MESSAGE_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body", "replay")
 REQUIRED_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body")
-SETTLED = ("delivered", "gone")
 RECEIVE_BATCH = 10  # SQS's maximum per ReceiveMessage
 WAIT_SECONDS = 1  # long polling asks every SQS server, so an empty answer means an empty queue
 HOLD_SECONDS = 120  # how long redrive hides a message it is moving from other readers of the DLQ
 STALE_ROUNDS = 3  # receives in a row that bring back only messages already seen before we stop
 UPDATE_ATTEMPTS = 3
-DEVSTACK_MOTO_PORT = 5000
 
 
 class OperatorError(Exception):
@@ -339,17 +335,10 @@ def require(locations: Locations, *names: str) -> None:
 
 
 def _devstack_config() -> Any:
-    """devstack.config, imported only for --devstack: the deployed package does not ship it."""
-    try:
-        return importlib.import_module("devstack.config")
-    except ImportError:
-        root = Path(__file__).resolve().parents[4]  # layers/common/python/halotap/operator.py
-        if not (root / "devstack" / "config.py").is_file():
-            raise SettingMissing(
-                "--devstack needs the halotap repository (its devstack package); run it from the repository root"
-            ) from None
-        sys.path.insert(0, str(root))
-        return importlib.import_module("devstack.config")
+    """devstack.config, for --devstack: the repository's devstack package, installed beside this tool."""
+    from devstack import config
+
+    return config
 
 
 @dataclass(frozen=True)
@@ -372,7 +361,7 @@ def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         return Connection(session.client("sqs"), session.client("dynamodb"), locations)
 
     config = _devstack_config()
-    port = env.get("HALOTAP_MOTO_PORT", "").strip() or str(DEVSTACK_MOTO_PORT)
+    port = config.DevConfig.from_env(env).moto_port
     endpoint = f"http://127.0.0.1:{port}"
     # Explicit endpoint, region and fake credentials: no profile or AWS_ENDPOINT_URL_* can redirect them.
     session = boto3.session.Session(

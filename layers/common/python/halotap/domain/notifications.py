@@ -10,16 +10,16 @@ retried enqueue carries the same id and the deliverer (and the PSP) can drop the
 from __future__ import annotations
 
 import json
-import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from halotap.models import Checkout, NotificationState, iso
-from halotap.states import CheckoutStatus
+from halotap.domain.ids import event_id
+from halotap.domain.models import Checkout, NotificationState, iso
+from halotap.domain.states import CheckoutStatus
+from halotap.domain.timing import OUTBOX_SWEEP_AFTER
 
-logger = logging.getLogger(__name__)
-
-OUTBOX_SWEEP_AFTER = timedelta(seconds=60)
+# A notification in one of these statuses needs no more attempts: a copy of its message is dropped.
+SETTLED = ("delivered", "gone")
 EVENT_TYPES = {
     CheckoutStatus.APPROVED: "checkout.approved",
     CheckoutStatus.DECLINED: "checkout.declined",
@@ -28,11 +28,6 @@ EVENT_TYPES = {
     CheckoutStatus.EXPIRED: "checkout.expired",
     CheckoutStatus.VOIDED: "checkout.voided",
 }
-
-
-def event_id(checkout_id: str, version: int) -> str:
-    """`evt_` + the checkout + the version the change creates: the same on every retry of that change."""
-    return f"evt_{checkout_id.removeprefix('chk_')}_{version}"
 
 
 def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime) -> dict[str, Any]:
@@ -65,25 +60,6 @@ def message(checkout: Checkout, event: str, at: datetime, *, replay: bool = Fals
             "replay": replay,
         }
     )
-
-
-class NotificationQueue:
-    """Sends notification messages to SQS. The client is created on first use."""
-
-    def __init__(self, queue_url: str, client: Any = None) -> None:
-        self.queue_url = queue_url
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            from halotap import aws
-
-            self._client = aws.sqs()
-        return self._client
-
-    def send(self, body: str) -> None:
-        self.client.send_message(QueueUrl=self.queue_url, MessageBody=body)
 
 
 def pending_events(checkout: Checkout) -> list[str]:

@@ -14,19 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from halotap.checkouts import CheckoutService
-from halotap.errors import HalotapError
-from halotap.halo import HaloClient
-from halotap.halo_events import ReportedOutcome
-from halotap.models import Checkout, iso, utc_now
-from halotap.notify import pending_events
-from halotap.states import CheckoutStatus
-from halotap.store import DUE_SHARDS
+from halotap.app.checkouts import CheckoutService
+from halotap.app.outcomes import OutcomeService
+from halotap.app.ports import Halo
+from halotap.domain import timing
+from halotap.domain.errors import HalotapError
+from halotap.domain.halo import ReportedOutcome
+from halotap.domain.models import Checkout, iso, utc_now
+from halotap.domain.notifications import pending_events
+from halotap.domain.states import CheckoutStatus
 
 logger = logging.getLogger(__name__)
-
-AFTER_ERROR = timedelta(seconds=30)
-MIN_TIME_LEFT_SECONDS = 5.0
 
 
 @dataclass
@@ -45,23 +43,28 @@ class RunReport:
 @dataclass
 class Reconciler:
     service: CheckoutService
-    halo: HaloClient
-    grace: timedelta = timedelta(seconds=120)
+    outcomes: OutcomeService
+    shards: int  # how many shards the due index has (adapters/tables.py)
+    grace: timedelta = timedelta(seconds=timing.EXPIRY_GRACE_SECONDS)
     batch_size: int = 200
     clock: Callable[[], datetime] = utc_now
+
+    @property
+    def halo(self) -> Halo:
+        return self.service.halo
 
     def run(self, time_left: Callable[[], float] = lambda: 60.0) -> RunReport:
         report = RunReport()
         now = self.clock()
-        first = int(now.timestamp() // 60) % DUE_SHARDS  # rotate the starting shard between runs
-        for offset in range(DUE_SHARDS):
-            shard = (first + offset) % DUE_SHARDS
+        first = int(now.timestamp() // 60) % self.shards  # rotate the starting shard between runs
+        for offset in range(self.shards):
+            shard = (first + offset) % self.shards
             room = self.batch_size - report.examined
             if room <= 0:
                 report.stopped = "batch full"
                 break
             for checkout in self.service.store.due(shard, iso(now), limit=room):
-                if time_left() < MIN_TIME_LEFT_SECONDS:
+                if time_left() < timing.RECONCILE_MIN_TIME_LEFT_SECONDS:
                     report.stopped = "out of time"
                     return report
                 if self.halo.breaker.is_open:
@@ -95,7 +98,7 @@ class Reconciler:
                 "reconciliation could not check a checkout",
                 extra={"checkoutId": checkout.id, "code": error.code, "detail": error.detail},
             )
-            self._quietly_reschedule(checkout, now + AFTER_ERROR)
+            self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
             return f"error:{error.code}"
 
     def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
@@ -107,12 +110,13 @@ class Reconciler:
                 disposition=transaction.disposition,
                 merchant_reference=checkout.id,
                 halo_reference=checkout.halo_reference,
+                halo_transaction_id=transaction.transaction_id,
                 authorisation_code=transaction.authorisation_code,
                 response_code=transaction.response_code,
                 amount=transaction.amount,
                 currency=transaction.currency,
             )
-            result = self.service.apply(checkout, outcome, "reconcile", from_halo=True)
+            result = self.outcomes.apply(checkout, outcome, "reconcile", from_halo=True)
             report.applied += 1
             return f"applied:{result.checkout.status.value}" if result else "applied"
         deadline = datetime.fromisoformat(checkout.expires_at) + self.grace
@@ -120,9 +124,8 @@ class Reconciler:
             self.service.expire(checkout)
             report.expired += 1
             return "expired"
-        backoff = self.service.check_backoff
-        delay = backoff[min(checkout.checks + 1, len(backoff) - 1)]
-        self.service.reschedule(checkout, min(now + timedelta(seconds=delay), deadline))
+        delay = timing.reconcile_delay(checkout.checks, self.service.check_backoff)
+        self.service.reschedule(checkout, min(now + delay, deadline))
         report.rescheduled += 1
         return "rescheduled"
 

@@ -6,66 +6,10 @@ parsed into typed records whose repr never shows the secret part.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass, field
 from typing import Any
 
-from halotap.errors import DependencyUnavailable, MerchantNotFound
-
-ALL_MERCHANTS = "*"
-
-
-@dataclass(frozen=True)
-class MerchantCredentials:
-    merchant_id: str
-    halo_merchant_id: str
-    api_key: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Client:
-    """A PSP client of this deployment, as the clients secret describes it."""
-
-    client_id: str
-    key_hashes: tuple[str, ...] = field(repr=False)
-    merchants: frozenset[str] | None  # None: every merchant
-    notification_url: str | None = None
-    signing_secrets: tuple[str, ...] = field(default=(), repr=False)
-
-    @classmethod
-    def parse(cls, client_id: str, record: dict[str, Any]) -> Client:
-        merchants = record.get("merchants", [])
-        return cls(
-            client_id=client_id,
-            key_hashes=tuple(str(h).lower() for h in record.get("keyHashes", [])),
-            merchants=None if merchants == ALL_MERCHANTS else frozenset(merchants),
-            notification_url=record.get("notificationUrl"),
-            signing_secrets=tuple(record.get("signingSecrets", [])),
-        )
-
-
-def hash_api_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
-
-
-def find_client(api_key: str, clients: list[Client]) -> Client | None:
-    """The client owning `api_key`. Compares every hash in constant time, so timing says nothing."""
-    presented = hash_api_key(api_key)
-    found = None
-    for candidate in clients:
-        for stored in candidate.key_hashes:
-            if hmac.compare_digest(presented, stored) and found is None:
-                found = candidate
-    return found
-
-
-def token_matches(presented: str, tokens: list[str]) -> bool:
-    """Constant-time check of a webhook path token against every currently valid token."""
-    matched = False
-    for token in tokens:
-        matched |= hmac.compare_digest(presented.encode(), token.encode())
-    return matched
+from halotap.domain.errors import DependencyUnavailable, MerchantNotFound
+from halotap.domain.parties import Client, MerchantCredentials
 
 
 class SecretStore:
@@ -87,7 +31,7 @@ class SecretStore:
         if self._provider is None:
             from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-            from halotap import aws
+            from halotap.adapters import aws
 
             self._provider = SecretsProvider(boto3_client=aws.secretsmanager())
         secret_id = f"{self._prefix}/{name}"

@@ -12,21 +12,42 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from halotap import delivery, signing
-from halotap.errors import ConcurrentUpdate
-from halotap.models import Checkout, iso, utc_now
-from halotap.notify import NotificationQueue
-from halotap.secrets import SecretStore
-from halotap.store import CheckoutStore
-
-if TYPE_CHECKING:
-    import httpx
+from halotap.app.ports import CheckoutRepository, Queue, Secrets
+from halotap.domain import signing, timing
+from halotap.domain.errors import ConcurrentUpdate, RetryLater
+from halotap.domain.models import Checkout, iso, utc_now
+from halotap.domain.notifications import SETTLED
 
 logger = logging.getLogger(__name__)
 
-FINISHED = ("delivered", "gone")
+
+class Attempt(Protocol):
+    """What one POST came to (adapters/webhooks.py): delivered, gone, retry or failed."""
+
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def retry_after(self) -> int | None: ...
+
+
+class Poster(Protocol):
+    """POSTs one signed notification to a URL, after checking the URL against SSRF."""
+
+    def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt: ...
+
+
+@dataclass(frozen=True)
+class _Unsent:
+    outcome: str
+    status: int | None
+    error: str | None
+    retry_after: int | None
 
 
 @dataclass(frozen=True)
@@ -38,45 +59,42 @@ class DeliveryResult:
 
 @dataclass
 class NotificationDeliverer:
-    store: CheckoutStore
-    secret_store: SecretStore
-    http: httpx.Client
-    dead_letters: NotificationQueue
-    schedule: tuple[int, ...] = delivery.DEFAULT_SCHEDULE
-    allow_loopback_http: bool = False
-    resolve: Callable[[str, int], list[str]] | None = None  # DNS, replaceable in tests
+    store: CheckoutRepository
+    secret_store: Secrets
+    post: Poster
+    dead_letters: Queue
+    schedule: tuple[int, ...] = timing.NOTIFY_SCHEDULE
     clock: Callable[[], datetime] = utc_now
+
+    def deliver_queued(self, message_body: str, attempt: int) -> DeliveryResult:
+        """One queued message: deliver it; raise RetryLater to have the queue hand it back after the delay."""
+        result = self.deliver(json.loads(message_body), attempt)
+        if result.outcome == "retry":
+            assert result.delay is not None
+            raise RetryLater(result.delay, result.error or "not delivered")
+        return result
 
     def deliver(self, message: dict[str, Any], attempt: int) -> DeliveryResult:
         event = message["eventId"]
         checkout = self.store.get(message["checkoutId"])
         state = checkout.notifications.get(event) if checkout else None
-        if checkout is None or (state is not None and state.status in FINISHED and not message.get("replay")):
+        if checkout is None or (state is not None and state.status in SETTLED and not message.get("replay")):
             return DeliveryResult("skipped")  # a duplicate copy of a message already settled
         url, secrets = self._destination(checkout, message["clientId"])
         now = self.clock()
+        result: Attempt
         if url is None or not secrets:
-            result = delivery.Attempt(
-                "retry", None, "no notification URL or signing secret is configured", None
-            )
+            result = _Unsent("retry", None, "no notification URL or signing secret is configured", None)
         else:
             body = message["body"].encode()
-            headers = signing.headers(secrets, event, int(now.timestamp()), body)
-            result = delivery.deliver(
-                self.http,
-                url,
-                body,
-                headers,
-                allow_loopback_http=self.allow_loopback_http,
-                resolve=self.resolve,
-            )
+            result = self.post(url, body, signing.headers(secrets, event, int(now.timestamp()), body))
         if result.outcome == "delivered":
             self._record(checkout, event, {"status": "delivered", "deliveredAt": iso(now)}, attempt, result)
             return DeliveryResult("delivered")
         if result.outcome == "gone":
             self._record(checkout, event, {"status": "gone"}, attempt, result)
             return DeliveryResult("gone", error=result.error)
-        delay = delivery.next_delay(attempt, self.schedule, result.retry_after)
+        delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
         if delay is None:
             self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
             self._record(checkout, event, {"status": "failed"}, attempt, result)
@@ -97,7 +115,7 @@ class NotificationDeliverer:
         return checkout.notification_url or client.notification_url, client.signing_secrets
 
     def _record(
-        self, checkout: Checkout, event: str, fields: dict[str, Any], attempt: int, result: delivery.Attempt
+        self, checkout: Checkout, event: str, fields: dict[str, Any], attempt: int, result: Attempt
     ) -> None:
         changes = {
             **{f"notifications.{event}.{name}": value for name, value in fields.items()},
@@ -105,7 +123,7 @@ class NotificationDeliverer:
             f"notifications.{event}.lastStatus": result.status,
             f"notifications.{event}.lastError": result.error,
         }
-        for _ in range(3):
+        for _ in range(timing.RACE_RETRIES):
             if event not in checkout.notifications:
                 return  # replayed for a checkout whose record predates this event: nothing to update
             try:

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from halotap.checkouts import Caller
-from halotap.errors import HalotapError, InvalidRequest, Unauthorized
+from halotap.domain.errors import HalotapError, InvalidRequest, Unauthorized
+from halotap.domain.parties import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +91,15 @@ def response(
 
 
 def problem(error: HalotapError, request: ApiRequest) -> dict[str, Any]:
+    headers = {}
+    if error.status == 503:
+        # Tell the caller when a retry makes sense: a throttled or unreachable dependency clears in seconds.
+        headers["retry-after"] = str(error.extensions.get("retryAfter", 1))
     return response(
         error.status,
         error.problem(instance=request.path or None) | {"requestId": request.request_id},
         PROBLEM_JSON,
+        headers,
     )
 
 

@@ -16,7 +16,7 @@ again at each delivery, as halotap does, narrows the window but does not close i
 from __future__ import annotations
 
 import ipaddress
-import socket
+import socket  # inet_aton only: parsing, not I/O
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -61,22 +61,8 @@ class UnsafeUrl(ValueError):
     """The URL must not be called. The message names the reason and at most the offending address."""
 
 
-def resolve_host(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to, IPv4 and IPv6, without duplicates. Empty if it does not resolve."""
-    try:
-        infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return []
-    addresses: list[str] = []
-    for _family, _type, _proto, _canonname, sockaddr in infos:
-        address = str(sockaddr[0])
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
-
-
-def check_url(url: str, *, allow_loopback_http: bool = False, resolve: Resolver | None = None) -> None:
-    """Raise UnsafeUrl unless halotap may POST to `url`. Resolves the host (through `resolve` if given)."""
+def check_url(url: str, *, resolve: Resolver, allow_loopback_http: bool = False) -> None:
+    """Raise UnsafeUrl unless halotap may POST to `url`. `resolve` looks the host up (adapters/dns.py)."""
     # Messages quote the host at most: the path may carry the PSP's own secret token.
     try:
         parts = urlsplit(url)
@@ -99,7 +85,7 @@ def check_url(url: str, *, allow_loopback_http: bool = False, resolve: Resolver 
         addresses = [literal]
     else:
         default_port = 443 if scheme == "https" else 80
-        resolved = (resolve or resolve_host)(host, port or default_port)
+        resolved = resolve(host, port or default_port)
         if not resolved:
             raise UnsafeUrl(f"{host} does not resolve")
         addresses = [_parse_address(host, text) for text in resolved]

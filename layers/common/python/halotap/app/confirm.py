@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from halotap.halo import HaloClient
-from halotap.halo_events import ReportedOutcome
-from halotap.models import Checkout
-from halotap.secrets import SecretStore
+from halotap.app.ports import Halo, Secrets
+from halotap.domain.halo import ReportedOutcome
+from halotap.domain.models import Checkout
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,14 @@ class Confirmation:
         )
 
 
-class TrustReported:
-    """Applies what the webhook says, unchecked. For tests of the apply rules only; never deployed."""
-
-    def confirm(self, checkout: Checkout, reported: ReportedOutcome) -> Confirmation:
-        return Confirmation(reported)
-
-
 def _same_amount(left: Decimal | None, right: Decimal | None) -> bool:
     return left is None or right is None or left == right
 
 
 class ConfirmWithHalo:
-    def __init__(self, halo: HaloClient, secret_store: SecretStore) -> None:
+    """The only confirmer: production and every test of the apply path read Halo's own status."""
+
+    def __init__(self, halo: Halo, secret_store: Secrets) -> None:
         self._halo = halo
         self._secrets = secret_store
 
@@ -65,6 +59,7 @@ class ConfirmWithHalo:
             mismatches["checkoutAmount"] = (checkout.amount, str(transaction.amount))
         confirmed = replace(
             reported,
+            halo_transaction_id=transaction.transaction_id or reported.halo_transaction_id,
             disposition=transaction.disposition,
             authorisation_code=transaction.authorisation_code or reported.authorisation_code,
             response_code=transaction.response_code,

@@ -10,10 +10,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from halotap.errors import DependencyUnavailable, IdempotencyInProgress, IdempotencyKeyReused, InvalidRequest
+from halotap.domain.errors import (
+    DependencyUnavailable,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InvalidRequest,
+)
+from halotap.domain.timing import IDEMPOTENCY_RETENTION_SECONDS
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as Stripe allows; up to 255 characters
-RETENTION_SECONDS = 24 * 3600  # a replay within a day returns the first answer, like Stripe
 
 Operation = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -37,13 +42,13 @@ class IdempotentRunner:
         )
 
         if client is None:
-            from halotap import aws
+            from halotap.adapters import aws
 
             client = aws.dynamodb()
         self.config = IdempotencyConfig(
             event_key_jmespath="[clientId, key]",
             payload_validation_jmespath="request",
-            expires_after_seconds=RETENTION_SECONDS,
+            expires_after_seconds=IDEMPOTENCY_RETENTION_SECONDS,
             hash_function="sha256",
             response_hook=lambda answer, _record: {**answer, "replayed": True},
         )

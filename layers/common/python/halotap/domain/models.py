@@ -18,8 +18,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from halotap.money import Money, MoneyError, minor_digits
-from halotap.states import CheckoutStatus
+from halotap.domain.money import Money, MoneyError, minor_digits
+from halotap.domain.states import CheckoutStatus
 
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"

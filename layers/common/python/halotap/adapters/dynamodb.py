@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from halotap.adapters.tables import DUE_INDEX, DUE_SHARDS, HALO_REFERENCE_INDEX
+from halotap.domain import timing
+from halotap.domain.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
+from halotap.domain.models import Checkout, HistoryEntry
 
-from halotap.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
-from halotap.models import Checkout, HistoryEntry
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+    from botocore.exceptions import ClientError
 
-HALO_REFERENCE_INDEX = "byHaloReference"
-DUE_INDEX = "byDue"
-# The sparse due index is keyed by shard, so a thousand open checkouts never pile onto one partition.
-DUE_SHARDS = 8
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+
+@cache
+def _codec() -> tuple[TypeSerializer, TypeDeserializer]:
+    """boto3's attribute-value codec, loaded on first use: importing boto3 costs a cold start ~160 ms."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def checkout_key(checkout_id: str) -> dict[str, Any]:
@@ -38,11 +43,13 @@ def due_shard(checkout_id: str) -> str:
 
 
 def _to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+    serializer = _codec()[0]
+    return {name: serializer.serialize(value) for name, value in values.items()}
 
 
 def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    deserializer = _codec()[1]
+    return {name: deserializer.deserialize(value) for name, value in item.items()}
 
 
 def _checkout(item: dict[str, Any]) -> Checkout:
@@ -52,8 +59,21 @@ def _checkout(item: dict[str, Any]) -> Checkout:
     return Checkout.model_validate(values)
 
 
+_THROTTLED = (
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+)
+
+
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _cancellation_reasons(error: Any) -> list[dict[str, Any]]:
+    return list(error.response.get("CancellationReasons") or [])
 
 
 class CheckoutStore:
@@ -65,23 +85,19 @@ class CheckoutStore:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from halotap import aws
+            from halotap.adapters import aws
 
             self._client = aws.dynamodb()
         return self._client
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
         """One DynamoDB call. Throttling that outlasts botocore's retries becomes a 503 the caller can retry."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return getattr(self.client, operation)(**kwargs)
         except ClientError as error:
-            if _error_code(error) in (
-                "ProvisionedThroughputExceededException",
-                "ThrottlingException",
-                "RequestLimitExceeded",
-                "InternalServerError",
-                "ServiceUnavailable",
-            ):
+            if _error_code(error) in (*_THROTTLED, "InternalServerError", "ServiceUnavailable"):
                 raise DependencyUnavailable("DynamoDB is throttling or unavailable; retry shortly") from error
             raise
         except BotoCoreError as error:
@@ -98,46 +114,68 @@ class CheckoutStore:
         return {**checkout_key(checkout.id), **_to_item({**body, "ttl": ttl or self._expiry()})}
 
     def insert(self, checkout: Checkout) -> None:
-        """Store a new checkout, unless the merchant already used its reference."""
+        """Store a new checkout, unless the merchant already used its reference.
+
+        A cancelled transaction is answered by its reasons: the reference guard's failed condition is
+        `ReferenceAlreadyUsed`; a conflict with another transaction in flight on the same reference is
+        retried here, a bounded number of times, and then reads as that reference being taken; throttling
+        is `DependencyUnavailable`, which the API answers 503 with Retry-After.
+        """
+        from botocore.exceptions import ClientError
+
         ttl = self._expiry()
         guard = {"checkoutId": checkout.id, "createdAt": checkout.created_at, "ttl": ttl}
-        try:
-            self._call(
-                "transact_write_items",
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self.item(checkout, ttl),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": {
-                                **reference_key(checkout.merchant_id, checkout.reference),
-                                **_to_item(guard),
-                            },
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        }
-                    },
-                ],
-            )
-        except ClientError as error:
-            if _error_code(error) != "TransactionCanceledException":
-                raise
-            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or [{}, {}]  # type: ignore[assignment]
-            if reasons[1].get("Code") != "ConditionalCheckFailed":
-                raise DependencyUnavailable("the checkout could not be stored; retry shortly") from error
-            existing = (reasons[1].get("Item") or {}).get("checkoutId", {}).get("S")
-            if existing is None:
-                existing = self.checkout_id_for_reference(checkout.merchant_id, checkout.reference)
-            raise ReferenceAlreadyUsed(
-                f"merchant {checkout.merchant_id!r} already used reference {checkout.reference!r}",
-                checkoutId=existing,
-            ) from None
+        items = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self.item(checkout, ttl),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**reference_key(checkout.merchant_id, checkout.reference), **_to_item(guard)},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ]
+        for _ in range(timing.RACE_RETRIES):
+            try:
+                self._call("transact_write_items", TransactItems=items)
+                return
+            except ClientError as error:
+                if _error_code(error) != "TransactionCanceledException":
+                    raise
+                codes = [str(reason.get("Code") or "None") for reason in _cancellation_reasons(error)]
+                if "ConditionalCheckFailed" in codes:
+                    raise self._reference_taken(checkout, error) from None
+                if any(code in _THROTTLED for code in codes):
+                    raise DependencyUnavailable(
+                        "DynamoDB is throttling; retry shortly", retryAfter=1
+                    ) from error
+                if "TransactionConflict" not in codes:
+                    raise DependencyUnavailable(
+                        f"the checkout could not be stored ({', '.join(codes)}); retry shortly"
+                    ) from error
+        # Still conflicting after every retry: another request holds this reference right now.
+        raise ReferenceAlreadyUsed(
+            f"merchant {checkout.merchant_id!r} is using reference {checkout.reference!r} in another request",
+            checkoutId=self.checkout_id_for_reference(checkout.merchant_id, checkout.reference),
+        )
+
+    def _reference_taken(self, checkout: Checkout, error: Exception) -> ReferenceAlreadyUsed:
+        reasons = _cancellation_reasons(error)
+        guard = reasons[1] if len(reasons) > 1 else {}
+        existing = (guard.get("Item") or {}).get("checkoutId", {}).get("S")
+        if existing is None:
+            existing = self.checkout_id_for_reference(checkout.merchant_id, checkout.reference)
+        return ReferenceAlreadyUsed(
+            f"merchant {checkout.merchant_id!r} already used reference {checkout.reference!r}",
+            checkoutId=existing,
+        )
 
     def get(self, checkout_id: str) -> Checkout | None:
         item = self._call(
@@ -170,6 +208,8 @@ class CheckoutStore:
         A change to None removes the attribute. `dueAt` carries its shard with it: set, the checkout is
         in the due index; removed, it leaves the index.
         """
+        from botocore.exceptions import ClientError
+
         if "dueAt" in changes:
             changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
         names = {"#version": "version"}
@@ -227,6 +267,8 @@ class CheckoutStore:
 
     def release_reference(self, checkout: Checkout) -> None:
         """Free the PSP's reference of a checkout that never opened, so the PSP can retry with it."""
+        from botocore.exceptions import ClientError
+
         try:
             self._call(
                 "delete_item",

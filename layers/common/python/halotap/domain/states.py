@@ -69,7 +69,7 @@ class Decision:
 
 
 def decide(current: CheckoutStatus, disposition: Disposition) -> Decision:
-    """What a Halo outcome does to a checkout in `current` status (DESIGN.md, "Checkout states")."""
+    """What a Halo outcome does to a checkout in `current` status (docs/architecture.md, "Checkout states")."""
     target = disposition.status
     if current == target:
         return Decision(Verdict.REPEAT, reason=f"already {current.value}")

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from halotap.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.models import iso, utc_now
-from halotap.money import Money
-from halotap.secrets import MerchantCredentials
-from halotap.states import Disposition
+from halotap.domain import timing
+from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
+from halotap.domain.halo import DeepLink, HaloTransaction
+from halotap.domain.models import iso, utc_now
+from halotap.domain.money import Money
+from halotap.domain.parties import MerchantCredentials
+from halotap.domain.states import Disposition
 
 if TYPE_CHECKING:
     import httpx  # imported on first use: a read-only handler never pays for it at cold start
@@ -49,7 +49,10 @@ class CircuitBreaker:
     """
 
     def __init__(
-        self, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+        self,
+        threshold: int = timing.HALO_BREAKER_THRESHOLD,
+        cooldown: float = timing.HALO_BREAKER_COOLDOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.threshold, self.cooldown, self._clock = threshold, cooldown, clock
         self.failures = 0
@@ -75,27 +78,6 @@ class CircuitBreaker:
             self.opened_at = self._clock()  # (re)open: a failed trial call starts a new cooldown
 
 
-@dataclass(frozen=True)
-class DeepLink:
-    url: str
-    reference: str
-    qr_code: str | None  # Halo's PNG data URI, when asked for and returned
-
-
-@dataclass(frozen=True)
-class HaloTransaction:
-    """Halo's view of a deep-link transaction (GET /consumer/QRCode/{reference})."""
-
-    reference: str
-    disposition: Disposition | None
-    amount: Decimal | None
-    currency: str | None
-    response_code: str | None
-    authorisation_code: str | None
-    qr_code_state: str | None
-    status: str | None
-
-
 class HaloClient:
     def __init__(
         self,
@@ -103,9 +85,9 @@ class HaloClient:
         link_path: str = "/consumer/qrCode",
         *,
         http: httpx.Client | None = None,
-        connect_timeout: float = 3.0,
-        read_timeout: float = 10.0,
-        retry_budget_seconds: float = 6.0,
+        connect_timeout: float = timing.HALO_CONNECT_TIMEOUT_SECONDS,
+        read_timeout: float = timing.HALO_READ_TIMEOUT_SECONDS,
+        retry_budget_seconds: float = timing.HALO_RETRY_BUDGET_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         breaker: CircuitBreaker | None = None,
     ) -> None:
@@ -171,6 +153,7 @@ class HaloClient:
         amount = answer.get("amount")
         return HaloTransaction(
             reference=reference,
+            transaction_id=_text(answer.get("transactionId")),
             disposition=disposition,
             amount=Decimal(str(amount)) if amount not in (None, "") else None,
             currency=answer.get("currency"),
@@ -237,8 +220,8 @@ class HaloClient:
                 failure = HaloUnavailable(f"Halo answered HTTP {response.status_code}")
                 if not retry_sent:
                     raise failure
-            pause = min(2.0, 0.2 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
-            if time.monotonic() + pause >= deadline or attempt >= 4:
+            pause = timing.halo_retry_pause(attempt)
+            if time.monotonic() + pause >= deadline or attempt >= timing.HALO_RETRY_ATTEMPTS:
                 raise failure
             logger.warning(
                 "retrying Halo call", extra={"path": path, "attempt": attempt, "error": str(failure)}

@@ -1,4 +1,6 @@
-"""Halo's webhook: its shape check at intake, and its parse into an outcome behind the queue.
+"""What Halo tells halotap: deep links, transaction status, and webhooks, as plain values.
+
+The webhook's shape is checked at intake and parsed into an outcome behind the queue.
 
 The payload is a hint, not proof (it carries no signature). Parsing tolerates every documented
 variant: amount as string or number, `authorisationCode` or `authorizationCode`, any-case dispositions.
@@ -11,8 +13,30 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from halotap.errors import InvalidRequest
-from halotap.states import Disposition
+from halotap.domain.errors import InvalidRequest
+from halotap.domain.states import Disposition
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    url: str
+    reference: str
+    qr_code: str | None  # Halo's PNG data URI, when asked for and returned
+
+
+@dataclass(frozen=True)
+class HaloTransaction:
+    """Halo's view of a deep-link transaction (its status endpoint)."""
+
+    reference: str
+    disposition: Disposition | None
+    amount: Decimal | None
+    currency: str | None
+    response_code: str | None
+    authorisation_code: str | None
+    qr_code_state: str | None
+    status: str | None
+    transaction_id: str | None = None  # Halo's backend transaction id: what a refund names
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,20 @@
-"""One delivery attempt of a PSP notification, and the schedule of the attempts that follow.
+"""One delivery attempt of a signed PSP notification over HTTP, judged as Standard Webhooks asks.
 
-No AWS here: the notifier reads an SQS message, calls `deliver`, and on "retry" hides the message for
-`next_delay(...)` seconds with ChangeMessageVisibility; when that returns None it lets the message go
-to the DLQ.
+The schedule of the attempts that follow is timing policy (`halotap.domain.timing`); the deliverer
+(`halotap.app.notifications`) decides what to do with each `Attempt`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import httpx
 
-from halotap import ssrf
+from halotap.adapters.dns import resolve_host
+from halotap.domain import ssrf
+from halotap.domain.timing import NOTIFY_TIMEOUT_SECONDS, parse_retry_after
 
-# Svix's schedule after the first, immediate attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (~27.6 h).
-DEFAULT_SCHEDULE: tuple[int, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
-SCHEDULE_ENV = "HALOTAP_NOTIFY_SCHEDULE"
-MAX_RETRY_AFTER = 3600  # an endpoint may slow us down, but not park a notification for days
-MAX_DELAY = 43200  # ChangeMessageVisibility refuses more than 12 h
 MAX_ERROR_BODY_CHARS = 200
 _READ_LIMIT_BYTES = 4096  # enough for an error snippet; a hostile endpoint cannot make us buffer more
 
@@ -44,28 +37,13 @@ class Attempt:
     retry_after: int | None
 
 
-def parse_schedule(text: str | None) -> tuple[int, ...]:
-    """The retry delays from HALOTAP_NOTIFY_SCHEDULE, e.g. "1,2,4"; unset or blank means Svix's."""
-    if text is None or not text.strip():
-        return DEFAULT_SCHEDULE
-    delays: list[int] = []
-    for raw in text.split(","):
-        item = raw.strip()
-        if not (item.isascii() and item.isdigit()) or int(item) < 1:
-            raise ValueError(f"{SCHEDULE_ENV}: {item!r} is not a positive whole number of seconds")
-        if int(item) > MAX_DELAY:
-            raise ValueError(f"{SCHEDULE_ENV}: {item!r} is more than SQS's {MAX_DELAY} s visibility limit")
-        delays.append(int(item))
-    return tuple(delays)
-
-
 def deliver(
     http: httpx.Client,
     url: str,
     body: bytes,
     headers: dict[str, str],
     *,
-    timeout: float = 15.0,
+    timeout: float = NOTIFY_TIMEOUT_SECONDS,
     allow_loopback_http: bool = False,
     resolve: ssrf.Resolver | None = None,
 ) -> Attempt:
@@ -79,7 +57,7 @@ def deliver(
     as a failure.
     """
     try:
-        ssrf.check_url(url, allow_loopback_http=allow_loopback_http, resolve=resolve)
+        ssrf.check_url(url, allow_loopback_http=allow_loopback_http, resolve=resolve or resolve_host)
     except ssrf.UnsafeUrl as unsafe:
         return Attempt("failed", None, f"unsafe url: {unsafe}", None)
     try:
@@ -106,42 +84,6 @@ def _judge(response: httpx.Response) -> Attempt:
     if 300 <= status < 400:
         return Attempt("retry", status, f"HTTP {status}: redirect not followed", retry_after)
     return Attempt("retry", status, _error(status, snippet), retry_after)
-
-
-def next_delay(attempt_number: int, schedule: tuple[int, ...], retry_after: int | None) -> int | None:
-    """Seconds to wait before the next attempt, after `attempt_number` attempts; None once exhausted.
-
-    The first attempt is immediate and `schedule[n - 1]` follows attempt n, so a schedule of k delays
-    allows k + 1 attempts. An endpoint's Retry-After can lengthen a delay but not shorten it. The
-    result never exceeds 43200 s, the most ChangeMessageVisibility accepts; SQS counts that 12 h from
-    when the message was received, so a caller that has held the message for a while must subtract it.
-    """
-    if attempt_number < 1:
-        raise ValueError("attempt_number counts attempts already made, starting at 1")
-    if attempt_number > len(schedule):
-        return None
-    delay = schedule[attempt_number - 1]
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, MAX_DELAY)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> int | None:
-    """A Retry-After header (delay-seconds or HTTP-date) in seconds, clamped to [1, MAX_RETRY_AFTER]."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        seconds = int(value) if len(value) <= 10 else MAX_RETRY_AFTER  # int() refuses huge digit strings
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # "-0000" in the date parses as naive; HTTP-dates are GMT
-            when = when.replace(tzinfo=UTC)
-        seconds = math.ceil((when - (now or datetime.now(UTC))).total_seconds())
-    return min(max(seconds, 1), MAX_RETRY_AFTER)
 
 
 def _read_snippet(response: httpx.Response) -> str:

@@ -1,0 +1,6 @@
+"""The checkouts table's index names and due-index sharding: shared with infra/manifest.py, which declares them."""
+
+HALO_REFERENCE_INDEX = "byHaloReference"
+DUE_INDEX = "byDue"
+# The sparse due index is keyed by shard, so a thousand open checkouts never pile onto one partition.
+DUE_SHARDS = 8

@@ -1,0 +1,172 @@
+"""Applying Halo's outcomes: a webhook (confirmed with Halo first) or Halo's own status, to one checkout.
+
+The rules of what an outcome does live in `halotap.domain.states.decide`; this module finds the
+checkout, confirms, writes the decision with a conditional update (re-reading on a lost race), and
+queues the PSP's notification through the checkout's outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from halotap.app.checkouts import CheckoutService
+from halotap.app.confirm import Confirmation, ConfirmWithHalo
+from halotap.domain import timing
+from halotap.domain.errors import ConcurrentUpdate, RetryLater
+from halotap.domain.halo import ReportedOutcome, parse_outcome
+from halotap.domain.ids import is_checkout_id
+from halotap.domain.models import Checkout, HistoryEntry, Outcome, iso
+from halotap.domain.notifications import outbox_changes
+from halotap.domain.states import Decision, Verdict, decide
+
+logger = logging.getLogger(__name__)
+
+# Anomalies beyond this many history entries are logged and counted, not stored: a forged flood cannot grow the item.
+MAX_HISTORY = 50
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    verdict: Verdict
+    checkout: Checkout
+    decision: Decision
+    mismatches: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """What became of one queued Halo webhook."""
+
+    outcome: Literal["applied", "dropped", "left_to_reconcile"]
+    reason: str = ""
+    applied: ApplyResult | None = None
+    reported: ReportedOutcome | None = None
+
+
+@dataclass
+class OutcomeService:
+    checkouts: CheckoutService
+    confirmer: ConfirmWithHalo
+    confirm_retry_seconds: int = timing.CONFIRM_RETRY_SECONDS
+
+    def handle_webhook(self, message_body: str, receives: int) -> EventResult:
+        """One queued Halo webhook: parse, find its checkout, confirm with Halo, apply.
+
+        Raises RetryLater while Halo shows nothing final yet, a bounded number of times; after that the
+        checkout is left to reconciliation, which keeps asking Halo on its own schedule.
+        """
+        payload: dict[str, Any] = json.loads(json.loads(message_body)["payload"])
+        try:
+            reported = parse_outcome(payload)
+        except ValueError as error:
+            return EventResult("dropped", f"undocumented disposition: {error}")
+        checkout = self.locate(reported)
+        if checkout is None:
+            return EventResult("dropped", "no known checkout", reported=reported)
+        result = self.apply(checkout, reported, source="halo_webhook")
+        if result is not None:
+            return EventResult("applied", applied=result, reported=reported)
+        delay = timing.confirm_retry_delay(receives, self.confirm_retry_seconds)
+        if delay is None:
+            return EventResult(
+                "left_to_reconcile", f"Halo still shows nothing final after {receives} receives"
+            )
+        raise RetryLater(delay, f"Halo shows nothing final for {checkout.id} yet (receive {receives})")
+
+    def locate(self, reported: ReportedOutcome) -> Checkout | None:
+        """One GetItem by merchantReference (our checkout id); the haloReference index is the fallback."""
+        if reported.merchant_reference and is_checkout_id(reported.merchant_reference):
+            checkout = self.checkouts.store.get(reported.merchant_reference)
+            if checkout is not None:
+                return checkout
+        for halo_reference in (reported.halo_reference, reported.halo_transaction_id):
+            if halo_reference:
+                checkout = self.checkouts.store.find_by_halo_reference(halo_reference)
+                if checkout is not None:
+                    return checkout
+        return None
+
+    def apply(
+        self, checkout: Checkout, reported: ReportedOutcome, source: str, *, from_halo: bool = False
+    ) -> ApplyResult | None:
+        """Apply an outcome with a conditional write; on a lost race, re-read and decide again.
+
+        A reported outcome is first confirmed with Halo, unless it was read from Halo (`from_halo`).
+        Returns None when Halo shows nothing final yet.
+        """
+        confirmation = Confirmation(reported) if from_halo else self.confirmer.confirm(checkout, reported)
+        confirmed = confirmation.outcome
+        if confirmed is None:
+            return None
+        for _ in range(timing.RACE_RETRIES):
+            decision = decide(checkout.status, confirmed.disposition)
+            try:
+                return self._write(checkout, confirmed, decision, source, confirmation)
+            except ConcurrentUpdate:
+                fresh = self.checkouts.store.get(checkout.id)
+                assert fresh is not None  # checkouts are never deleted while events can arrive
+                checkout = fresh
+        raise ConcurrentUpdate(f"checkout {checkout.id} is changing too fast; the event will be retried")
+
+    def _write(
+        self,
+        checkout: Checkout,
+        outcome: ReportedOutcome,
+        decision: Decision,
+        source: str,
+        confirmation: Confirmation,
+    ) -> ApplyResult:
+        at = iso(self.checkouts.clock())
+        disposition = outcome.disposition.value
+        mismatches = confirmation.mismatches
+        anomalies = []
+        if mismatches:
+            # A webhook that disagrees with Halo is recorded once per distinct disagreement.
+            detail = "mismatch: " + confirmation.describe()
+            if not any(e.type == "anomaly" and e.detail == detail for e in checkout.history):
+                anomalies.append(
+                    HistoryEntry(at=at, type="anomaly", source=source, disposition=disposition, detail=detail)
+                )
+        if decision.verdict == Verdict.ANOMALY and not any(
+            e.type == "anomaly" and e.detail == decision.reason for e in checkout.history
+        ):
+            anomalies.append(
+                HistoryEntry(
+                    at=at, type="anomaly", source=source, disposition=disposition, detail=decision.reason
+                )
+            )
+        if decision.verdict != Verdict.TRANSITION:
+            if not anomalies or len(checkout.history) >= MAX_HISTORY:
+                return ApplyResult(decision.verdict, checkout, decision, mismatches=mismatches)
+            updated = self.checkouts.store.update(checkout, {}, anomalies)
+            return ApplyResult(decision.verdict, updated, decision, mismatches)
+        assert decision.new_status is not None
+        changes: dict[str, Any] = {
+            "status": decision.new_status.value,
+            "updatedAt": at,
+            "outcome": Outcome(
+                disposition=disposition,
+                authorisation_code=outcome.authorisation_code,
+                response_code=outcome.response_code,
+                halo_transaction_id=outcome.halo_transaction_id,
+                payment_provider_reference=outcome.payment_provider_reference,
+                decided_at=at,
+            ).model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
+        if decision.replaced_status is not None:
+            changes["replacedStatus"] = decision.replaced_status.value
+        entry = HistoryEntry(
+            at=at,
+            type="status_changed",
+            source=source,
+            from_status=checkout.status.value,
+            to_status=decision.new_status.value,
+            disposition=disposition,
+            detail=decision.reason or None,
+        )
+        changes.update(outbox_changes(checkout, decision.new_status, self.checkouts.clock()))
+        updated = self.checkouts.publish(self.checkouts.store.update(checkout, changes, [*anomalies, entry]))
+        return ApplyResult(decision.verdict, updated, decision, mismatches)

@@ -1,0 +1,66 @@
+"""The ports the use cases talk through. Adapters (halotap.adapters) implement them; tests hand in fakes.
+
+Only what a use case calls is declared here, so a fake needs nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from halotap.domain.halo import DeepLink, HaloTransaction
+from halotap.domain.models import Checkout, HistoryEntry
+from halotap.domain.money import Money
+from halotap.domain.parties import Client, MerchantCredentials
+
+
+class CheckoutRepository(Protocol):
+    """Checkouts as stored. Every write is conditional on the version the caller read."""
+
+    def insert(self, checkout: Checkout) -> None: ...
+    def get(self, checkout_id: str) -> Checkout | None: ...
+    def checkout_id_for_reference(self, merchant_id: str, reference: str) -> str | None: ...
+    def find_by_halo_reference(self, halo_reference: str) -> Checkout | None: ...
+    def update(
+        self, checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]
+    ) -> Checkout: ...
+    def due(self, shard: int, now: str, limit: int) -> list[Checkout]: ...
+    def release_reference(self, checkout: Checkout) -> None: ...
+
+
+class CircuitState(Protocol):
+    @property
+    def is_open(self) -> bool: ...
+
+
+class Halo(Protocol):
+    """Halo's backend, called with one merchant's credentials."""
+
+    @property
+    def breaker(self) -> CircuitState: ...
+
+    def create_deep_link(
+        self,
+        merchant: MerchantCredentials,
+        *,
+        payment_reference: str,
+        money: Money,
+        is_consumer_app: bool,
+        want_qr: bool,
+    ) -> DeepLink: ...
+
+    def transaction(self, merchant: MerchantCredentials, reference: str) -> HaloTransaction | None: ...
+
+
+class Secrets(Protocol):
+    def merchant(self, merchant_id: str) -> MerchantCredentials: ...
+    def clients(self) -> list[Client]: ...
+    def webhook_tokens(self) -> list[str]: ...
+
+
+class Queue(Protocol):
+    def send(self, body: str) -> None: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...

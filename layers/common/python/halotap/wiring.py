@@ -1,0 +1,193 @@
+"""The one place that builds halotap: settings in, adapters and use cases out, once per container.
+
+Everything is built lazily, on first use: no AWS client, HTTP pool or setting is touched until a call
+needs it, so the authorizer never pays for Halo's client and a function is only asked for the settings
+its manifest entry gives it. Tests build the same `Services` with fakes at the edges (a Halo transport,
+a clock, a DNS resolver), so they run the production wiring, confirmer included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from halotap.adapters.dns import resolve_host
+from halotap.adapters.dynamodb import CheckoutStore
+from halotap.adapters.halo import CircuitBreaker, HaloClient
+from halotap.adapters.queues import SqsQueue
+from halotap.adapters.secrets import SecretStore
+from halotap.adapters.tables import DUE_SHARDS
+from halotap.app.checkouts import CheckoutService
+from halotap.app.confirm import ConfirmWithHalo
+from halotap.app.intake import HaloWebhookIntake
+from halotap.app.notifications import NotificationDeliverer
+from halotap.app.outcomes import OutcomeService
+from halotap.app.reconcile import Reconciler
+from halotap.domain import ssrf
+from halotap.domain.models import utc_now
+from halotap.settings import Settings, settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from halotap.adapters.idempotency import IdempotentRunner
+    from halotap.adapters.webhooks import Attempt
+
+
+class Services:
+    """The container's adapters and use cases. Keyword arguments replace an edge, for tests."""
+
+    def __init__(
+        self,
+        config: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        halo_http: httpx.Client | None = None,
+        webhook_http: httpx.Client | None = None,
+        dynamodb: Any = None,
+        sqs: Any = None,
+        secrets_provider: Any = None,
+        resolve: ssrf.Resolver = resolve_host,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config or settings()
+        self.clock = clock
+        self._halo_http = halo_http
+        self._webhook_http = webhook_http
+        self._dynamodb = dynamodb
+        self._sqs = sqs
+        self._secrets_provider = secrets_provider
+        self._resolve = resolve
+        self._sleep = sleep
+
+    # -- adapters --------------------------------------------------------------------------------------
+    @cached_property
+    def store(self) -> CheckoutStore:
+        return CheckoutStore(
+            self.config.checkouts_table, client=self._dynamodb, retention_days=self.config.retention_days
+        )
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretStore(
+            self.config.secrets_prefix, self.config.secrets_ttl_seconds, provider=self._secrets_provider
+        )
+
+    @cached_property
+    def halo(self) -> HaloClient:
+        # The breaker's cooldown runs on the same clock as everything else, so a test's clock moves it too.
+        breaker = CircuitBreaker() if self.clock is utc_now else CircuitBreaker(clock=self._seconds)
+        return HaloClient(
+            self.config.halo_base_url,
+            self.config.halo_link_path,
+            http=self._halo_http,
+            connect_timeout=self.config.halo_connect_timeout,
+            read_timeout=self.config.halo_read_timeout,
+            sleep=self._sleep,
+            breaker=breaker,
+        )
+
+    @cached_property
+    def notifications_queue(self) -> SqsQueue:
+        return SqsQueue(lambda: self.config.notifications_queue_url, client=self._sqs)
+
+    @cached_property
+    def dead_letters(self) -> SqsQueue:
+        return SqsQueue(lambda: self.config.notifications_dlq_url, client=self._sqs)
+
+    @cached_property
+    def halo_events_queue(self) -> SqsQueue:
+        return SqsQueue(lambda: self.config.halo_events_queue_url, client=self._sqs)
+
+    @cached_property
+    def idempotency(self) -> IdempotentRunner:
+        from halotap.adapters.idempotency import IdempotentRunner
+
+        return IdempotentRunner(self.config.idempotency_table, client=self._dynamodb)
+
+    def url_guard(self, url: str) -> None:
+        ssrf.check_url(url, resolve=self._resolve, allow_loopback_http=self.config.allow_loopback_webhooks)
+
+    def post_notification(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
+        from halotap.adapters import webhooks
+
+        return webhooks.deliver(
+            self._webhooks_http,
+            url,
+            body,
+            headers,
+            allow_loopback_http=self.config.allow_loopback_webhooks,
+            resolve=self._resolve,
+        )
+
+    @cached_property
+    def _webhooks_http(self) -> httpx.Client:
+        if self._webhook_http is not None:
+            return self._webhook_http
+        import httpx
+
+        return httpx.Client(limits=httpx.Limits(max_keepalive_connections=10))
+
+    # -- use cases -------------------------------------------------------------------------------------
+    @cached_property
+    def checkouts(self) -> CheckoutService:
+        return CheckoutService(
+            self.store,
+            self.halo,
+            self.secrets,
+            notifications=self.notifications_queue,
+            url_guard=self.url_guard,
+            check_backoff=self.config.check_backoff,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def outcomes(self) -> OutcomeService:
+        return OutcomeService(
+            self.checkouts,
+            ConfirmWithHalo(self.halo, self.secrets),
+            confirm_retry_seconds=self.config.confirm_retry_seconds,
+        )
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        from datetime import timedelta
+
+        return Reconciler(
+            self.checkouts,
+            self.outcomes,
+            shards=DUE_SHARDS,
+            grace=timedelta(seconds=self.config.expiry_grace_seconds),
+            batch_size=self.config.reconcile_batch,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def deliverer(self) -> NotificationDeliverer:
+        return NotificationDeliverer(
+            store=self.store,
+            secret_store=self.secrets,
+            post=self.post_notification,
+            dead_letters=self.dead_letters,
+            schedule=self.config.notify_schedule,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def intake(self) -> HaloWebhookIntake:
+        return HaloWebhookIntake(self.secrets, self.halo_events_queue, clock=self.clock)
+
+    def _seconds(self) -> float:
+        return self.clock().timestamp()
+
+
+@lru_cache(maxsize=1)
+def default_services() -> Services:
+    """The container's services, from its environment. `default_services.cache_clear()` forgets them."""
+    return Services()
+
+
+__all__ = ["Services", "default_services"]
