@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
+from halotap.settings import DEFAULT_LINK_ENDPOINT, LINK_ENDPOINTS
 from halotap.settings import HALO_ENVIRONMENTS as HALO_ENVS
-from halotap.settings import LINK_ENDPOINTS
 from infra import manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ class ConfigError(ValueError):
 class StackConfig:
     stage: str = "dev"
     halo_env: str = "dev"
-    halo_link_endpoint: str = "qrCode"
+    halo_link_endpoint: str = DEFAULT_LINK_ENDPOINT
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
@@ -59,7 +59,7 @@ class StackConfig:
         return cls(
             stage=get("stage", "dev"),
             halo_env=get("haloEnv", "dev"),
-            halo_link_endpoint=get("haloLinkEndpoint", "qrCode"),
+            halo_link_endpoint=get("haloLinkEndpoint", DEFAULT_LINK_ENDPOINT),
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
             **paths,
         )

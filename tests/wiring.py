@@ -18,7 +18,7 @@ from tests.fakes import FakeHalo
 LAMBDA_SETTINGS = {
     "SECRETS_PREFIX": SECRETS_PREFIX,
     "HALO_ENV": "dev",
-    "HALO_LINK_ENDPOINT": "qrCode",
+    "HALO_LINK_ENDPOINT": "applink",
     "HALOTAP_SECRETS_TTL_SECONDS": "0",
     # moto's switch for SQS's one-purge-a-minute rule: the reset between tests purges every queue.
     "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",

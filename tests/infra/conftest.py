@@ -73,5 +73,5 @@ def prod(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path])
     return synthesize(
         tmp_path_factory.mktemp("cdk-prod"),
         asset_paths,
-        {"stage": "prod", "haloEnv": "prod", "haloLinkEndpoint": "applink"},
+        {"stage": "prod", "haloEnv": "prod", "haloLinkEndpoint": "qrCode"},
     )

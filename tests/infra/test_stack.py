@@ -145,7 +145,7 @@ def test_layer_targets_the_function_runtime(dev: Synth) -> None:
 @pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
 def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manifest.Function) -> None:
     env = function_resource(dev, spec.name)["Properties"]["Environment"]["Variables"]
-    settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "qrCode"}
+    settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "applink"}
     resources = {t.env: {"Ref": dev.logical_id(dev.stack.data.tables[t.key])} for t in manifest.TABLES}
     resources |= {q.env: {"Ref": dev.logical_id(dev.stack.messaging.queues[q.key])} for q in manifest.QUEUES}
     resources |= {
@@ -160,7 +160,7 @@ def test_settings_come_from_context(prod: Synth) -> None:
     env = function_resource(prod, "create_checkout")["Properties"]["Environment"]["Variables"]
     assert env["SECRETS_PREFIX"] == "halotap/prod"
     assert env["HALO_ENV"] == "prod"
-    assert env["HALO_LINK_ENDPOINT"] == "applink"
+    assert env["HALO_LINK_ENDPOINT"] == "qrCode"  # the deprecated endpoint stays selectable
     assert prod.stack.stack_name == "halotap-prod"
 
 

@@ -17,7 +17,11 @@ from functools import lru_cache
 from halotap.domain import timing
 
 HALO_ENVIRONMENTS = ("dev", "qa", "prod")
+# Halo's current app-to-app guide names /consumer/applink as the replacement for the deprecated
+# /consumer/qrCode (whose halompos.page.link URLs were Firebase Dynamic Links, gone since August 2025).
+# Both take the same body; applink is the default everywhere, qrCode stays selectable.
 LINK_ENDPOINTS = {"qrCode": "/consumer/qrCode", "applink": "/consumer/applink"}
+DEFAULT_LINK_ENDPOINT = "applink"
 
 
 class ConfigurationError(RuntimeError):
