@@ -164,15 +164,47 @@ def test_other_outcomes_say_so(services, halo, disposition, heading):
     assert "<img" not in body
 
 
-def test_a_cancelled_checkout_links_back_to_the_shop_with_the_url_escaped(services):
+def returned_to(checkout_id: str, status: str) -> str:
+    """RETURN_URL with its own query kept (percent-encoded) and the checkout id and status added."""
+    return (
+        "https://shop.example/return?order=7&note=%22caf%C3%A9%22&x=%27%3Cb%3E%27"
+        f"&checkoutId={checkout_id}&status={status}"
+    )
+
+
+def test_a_cancelled_checkout_links_back_to_the_shop_with_its_id_and_status_added(services):
     checkout = create(services, returnUrl=RETURN_URL)
     services.checkouts.cancel(CALLER, checkout.id)
     body = call(services, checkout.id)["body"]
     assert "Payment cancelled" in body
-    assert f'<a class="button secondary" href="{html.escape(RETURN_URL)}">Back to the shop</a>' in body
-    assert "&amp;note=&quot;caf\u00e9&quot;&amp;x=&#x27;&lt;b&gt;&#x27;" in body
+    back = html.escape(returned_to(checkout.id, "cancelled"))
+    assert f'<a class="button secondary" href="{back}">Back to the shop</a>' in body
     assert "<b>" not in body
     assert RETURN_URL not in body
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://shop.example/r", "https://shop.example/r?checkoutId={id}&status=approved"),
+        ("https://shop.example/r?a=1&a=2", "https://shop.example/r?a=1&a=2&checkoutId={id}&status=approved"),
+        (  # a stale status or id in the URL is replaced, never doubled
+            "https://shop.example/r?status=open&checkoutId=chk_old&b=",
+            "https://shop.example/r?b=&checkoutId={id}&status=approved",
+        ),
+        (
+            "https://shop.example/r?x=1#done",
+            "https://shop.example/r?x=1&checkoutId={id}&status=approved#done",
+        ),
+    ],
+)
+def test_the_return_url_gets_the_checkout_id_and_status_merged_into_its_query(
+    services, halo, given, expected
+):
+    checkout = create(services, returnUrl=given)
+    approve(services, halo, checkout)
+    answer = json.loads(call(services, checkout.id, status=True)["body"])
+    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id)}
 
 
 def test_status_json_is_the_status_and_the_return_url(services, halo):
@@ -181,7 +213,7 @@ def test_status_json_is_the_status_and_the_return_url(services, halo):
     assert answer["statusCode"] == 200
     assert answer["headers"]["content-type"] == "application/json"
     assert answer["headers"]["cache-control"] == "no-store"
-    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": RETURN_URL}
+    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": returned_to(checkout.id, "open")}
     approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
 

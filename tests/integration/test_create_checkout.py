@@ -11,7 +11,7 @@ import pytest
 
 from functions.create_checkout import handler as create_handler
 from halotap.adapters import aws
-from halotap.settings import settings
+from halotap.settings import Settings, settings
 from tests.fakes import CallCounter, FaultyClient, api_event
 from tests.wiring import build_services
 
@@ -95,6 +95,34 @@ def test_the_merchants_display_name_and_locale_are_kept_on_the_checkout_for_the_
     checkout = stored(services, body["id"])
     assert (checkout.merchant_name, checkout.merchant_locale) == ("Demo Merchant", None)
     assert "merchantName" not in checkout.to_api()  # the PSP knows its merchants; this is for the page
+
+
+FORGED_HOST = {
+    "Host": "pay.evil.example",
+    "X-Forwarded-Host": "pay.evil.example",
+    "X-Forwarded-Proto": "http",
+}
+
+
+def test_a_forged_host_header_cannot_move_the_configured_pay_url(moto_env, halo, lambda_context):
+    configured = build_services(
+        halo, config=Settings({**settings().environ, "PAY_BASE_URL": "https://pay.psp.example/"})
+    )
+    status, body, _ = post(configured, context=lambda_context, headers=FORGED_HOST)
+    assert status == 201
+    assert body["payUrl"] == f"https://pay.psp.example/pay/{body['id']}"
+
+
+def test_without_a_pay_domain_the_pay_url_is_the_apis_own_address_never_the_host_header(
+    services, halo, lambda_context
+):
+    event = api_event("POST", "/v1/checkouts", body=BODY, headers=FORGED_HOST)
+    event["requestContext"] |= {
+        "domainName": "abc.execute-api.eu-west-1.amazonaws.com",
+        "path": "/prod/v1/checkouts",
+    }
+    body = json.loads(create_handler.handler(event, lambda_context, services=services)["body"])
+    assert body["payUrl"] == f"https://abc.execute-api.eu-west-1.amazonaws.com/prod/pay/{body['id']}"
 
 
 def test_qr_code_is_halos_png_when_halo_sends_one(services, halo, lambda_context):

@@ -91,6 +91,16 @@ class Settings:
     def secrets_prefix(self) -> str:
         return self.required("SECRETS_PREFIX").rstrip("/")
 
+    # -- the shopper's page ------------------------------------------------------------------------------
+    @property
+    def pay_base_url(self) -> str | None:
+        """Where payUrl points (https://pay.psp.example), when the stack has a custom domain for the page.
+
+        Unset, payUrl uses the API's own address as API Gateway reports it. Never the Host header: a
+        caller must not be able to send shoppers elsewhere.
+        """
+        return self.environ.get("PAY_BASE_URL", "").strip().rstrip("/") or None
+
     # -- Halo --------------------------------------------------------------------------------------------
     @property
     def halo_base_url(self) -> str:

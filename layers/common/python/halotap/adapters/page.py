@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from halotap.domain.models import Checkout
 from halotap.domain.states import CheckoutStatus
@@ -47,6 +47,22 @@ MESSAGES = {
 def _https(url: str | None) -> str | None:
     """Only https links reach the page; create already refuses anything else, this keeps it so."""
     return url if url and urlsplit(url).scheme == "https" else None
+
+
+def return_url(checkout: Checkout) -> str | None:
+    """The PSP's returnUrl with `checkoutId` and `status` added, so the shop knows which payment came back.
+
+    The URL's own query is kept; a `checkoutId` or `status` it already had is replaced, never doubled,
+    so the shop cannot read a stale value. The status is a hint for the shop's page: the shop confirms
+    it with GET /v1/checkouts/{id} or its webhook, as a shopper can edit a URL.
+    """
+    url = _https(checkout.return_url)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    ours = {"checkoutId": checkout.id, "status": checkout.status.value}
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *ours.items()])))
 
 
 def _amount(amount: str) -> str:
@@ -86,8 +102,8 @@ def checkout_body(checkout: Checkout, now: datetime) -> str:
     <a class="button" href="{e(deep_link)}">Pay with Halo</a>
     <p class="timer">Time left <time id="countdown">{seconds_left // 60}:{seconds_left % 60:02d}</time></p>
   </section>"""
-    return_url = _https(checkout.return_url) if checkout.status.is_final else None
-    back_link = f' href="{e(return_url)}"' if return_url else ""
+    back_url = return_url(checkout) if checkout.status.is_final else None
+    back_link = f' href="{e(back_url)}"' if back_url else ""
     return f"""<main class="card" id="checkout" data-status="{e(status)}" data-seconds-left="{seconds_left}"
   data-messages="{e(json.dumps(MESSAGES, separators=(",", ":")))}">
   <h1>
@@ -98,7 +114,7 @@ def checkout_body(checkout: Checkout, now: datetime) -> str:
     <span class="icon" aria-hidden="true"></span>
     <div><h2 id="status-title">{e(heading)}</h2><p id="status-detail">{e(line)}</p></div>
   </div>{pay}
-  <p class="back" id="back"{"" if return_url else " hidden"}><a class="button secondary"{back_link}>Back to the shop</a></p>
+  <p class="back" id="back"{"" if back_url else " hidden"}><a class="button secondary"{back_link}>Back to the shop</a></p>
   <footer>Tap on Own Device payments by Halo Dot</footer>
 </main>"""
 
@@ -153,4 +169,4 @@ def unavailable_page(status: int, nonce: str) -> dict[str, Any]:
 
 def status_body(checkout: Checkout) -> dict[str, Any]:
     """What the page polls (GET /pay/{id}/status): the status, and where to go back to."""
-    return {"status": checkout.status.value, "returnUrl": _https(checkout.return_url)}
+    return {"status": checkout.status.value, "returnUrl": return_url(checkout)}
