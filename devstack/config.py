@@ -121,6 +121,9 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "POWERTOOLS_LOG_LEVEL": config.log_level,
         "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),
         "HALOTAP_CONFIRM_RETRY_SECONDS": "1",
+        # Secrets are re-read every 2 s (deployed: 120 s), so a client or merchant that halotap-admin
+        # adds or changes on the devstack is in use within seconds.
+        "HALOTAP_SECRETS_TTL_SECONDS": "2",
         "HALOTAP_NOTIFY_SCHEDULE": config.notify_schedule,
         # Reconciliation first asks Halo 2 s after a checkout opens (deployed: 30 s), so a lost webhook
         # is found within a tick or two of the 2 s ticker.
