@@ -53,6 +53,12 @@ chromium:
 	echo "installing Debian's chromium for the browser test"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# axe-core (npm) for the hosted page's accessibility check in the browser test; pinned by package-lock.json.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
 demo: $(VENV)/.dev
 	$(PY) -m devstack.demo
 
@@ -68,7 +74,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo
 
-test: lint $(VENV)/.infra $(LAYER_STAMP) chromium
+test: lint $(VENV)/.infra $(LAYER_STAMP) chromium $(NODE_STAMP)
 	$(PY) -m pytest
 
 unit: $(VENV)/.dev
@@ -80,11 +86,11 @@ integration: $(VENV)/.dev
 infra: $(VENV)/.infra $(LAYER_STAMP)
 	$(PY) -m pytest tests/infra
 
-e2e: $(VENV)/.dev chromium
+e2e: $(VENV)/.dev chromium $(NODE_STAMP)
 	$(PY) -m pytest tests/e2e tests/devstack
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) cdk.out build layers/common/build .devstack .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) cdk.out build layers/common/build .devstack node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

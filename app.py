@@ -2,7 +2,8 @@
 """CDK entry point: `python app.py` synthesizes offline (no AWS account, no Docker).
 
 Context (cdk.json defaults, override with `cdk synth -c key=value`): stage (dev), haloEnv (dev|qa|prod),
-haloLinkEndpoint (qrCode|applink), apiGatewayAccountRole (true).
+haloLinkEndpoint (applink|qrCode; applink), apiGatewayAccountRole (true), and the optional payDomain with
+payCertificateArn (a custom domain for the shopper's page and payUrl).
 """
 
 from __future__ import annotations

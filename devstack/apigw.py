@@ -211,6 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=tuple(self.headers.items()),
             body=self._read_body(),
             source_ip=self.client_address[0],
+            domain_name="{}:{}".format(*self.server.server_address[:2]),
         )
         response = self.server.gateway.handle(request)
         try:

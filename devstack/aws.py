@@ -61,6 +61,38 @@ class _MotoWSGIServer(ThreadedWSGIServer):
     request_queue_size = LISTEN_BACKLOG  # werkzeug reads it when it listens, inside __init__
 
 
+_SECRETS_LABEL_LOCK = threading.Lock()
+
+
+def secrets_manager_as_aws() -> None:
+    """Makes moto's UpdateSecretVersionStage behave as Secrets Manager's, once per process.
+
+    halotap-admin writes a change under a private label and then moves AWSCURRENT to it only from the
+    version it read (tools/secret_document.py): Secrets Manager refuses the move when AWSCURRENT is no
+    longer there, which makes it a compare-and-swap. moto checks the same, but (1) without a lock, so
+    two threads can both pass the check, and (2) it leaves the secret's default version where it was,
+    so a GetSecretValue without VersionStage (the functions' read) keeps returning the old value.
+    AWS has neither gap; tests/integration/test_admin_cli.py fails with either.
+    """
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    if getattr(SecretsManagerBackend, "_halotap_as_aws", False):
+        return
+    original = SecretsManagerBackend.update_secret_version_stage
+
+    def update_secret_version_stage(
+        self: Any, secret_id: str, version_stage: str, remove_from_version_id: str, move_to_version_id: str
+    ) -> tuple[str, str]:
+        with _SECRETS_LABEL_LOCK:
+            moved = original(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
+            if version_stage == "AWSCURRENT" and move_to_version_id:
+                self.secrets[secret_id].default_version_id = move_to_version_id
+            return moved
+
+    SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage  # type: ignore[method-assign]
+    SecretsManagerBackend._halotap_as_aws = True  # type: ignore[attr-defined]
+
+
 class MotoServer:
     """A devstack part. Starting it points this process's AWS SDK (AWS_ENDPOINT_URL) at it.
 
@@ -72,6 +104,7 @@ class MotoServer:
     name = "moto"
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        secrets_manager_as_aws()
         self._host, self._port = host, port
         self._server: _MotoWSGIServer | None = None
         self._thread: threading.Thread | None = None

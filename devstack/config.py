@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from halotap.settings import DEFAULT_LINK_ENDPOINT
 from infra import manifest
 
 STAGE = "local"
@@ -19,6 +20,11 @@ DEMO_CLIENT_ID = "demo-psp"
 DEMO_MERCHANT_ID = "demo-merchant"
 # halotap merchant id -> (Halo merchant id, Halo x-api-key); the simulator is started with the same pairs.
 DEMO_MERCHANTS = {DEMO_MERCHANT_ID: ("sim-merchant-001", "sim-api-key-demo-merchant")}
+# How shoppers see each demo merchant, and what its (simulated) Halo account takes: BHD has three
+# decimals and JPY none, so the demo merchant covers every ISO 4217 exponent halotap handles.
+DEMO_MERCHANT_PROFILES = {
+    DEMO_MERCHANT_ID: {"displayName": "Demo Merchant", "currencies": ["ZAR", "USD", "JPY", "BHD"]}
+}
 
 DEFAULT_API_KEY = "dev-psp-key-0123456789abcdef"
 DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
@@ -105,7 +111,7 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
     return {
         "SECRETS_PREFIX": SECRETS_PREFIX,
         "HALO_ENV": "dev",
-        "HALO_LINK_ENDPOINT": "qrCode",
+        "HALO_LINK_ENDPOINT": DEFAULT_LINK_ENDPOINT,
         "HALO_READ_TIMEOUT_SECONDS": "3",
         "HALO_CONNECT_TIMEOUT_SECONDS": "1",
         "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
@@ -115,6 +121,9 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "POWERTOOLS_LOG_LEVEL": config.log_level,
         "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),
         "HALOTAP_CONFIRM_RETRY_SECONDS": "1",
+        # Secrets are re-read every 2 s (deployed: 120 s), so a client or merchant that halotap-admin
+        # adds or changes on the devstack is in use within seconds.
+        "HALOTAP_SECRETS_TTL_SECONDS": "2",
         "HALOTAP_NOTIFY_SCHEDULE": config.notify_schedule,
         # Reconciliation first asks Halo 2 s after a checkout opens (deployed: 30 s), so a lost webhook
         # is found within a tick or two of the 2 s ticker.

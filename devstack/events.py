@@ -59,7 +59,7 @@ def _request(
     raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
     if raw:
         sent += [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))]
-    return HttpRequest(method, path, headers=tuple(sent), body=raw, source_ip="127.0.0.1")
+    return HttpRequest(method, path, headers=tuple(sent), body=raw, source_ip="127.0.0.1", domain_name=HOST)
 
 
 def _api_event(request: HttpRequest) -> dict[str, Any]:

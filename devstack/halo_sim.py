@@ -9,7 +9,9 @@ late or contradictory) webhooks, and inject faults into the Halo API calls.
 It follows Halo's public documentation (the halo-dot/halo-documentation repository; see
 docs/architecture.md, "Calling Halo") and accepts each documented variant: merchantId as string or integer, amount as string or number, ``image``
 or ``Image``, an optional version segment before ``/consumer`` and either case
-of ``qrCode`` in the path.
+of ``qrCode`` in the path. It refuses only what the documentation requires; where the documentation is
+silent (how many decimals an amount has, whether it may be zero), it accepts. devstack/README.md lists
+each of those assumptions.
 
 Run standalone with ``python -m devstack.halo_sim --port 4010 --merchant KEY=MID``.
 """
@@ -45,7 +47,8 @@ STOP_JOIN_SECONDS = 5.0
 
 _CANONICAL_DISPOSITION = {d.lower(): d for d in DISPOSITIONS}
 _LINK_ALPHABET = string.ascii_letters + string.digits
-_AMOUNT_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+# Halo's table says "String (e.g. 100.01)"; nothing limits the number of decimals (BHD has three).
+_AMOUNT_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
 _VERSION = r"(?:/\d+(?:\.\d+)*)?"  # older docs put "/1.0.12" before "/consumer"
 
@@ -120,7 +123,7 @@ class _Transaction:
             "userId": self.user_id,
             "status": "AcknowledgedByPhone" if tapped else "RequestReceived",
             "disposition": self.disposition,
-            "amount": f"{self.amount:.2f}",
+            "amount": _amount_text(self.amount),
             "currency": self.currency,
             "type": "Purchase",
             "responseCode": None if not tapped else ("0" if self.disposition == "Approved" else "05"),
@@ -159,10 +162,15 @@ def _parse_amount(value: Any) -> Decimal:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise _invalid("amount", "is not a number") from None
-    exponent = amount.as_tuple().exponent
-    if not amount.is_finite() or amount <= 0 or (isinstance(exponent, int) and exponent < -2):
-        raise _invalid("amount", "must be positive with at most two decimal places")
+    if not amount.is_finite():
+        raise _invalid("amount", "is not a number")
     return amount
+
+
+def _amount_text(amount: Decimal) -> str:
+    """The status view's string amount: Halo's example shows "0.01"; more decimals are kept, never rounded."""
+    exponent = amount.as_tuple().exponent
+    return f"{amount:.2f}" if isinstance(exponent, int) and exponent >= -2 else str(amount)
 
 
 def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
@@ -228,12 +236,14 @@ class HaloSimulator(JsonHttpServer):
         *,
         merchants: dict[str, str],
         webhook_url: str | None = None,
+        halo_env: str = "dev",
         timeout_fault_seconds: float = 30.0,
         slow_fault_seconds: float = 1.5,
     ) -> None:
         super().__init__(host, port)
         self._merchants = dict(merchants)  # x-api-key -> merchantId
         self._webhook_url = webhook_url
+        self._halo_env = halo_env  # names the applink URL's hosts, as Halo's environment does
         self._timeout_fault_seconds = timeout_fault_seconds
         self._slow_fault_seconds = slow_fault_seconds
         self._lock = threading.Lock()
@@ -353,8 +363,12 @@ class HaloSimulator(JsonHttpServer):
             raise HaloError(401, 100, "Unauthorized")
         reference = str(uuid.uuid4())
         if endpoint == "applink":
-            url = f"https://go.merchantportal.dev.haloplus.io/{reference}?env=kernelserver.dev.haloplus.io"
+            env = self._halo_env
+            url = (
+                f"https://go.merchantportal.{env}.haloplus.io/{reference}?env=kernelserver.{env}.haloplus.io"
+            )
         else:
+            # The deprecated endpoint's Firebase Dynamic Links form; FDL itself shut down in August 2025.
             url = "https://halompos.page.link/" + "".join(secrets.choice(_LINK_ALPHABET) for _ in range(17))
         with self._lock:
             if (merchant_id, payment_reference) in self._references:

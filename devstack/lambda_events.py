@@ -27,6 +27,9 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...] = ()  # in arrival order; a name may repeat
     body: bytes = b""
     source_ip: str = "127.0.0.1"
+    # The address the emulator serves on. API Gateway sets requestContext.domainName from the domain it
+    # serves, never from the caller's Host header, and so does the emulator.
+    domain_name: str = "127.0.0.1"
 
     def header(self, name: str) -> str | None:
         return next((value for key, value in reversed(self.headers) if key.lower() == name.lower()), None)
@@ -59,7 +62,7 @@ def request_context(
     context: Event = {
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
-        "domainName": request.header("Host") or "127.0.0.1",
+        "domainName": request.domain_name,
         "domainPrefix": API_ID,
         "extendedRequestId": request_id,
         "httpMethod": request.method,

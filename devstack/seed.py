@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from devstack.config import DEMO_CLIENT_ID, DEMO_MERCHANTS, DevConfig
+from devstack.config import DEMO_CLIENT_ID, DEMO_MERCHANT_PROFILES, DEMO_MERCHANTS, DevConfig
 from infra import manifest
 
 SecretValues = dict[str, Any]  # name below the secrets prefix -> JSON value
@@ -32,7 +32,11 @@ def _halo_webhook(config: DevConfig) -> SecretValues:
 
 def _merchants(config: DevConfig) -> SecretValues:
     return {
-        f"merchants/{merchant}": {"haloMerchantId": halo_merchant_id, "apiKey": halo_api_key}
+        f"merchants/{merchant}": {
+            "haloMerchantId": halo_merchant_id,
+            "apiKey": halo_api_key,
+            **DEMO_MERCHANT_PROFILES[merchant],
+        }
         for merchant, (halo_merchant_id, halo_api_key) in DEMO_MERCHANTS.items()
     }
 

@@ -88,8 +88,9 @@ class LambdaSettings:
 
     name = "lambda-settings"
 
-    def __init__(self, config: DevConfig) -> None:
-        self._settings = lambda_environment(config)
+    def __init__(self, config: DevConfig, pay_base_url: str) -> None:
+        # payUrl's base, as the stack's payDomain context sets it: the devstack's API address.
+        self._settings = {**lambda_environment(config), "PAY_BASE_URL": pay_base_url}
 
     def start(self) -> None:
         export(self._settings)
@@ -105,7 +106,7 @@ def build_parts(config: DevConfig) -> list[Part]:
     api = ApiGateway(config.api_port)  # binds now, so the simulator's webhook URL has the real port
     return [
         MotoServer(config.moto_port),
-        LambdaSettings(config),
+        LambdaSettings(config, pay_base_url=api.url),
         Provisioning(config),
         HaloSim(config, webhook_url=f"{api.url}/v1/halo/webhooks/{config.webhook_token}"),
         WebhookSink(port=config.sink_port, secrets=[config.signing_secret]),

@@ -6,6 +6,7 @@ import json
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -141,6 +142,8 @@ class Api(Construct):
                 templates={"application/json": problem_template(response)},
             )
         self._acknowledge()
+        if config.pay_domain and config.pay_certificate_arn:
+            self._pay_domain(scope, config.pay_domain, config.pay_certificate_arn)
         cdk.CfnOutput(scope, "ApiUrl", value=self.rest_api.url, description="Base URL of the halotap API")
         cdk.CfnOutput(
             scope,
@@ -150,6 +153,22 @@ class Api(Construct):
                 "The webhook URL to register with Halo: replace {token} with the 'token' value of the secret "
                 f"{config.secrets_prefix}/halo-webhook"
             ),
+        )
+
+    def _pay_domain(self, scope: Construct, domain: str, certificate_arn: str) -> None:
+        """The custom domain payUrl points at (PAY_BASE_URL), mapped to this stage at its root."""
+        domain_name = self.rest_api.add_domain_name(
+            "PayDomain",
+            domain_name=domain,
+            certificate=acm.Certificate.from_certificate_arn(self, "PayCertificate", certificate_arn),
+            endpoint_type=apigw.EndpointType.REGIONAL,
+            security_policy=apigw.SecurityPolicy.TLS_1_2,
+        )
+        cdk.CfnOutput(
+            scope,
+            "PayDomainTarget",
+            value=domain_name.domain_name_alias_domain_name,
+            description=f"Point a CNAME (or an alias record) for {domain} at this regional API Gateway domain",
         )
 
     def _method(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
+from halotap.settings import DEFAULT_LINK_ENDPOINT, LINK_ENDPOINTS
 from halotap.settings import HALO_ENVIRONMENTS as HALO_ENVS
-from halotap.settings import LINK_ENDPOINTS
 from infra import manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # and logs when the stack or a resource is deleted, and a stack talking to Halo's prod is never ephemeral.
 EPHEMERAL_STAGE = re.compile(r"^(dev|dev-.+|pr-.+)$")
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
+DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 
 
 def pascal(key: str) -> str:
@@ -32,10 +34,14 @@ class ConfigError(ValueError):
 class StackConfig:
     stage: str = "dev"
     halo_env: str = "dev"
-    halo_link_endpoint: str = "qrCode"
+    halo_link_endpoint: str = DEFAULT_LINK_ENDPOINT
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
+    # An optional custom domain for the shopper's page (and the API beside it): payUrl then points at
+    # https://<pay_domain>/pay/<id>. Without one, payUrl uses the API's own execute-api address.
+    pay_domain: str | None = None
+    pay_certificate_arn: str | None = None  # an ACM certificate for pay_domain, in the stack's region
     # Both built by `make layer` (scripts/build-layer.sh), with Python 3.13 bytecode beside the sources.
     functions_dir: Path = REPO_ROOT / "build" / "functions"
     layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
@@ -45,6 +51,16 @@ class StackConfig:
             raise ConfigError(f"stage {self.stage!r} must match {STAGE_NAME.pattern}")
         if self.halo_env not in HALO_ENVS:
             raise ConfigError(f"haloEnv {self.halo_env!r} must be one of {', '.join(HALO_ENVS)}")
+        if (self.pay_domain is None) != (self.pay_certificate_arn is None):
+            raise ConfigError("payDomain and payCertificateArn go together: give both or neither")
+        if self.pay_domain is not None and not DOMAIN_NAME.match(self.pay_domain):
+            raise ConfigError(
+                f"payDomain {self.pay_domain!r} must be a lower-case DNS name such as pay.psp.example"
+            )
+        if self.pay_certificate_arn is not None and not CERTIFICATE_ARN.match(self.pay_certificate_arn):
+            raise ConfigError(
+                f"payCertificateArn {self.pay_certificate_arn!r} must be an ACM certificate ARN"
+            )
         if self.halo_link_endpoint not in LINK_ENDPOINTS:
             raise ConfigError(
                 f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {tuple(LINK_ENDPOINTS)}"
@@ -59,8 +75,10 @@ class StackConfig:
         return cls(
             stage=get("stage", "dev"),
             halo_env=get("haloEnv", "dev"),
-            halo_link_endpoint=get("haloLinkEndpoint", "qrCode"),
+            halo_link_endpoint=get("haloLinkEndpoint", DEFAULT_LINK_ENDPOINT),
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
+            pay_domain=get("payDomain", "") or None,
+            pay_certificate_arn=get("payCertificateArn", "") or None,
             **paths,
         )
 
@@ -71,6 +89,10 @@ class StackConfig:
     @property
     def secrets_prefix(self) -> str:
         return f"halotap/{self.stage}"
+
+    @property
+    def pay_base_url(self) -> str | None:
+        return f"https://{self.pay_domain}" if self.pay_domain else None
 
     @property
     def ephemeral(self) -> bool:

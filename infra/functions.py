@@ -115,11 +115,13 @@ class Functions(Construct):
             **{q.env: self._messaging.queues[q.key].queue_url for q in manifest.QUEUES},
             **{q.dlq_env: self._messaging.dead_letter_queues[q.key].queue_url for q in manifest.QUEUES},
         }
-        unknown = [name for name in spec.env if name not in values]
+        if self._config.pay_base_url:
+            values["PAY_BASE_URL"] = self._config.pay_base_url
+        unknown = [name for name in spec.env if name not in values and name not in manifest.OPTIONAL_ENV]
         if unknown:
             raise ConfigError(f"{spec.name}: the stack does not know how to fill env {unknown}")
         return {
-            **{name: values[name] for name in spec.env},
+            **{name: values[name] for name in spec.env if name in values},
             "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",

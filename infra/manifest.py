@@ -133,6 +133,8 @@ SECRETS = (
 
 # Settings that are not resources; the stack fills them from context, the devstack from its own config.
 SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT")
+# Settings a function reads only when the deployment has them (context payDomain sets PAY_BASE_URL).
+OPTIONAL_ENV = frozenset({"PAY_BASE_URL"})
 
 _READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
@@ -151,7 +153,8 @@ FUNCTIONS = (
         description="POST /v1/checkouts: stores a checkout and asks Halo for its deep link",
         routes=(Route("POST", "/v1/checkouts"),),
         timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
-        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", *SETTING_ENV),  # notificationUrl is checked here too
+        # notificationUrl is checked here too; PAY_BASE_URL is payUrl's base (payDomain), when configured.
+        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", "PAY_BASE_URL", *SETTING_ENV),
         table_actions={"checkouts": _READ_WRITE_CHECKOUTS, "idempotency": _IDEMPOTENCY},
         reads_secrets=("merchants/*",),
     ),

@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from halotap.domain import errors
-from halotap.domain.models import Checkout, CheckoutCreated, CreateCheckoutRequest
+from halotap.domain.models import INTERNAL_FIELDS, Checkout, CheckoutCreated, CreateCheckoutRequest
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -41,7 +43,7 @@ def _subclasses(cls: type[Any]) -> list[type[Any]]:
 def _checkout_view() -> dict[str, Any]:
     """The checkout as GET returns it: the stored model less its internal bookkeeping."""
     schema = _schema(Checkout, mode="serialization")
-    for internal in ("version", "clientId", "dueAt", "checks"):
+    for internal in (to_camel(name) for name in INTERNAL_FIELDS):
         schema["properties"].pop(internal, None)
         if internal in schema.get("required", []):
             schema["required"].remove(internal)

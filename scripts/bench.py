@@ -443,7 +443,7 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
     # A stored checkout as the template for the baseline's put, so both write items of the same size.
     template = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"checkout#{ops.create()}"}})["Item"]
     halo = httpx.Client()  # one keep-alive pool, as the handler's container has
-    halo_url = f"{stack.halo_url}/consumer/qrCode"
+    halo_url = f"{stack.halo_url}/consumer/applink"  # the devstack's default endpoint
     headers = {"x-api-key": stack.halo_api_key, "accept": "application/json"}
 
     def raw_create() -> None:

@@ -52,7 +52,13 @@ class FakeHalo:
             body = _json.loads(request.content)
             reference = str(_uuid.uuid4())
             self.transactions[reference] = {**body, "disposition": None, "transactionId": str(_uuid.uuid4())}
-            answer = {"url": f"https://halompos.page.link/{reference[:8]}", "reference": reference}
+            if request.url.path.endswith("/applink"):
+                url = (
+                    f"https://go.merchantportal.dev.haloplus.io/{reference}?env=kernelserver.dev.haloplus.io"
+                )
+            else:  # the deprecated /consumer/qrCode and its Firebase Dynamic Links
+                url = f"https://halompos.page.link/{reference[:8]}"
+            answer = {"url": url, "reference": reference}
             if body["image"]["required"] and self.with_qr_code:
                 answer["qrCode"] = "data:image/png;base64,iVBORw0KGgo="
             return httpx.Response(200, json=answer)

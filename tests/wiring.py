@@ -10,7 +10,7 @@ import httpx
 
 from devstack.config import SECRETS_PREFIX
 from halotap.adapters import aws
-from halotap.settings import settings
+from halotap.settings import Settings, settings
 from halotap.wiring import Services, default_services
 from tests.fakes import FakeHalo
 
@@ -18,7 +18,7 @@ from tests.fakes import FakeHalo
 LAMBDA_SETTINGS = {
     "SECRETS_PREFIX": SECRETS_PREFIX,
     "HALO_ENV": "dev",
-    "HALO_LINK_ENDPOINT": "qrCode",
+    "HALO_LINK_ENDPOINT": "applink",
     "HALOTAP_SECRETS_TTL_SECONDS": "0",
     # moto's switch for SQS's one-purge-a-minute rule: the reset between tests purges every queue.
     "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",
@@ -39,6 +39,7 @@ def build_services(
     sqs: Any = None,
     resolve: Callable[[str, int], list[str]] | None = None,
     webhook_http: httpx.Client | None = None,
+    config: Settings | None = None,
 ) -> Services:
     """The production wiring, with FakeHalo behind Halo's transport and no real sleeping."""
     extra: dict[str, Any] = {}
@@ -47,7 +48,7 @@ def build_services(
     if resolve is not None:
         extra["resolve"] = resolve
     return Services(
-        settings(),
+        config or settings(),
         halo_http=httpx.Client(transport=halo.transport()),
         webhook_http=webhook_http,
         dynamodb=dynamodb,

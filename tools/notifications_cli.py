@@ -25,6 +25,7 @@ from halotap.adapters.dynamodb import CheckoutStore
 from halotap.domain.errors import ConcurrentUpdate, HalotapError
 from halotap.domain.models import Checkout, utc_now
 from halotap.domain.notifications import SETTLED, message
+from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
 
 PROG = "halotap-notifications"
 # The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
@@ -35,16 +36,6 @@ WAIT_SECONDS = 1  # long polling asks every SQS server, so an empty answer means
 HOLD_SECONDS = 120  # how long redrive hides a message it is moving from other readers of the DLQ
 STALE_ROUNDS = 3  # receives in a row that bring back only messages already seen before we stop
 UPDATE_ATTEMPTS = 3
-
-
-class OperatorError(Exception):
-    """A failure to report on stderr, with the exit status it warrants."""
-
-    exit_code = 1
-
-
-class SettingMissing(OperatorError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -334,13 +325,6 @@ def require(locations: Locations, *names: str) -> None:
             )
 
 
-def _devstack_config() -> Any:
-    """devstack.config, for --devstack: the repository's devstack package, installed beside this tool."""
-    from devstack import config
-
-    return config
-
-
 @dataclass(frozen=True)
 class Connection:
     sqs: Any
@@ -360,15 +344,8 @@ def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         locations = Locations(**{name: flags[name] or defaults[name] for name in _SETTINGS})
         return Connection(session.client("sqs"), session.client("dynamodb"), locations)
 
-    config = _devstack_config()
-    port = config.DevConfig.from_env(env).moto_port
-    endpoint = f"http://127.0.0.1:{port}"
-    # Explicit endpoint, region and fake credentials: no profile or AWS_ENDPOINT_URL_* can redirect them.
-    session = boto3.session.Session(
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials, nothing real
-        region_name=config.REGION,
-    )
+    config = devstack_config()
+    session, endpoint = devstack_session(env)
     sqs = session.client("sqs", endpoint_url=endpoint)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
 
@@ -378,7 +355,7 @@ def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         except Exception as error:
             raise OperatorError(
                 f"could not find the devstack queue {config.resource_name(key)} at {endpoint} "
-                f"(is `make local` running, with HALOTAP_MOTO_PORT={port}?): {error}"
+                f"(is `make local` running, with HALOTAP_MOTO_PORT set to its port?): {error}"
             ) from None
 
     locations = Locations(

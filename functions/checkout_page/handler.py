@@ -33,7 +33,7 @@ def show(request: ApiRequest, services: Services) -> dict[str, Any]:
         return page.unavailable_page(500, nonce)
     if checkout is None:
         return page.not_found_page(nonce)
-    return page.checkout_page(checkout, services.clock(), nonce)
+    return page.checkout_page(checkout, services.clock(), nonce, request.headers.get("accept-language"))
 
 
 def status(request: ApiRequest, services: Services) -> dict[str, Any]:

@@ -38,8 +38,9 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
                 metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
         metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
-        if request.base_url:
-            created = created.model_copy(update={"pay_url": f"{request.base_url}/pay/{created.id}"})
+        base = services.config.pay_base_url or request.api_url  # configuration, never the Host header
+        if base:
+            created = created.model_copy(update={"pay_url": f"{base}/pay/{created.id}"})
         return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
 
     key = request.headers.get("idempotency-key")

@@ -9,6 +9,7 @@ import base64
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from devstack import policy
@@ -359,3 +360,17 @@ def test_an_unauthorized_route_skips_the_authorizer(gateway_with):
     assert response.status == 200
     assert "authorizer" not in lambdas.events
     assert lambdas.events["halo_webhook"]["pathParameters"] == {"token": "tok"}
+
+
+def test_the_domain_name_is_the_emulators_own_address_never_the_host_header(gateway_with):
+    gateway, lambdas = gateway_with(authorizer=ALLOW_ALL, create_checkout=CREATED)
+    gateway.start()
+    response = httpx.post(
+        f"{gateway.url}/v1/checkouts",
+        headers={"Authorization": "Bearer k", "Host": "pay.evil.example"},
+        content=b'{"amount":"1.00"}',
+    )
+    assert response.status_code == 201
+    context = lambdas.events["create_checkout"]["requestContext"]
+    assert context["domainName"] == gateway.url.removeprefix("http://")
+    assert lambdas.events["create_checkout"]["headers"]["Host"] == "pay.evil.example"  # passed on, not used

@@ -198,14 +198,32 @@ def test_missing_field_is_400_104(client: httpx.Client, field: str) -> None:
     "overrides",
     [
         {"amount": "abc"},
-        {"amount": -1},
-        {"amount": "1.001"},
+        {"amount": "1,00"},
         {"currencyCode": "RAND"},
         {"paymentReference": ""},
     ],
 )
 def test_invalid_field_is_400_104(client: httpx.Client, overrides: dict[str, Any]) -> None:
     assert_halo_error(create(client, **overrides), 400, 104)
+
+
+@pytest.mark.parametrize(("amount", "shown"), [("1.005", "1.005"), (1.005, "1.005"), ("100", "100.00")])
+def test_amounts_with_any_number_of_decimals_are_accepted_as_halos_docs_set_no_limit(
+    client: httpx.Client, amount: Any, shown: str
+) -> None:
+    response = create(client, path="/consumer/applink", amount=amount, currencyCode="BHD")
+    assert response.status_code == 200
+    assert status(client, response.json()["reference"]).json()["amount"] == shown
+
+
+def test_applink_urls_name_the_simulators_halo_environment(
+    http_client: Callable[[str], httpx.Client], serve: Callable[[HaloSimulator], HaloSimulator]
+) -> None:
+    sim = serve(HaloSimulator(port=0, merchants={KEY: MERCHANT}, halo_env="qa"))
+    response = create(http_client(sim.url), path="/consumer/applink")
+    reference = response.json()["reference"]
+    expected = f"https://go.merchantportal.qa.haloplus.io/{reference}?env=kernelserver.qa.haloplus.io"
+    assert response.json()["url"] == expected
 
 
 def test_body_that_is_not_json_is_400_103(client: httpx.Client) -> None:

@@ -79,6 +79,8 @@ def test_the_secrets_hold_the_dev_client_webhook_token_and_demo_merchant(provisi
     assert read("merchants/demo-merchant") == {
         "haloMerchantId": "sim-merchant-001",
         "apiKey": "sim-api-key-demo-merchant",
+        "displayName": "Demo Merchant",
+        "currencies": ["ZAR", "USD", "JPY", "BHD"],
     }
 
 

@@ -35,6 +35,19 @@ def test_create_tap_and_read_the_approved_outcome(psp):
     assert transitions(final) == [("creating", "open"), ("open", "approved")]
 
 
+def test_a_forged_host_header_cannot_move_the_pay_url(psp):
+    body = {
+        "merchantId": "demo-merchant",
+        "reference": "e2e-forged-host",
+        "amount": "1.00",
+        "currency": "ZAR",
+    }
+    response = psp.api.post("/v1/checkouts", json=body, headers={"Host": "pay.evil.example"})
+    assert response.status_code == 201, response.text
+    checkout = response.json()
+    assert checkout["payUrl"] == f"{psp.devstack.api_url}/pay/{checkout['id']}"
+
+
 def test_find_a_checkout_by_the_psps_reference(psp):
     checkout = psp.open_checkout()
     response = psp.api.get(

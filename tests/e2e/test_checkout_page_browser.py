@@ -2,6 +2,8 @@
 
 Debian's Chromium is driven through Playwright's `executable_path` (Playwright's own browser download
 cannot run here). `make test` and `make e2e` install it; without it these tests fail, never skip.
+The accessibility check runs axe-core, the npm package (package.json at the repository root, installed
+by `make test` and `make e2e` with `npm ci`), inside the page.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = REPO_ROOT / ".devstack"
 SHOP = "https://shop.example/orders/1001/done"
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1000, "height": 860})
+    context = browser.new_context(viewport={"width": 1000, "height": 860}, locale="en-ZA")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -82,7 +88,7 @@ class Watch:
 
 def test_the_shopper_scans_the_code_and_sees_the_approval_without_a_reload(devstack: Any, page: Page) -> None:
     psp = Psp(devstack)
-    checkout = psp.open_checkout(amount="1249.50")
+    checkout = psp.open_checkout(amount="1249.50")  # the browser asks for en-ZA
     watch = Watch(page)
     url = f"{devstack.api_url}/pay/{checkout['id']}"
 
@@ -90,9 +96,10 @@ def test_the_shopper_scans_the_code_and_sees_the_approval_without_a_reload(devst
     assert answer is not None
     assert answer.status == 200
     assert answer.headers["content-security-policy"].startswith("default-src 'none'")
-    expect(page).to_have_title("Pay ZAR 1,249.50 to demo-merchant")
-    expect(page.locator(".amount")).to_have_text("ZAR 1,249.50")
-    expect(page.locator(".merchant")).to_contain_text("demo-merchant")
+    assert answer.request.headers["accept-language"].startswith("en-ZA")
+    expect(page).to_have_title("Pay R1\xa0249,50 to Demo Merchant")
+    expect(page.locator(".amount")).to_have_text("R1\xa0249,50")  # CLDR's en-ZA, through Babel
+    expect(page.locator(".merchant")).to_have_text("Payment to Demo Merchant")
     expect(page.locator("#status-title")).to_have_text("Waiting for your payment")
     qr = page.locator("img.qr")
     expect(qr).to_be_visible()
@@ -128,7 +135,8 @@ def test_under_a_stage_path_it_polls_beside_itself_and_returns_to_the_shop(devst
 
     page.route(f"{staged}/**", strip_stage)
     page.route(
-        SHOP, lambda route: route.fulfill(content_type="text/html", body="<title>Back at the shop</title>")
+        f"{SHOP}?*",
+        lambda route: route.fulfill(content_type="text/html", body="<title>Back at the shop</title>"),
     )
     page.goto(f"{staged}/pay/{checkout['id']}")
     expect(page.locator("#status-title")).to_have_text("Waiting for your payment")
@@ -136,8 +144,9 @@ def test_under_a_stage_path_it_polls_beside_itself_and_returns_to_the_shop(devst
     psp.tap(checkout, "Approved")
     expect(page.locator("#status-title")).to_have_text("Payment approved", timeout=10_000)
     expect(page.locator("#status-detail")).to_contain_text("Taking you back to the shop")
-    expect(page.get_by_role("link", name="Back to the shop")).to_have_attribute("href", SHOP)
-    page.wait_for_url(SHOP, timeout=10_000)
+    back = f"{SHOP}?checkoutId={checkout['id']}&status=approved"
+    expect(page.get_by_role("link", name="Back to the shop")).to_have_attribute("href", back)
+    page.wait_for_url(back, timeout=10_000)
     expect(page).to_have_title("Back at the shop")
     assert watch.polls
     assert all(poll == f"{staged}/pay/{checkout['id']}/status" for poll in watch.polls), watch.polls
@@ -149,3 +158,40 @@ def test_an_unknown_link_is_a_readable_page(devstack: Any, page: Page) -> None:
     assert answer is not None
     assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("This payment link is not valid")
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make e2e` (it runs `npm ci` for axe-core)", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    assert results["testEngine"]["name"] == "axe-core"
+    assert any(rule["id"] == "color-contrast" for rule in results["passes"]), "axe checked no contrast"
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in results["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_open_checkout_passes_axe_core_in_light_and_dark_mode(
+    devstack: Any, browser: Browser, scheme: str
+) -> None:
+    psp = Psp(devstack)
+    checkout = psp.open_checkout(amount="1499.99")
+    # bypass_csp: axe is injected as a script the page's nonce-locked CSP would (rightly) refuse.
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(
+            viewport=viewport, locale="en-ZA", color_scheme=scheme, bypass_csp=True, device_scale_factor=1
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{devstack.api_url}/pay/{checkout['id']}")
+            expect(page.locator("#status-title")).to_have_text("Waiting for your payment")
+            assert page.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches")
+            assert axe_violations(page) == [], f"{name} {scheme}"
+            page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{scheme}.png"), full_page=True)
+        finally:
+            context.close()

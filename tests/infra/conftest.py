@@ -62,6 +62,10 @@ def synthesize(
     return Synth(stack=stack, template=Template.from_stack(stack), outdir=outdir)
 
 
+PAY_DOMAIN = "pay.psp.example"
+PAY_CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+
+
 @pytest.fixture(scope="session")
 def dev(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path]) -> Synth:
     """The default stage (dev) as `python app.py` builds it, without the cdk-nag plugin (test_nag runs it)."""
@@ -73,5 +77,11 @@ def prod(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path])
     return synthesize(
         tmp_path_factory.mktemp("cdk-prod"),
         asset_paths,
-        {"stage": "prod", "haloEnv": "prod", "haloLinkEndpoint": "applink"},
+        {
+            "stage": "prod",
+            "haloEnv": "prod",
+            "haloLinkEndpoint": "qrCode",
+            "payDomain": PAY_DOMAIN,
+            "payCertificateArn": PAY_CERTIFICATE_ARN,
+        },
     )

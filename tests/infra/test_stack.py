@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 
 from infra import manifest
 from infra.config import ConfigError, StackConfig, pascal
-from tests.infra.conftest import Synth
+from tests.infra.conftest import PAY_CERTIFICATE_ARN, PAY_DOMAIN, Synth
 
 pytestmark = pytest.mark.infra
 
@@ -145,22 +145,47 @@ def test_layer_targets_the_function_runtime(dev: Synth) -> None:
 @pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda s: s.name)
 def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manifest.Function) -> None:
     env = function_resource(dev, spec.name)["Properties"]["Environment"]["Variables"]
-    settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "qrCode"}
+    settings = {"SECRETS_PREFIX": "halotap/dev", "HALO_ENV": "dev", "HALO_LINK_ENDPOINT": "applink"}
     resources = {t.env: {"Ref": dev.logical_id(dev.stack.data.tables[t.key])} for t in manifest.TABLES}
     resources |= {q.env: {"Ref": dev.logical_id(dev.stack.messaging.queues[q.key])} for q in manifest.QUEUES}
     resources |= {
         q.dlq_env: {"Ref": dev.logical_id(dev.stack.messaging.dead_letter_queues[q.key])}
         for q in manifest.QUEUES
     }
-    expected = {name: {**settings, **resources}[name] for name in spec.env} | POWERTOOLS_ENV
+    known = {**settings, **resources}  # no payDomain on dev: PAY_BASE_URL stays unset
+    expected = {name: known[name] for name in spec.env if name not in manifest.OPTIONAL_ENV} | POWERTOOLS_ENV
     assert env == expected
+
+
+def test_without_a_pay_domain_there_is_no_custom_domain_and_no_pay_base_url(dev: Synth) -> None:
+    dev.template.resource_count_is("AWS::ApiGateway::DomainName", 0)
+    env = function_resource(dev, "create_checkout")["Properties"]["Environment"]["Variables"]
+    assert "PAY_BASE_URL" not in env
+
+
+def test_a_pay_domain_is_the_apis_custom_domain_and_payurls_base(prod: Synth) -> None:
+    env = function_resource(prod, "create_checkout")["Properties"]["Environment"]["Variables"]
+    assert env["PAY_BASE_URL"] == f"https://{PAY_DOMAIN}"
+    prod.template.has_resource_properties(
+        "AWS::ApiGateway::DomainName",
+        {
+            "DomainName": PAY_DOMAIN,
+            "RegionalCertificateArn": PAY_CERTIFICATE_ARN,
+            "EndpointConfiguration": {"Types": ["REGIONAL"]},
+            "SecurityPolicy": "TLS_1_2",
+        },
+    )
+    prod.template.resource_count_is("AWS::ApiGateway::BasePathMapping", 1)
+    assert "PayDomainTarget" in prod.json["Outputs"]
+    for name in ("get_checkout", "checkout_page"):  # only create_checkout builds a payUrl
+        assert "PAY_BASE_URL" not in function_resource(prod, name)["Properties"]["Environment"]["Variables"]
 
 
 def test_settings_come_from_context(prod: Synth) -> None:
     env = function_resource(prod, "create_checkout")["Properties"]["Environment"]["Variables"]
     assert env["SECRETS_PREFIX"] == "halotap/prod"
     assert env["HALO_ENV"] == "prod"
-    assert env["HALO_LINK_ENDPOINT"] == "applink"
+    assert env["HALO_LINK_ENDPOINT"] == "qrCode"  # the deprecated endpoint stays selectable
     assert prod.stack.stack_name == "halotap-prod"
 
 
@@ -550,7 +575,18 @@ def test_outputs(dev: Synth) -> None:
 
 @pytest.mark.parametrize(
     "settings",
-    [{"halo_env": "staging"}, {"halo_link_endpoint": "qrcode"}, {"stage": "Prod"}, {"stage": "a/b"}],
+    [
+        {"halo_env": "staging"},
+        {"halo_link_endpoint": "qrcode"},
+        {"stage": "Prod"},
+        {"stage": "a/b"},
+        {"pay_domain": "pay.psp.example"},  # without its certificate
+        {
+            "pay_domain": "https://pay.psp.example",
+            "pay_certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x",
+        },
+        {"pay_domain": "pay.psp.example", "pay_certificate_arn": "not-an-arn"},
+    ],
 )
 def test_bad_context_is_refused(settings: dict[str, str]) -> None:
     with pytest.raises(ConfigError):

@@ -48,12 +48,14 @@ def create(services, **fields):
     return checkout
 
 
-def call(services, checkout_id, *, status=False):
+def call(services, checkout_id, *, status=False, accept_language=None):
     resource = "/pay/{id}/status" if status else "/pay/{id}"
     path = f"/pay/{checkout_id}/status" if status else f"/pay/{checkout_id}"
     event = api_event("GET", path, resource=resource, path_params={"id": checkout_id})
     event["requestContext"].pop("authorizer")  # a public route: API Gateway passes no authorizer context
     event["headers"] = {"accept": "text/html"}
+    if accept_language:
+        event["headers"]["accept-language"] = accept_language
     return page_handler.handler(event, FakeLambdaContext(), services=services)
 
 
@@ -73,18 +75,54 @@ def test_an_open_checkout_shows_amount_qr_code_pay_button_and_time_left(services
     answer = call(services, checkout.id)
     assert answer["statusCode"] == 200
     body = answer["body"]
-    assert "demo-merchant" in body
-    assert "ZAR" in body
-    assert "1,249.50" in body
+    assert "Payment to <strong>Demo Merchant</strong>" in body  # the display name, not the id
+    assert '<span class="amount">ZAR1,249.50</span>' in body  # CLDR's en, without Accept-Language
     assert 'src="data:image/svg+xml' in body  # the deep link as a QR code, made here with segno
     assert f'href="{html.escape(checkout.deep_link or "")}"' in body
     assert "Pay with Halo" in body
     assert '<time id="countdown">30:00</time>' in body  # expiresInSeconds defaults to 1800
     assert 'aria-live="polite"' in body
     assert '<html lang="en">' in body
-    assert "<title>Pay ZAR 1,249.50 to demo-merchant</title>" in body
+    assert "<title>Pay ZAR1,249.50 to Demo Merchant</title>" in body
     clock.advance(61)
     assert '<time id="countdown">28:59</time>' in call(services, checkout.id)["body"]
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "amount", "currency", "shown"),
+    [
+        ("en-ZA,en;q=0.8", "1499.99", "ZAR", "R1\xa0499,99"),
+        ("de-DE,de;q=0.9", "1499.99", "ZAR", "1.499,99\xa0ZAR"),
+        ("xx-QQ, fr-FR;q=0.5", "100", "JPY", "100\xa0JPY"),  # the first locale CLDR knows
+        ("en-US", "1.005", "BHD", "BHD1.005"),
+        (None, "1499.99", "ZAR", "ZAR1,499.99"),  # no header: en
+    ],
+)
+def test_the_amount_is_written_as_the_shoppers_locale_writes_it(
+    services, accept_language, amount, currency, shown
+):
+    checkout = create(services, amount=amount, currency=currency)
+    body = call(services, checkout.id, accept_language=accept_language)["body"]
+    assert f'<span class="amount">{shown}</span>' in body
+
+
+def test_the_merchants_own_locale_wins_over_the_browsers(services, moto_env):
+    from halotap.adapters import aws
+
+    name = "halotap/local/merchants/demo-merchant"
+    record = json.loads(aws.secretsmanager().get_secret_value(SecretId=name)["SecretString"])
+    aws.secretsmanager().put_secret_value(
+        SecretId=name, SecretString=json.dumps({**record, "locale": "en-ZA"})
+    )
+    checkout = create(services, amount="1499.99")
+    body = call(services, checkout.id, accept_language="de-DE")["body"]
+    assert '<span class="amount">R1\xa0499,99</span>' in body
+
+
+def test_the_page_reads_no_secret_the_merchant_is_on_the_checkout(services, monkeypatch):
+    checkout = create(services)
+    monkeypatch.setattr(services, "secrets", None)  # any secret read would now fail
+    assert "Demo Merchant" in call(services, checkout.id)["body"]
 
 
 def test_the_page_shows_nothing_the_psp_keeps_to_itself(services, halo):
@@ -164,15 +202,47 @@ def test_other_outcomes_say_so(services, halo, disposition, heading):
     assert "<img" not in body
 
 
-def test_a_cancelled_checkout_links_back_to_the_shop_with_the_url_escaped(services):
+def returned_to(checkout_id: str, status: str) -> str:
+    """RETURN_URL with its own query kept (percent-encoded) and the checkout id and status added."""
+    return (
+        "https://shop.example/return?order=7&note=%22caf%C3%A9%22&x=%27%3Cb%3E%27"
+        f"&checkoutId={checkout_id}&status={status}"
+    )
+
+
+def test_a_cancelled_checkout_links_back_to_the_shop_with_its_id_and_status_added(services):
     checkout = create(services, returnUrl=RETURN_URL)
     services.checkouts.cancel(CALLER, checkout.id)
     body = call(services, checkout.id)["body"]
     assert "Payment cancelled" in body
-    assert f'<a class="button secondary" href="{html.escape(RETURN_URL)}">Back to the shop</a>' in body
-    assert "&amp;note=&quot;caf\u00e9&quot;&amp;x=&#x27;&lt;b&gt;&#x27;" in body
+    back = html.escape(returned_to(checkout.id, "cancelled"))
+    assert f'<a class="button secondary" href="{back}">Back to the shop</a>' in body
     assert "<b>" not in body
     assert RETURN_URL not in body
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://shop.example/r", "https://shop.example/r?checkoutId={id}&status=approved"),
+        ("https://shop.example/r?a=1&a=2", "https://shop.example/r?a=1&a=2&checkoutId={id}&status=approved"),
+        (  # a stale status or id in the URL is replaced, never doubled
+            "https://shop.example/r?status=open&checkoutId=chk_old&b=",
+            "https://shop.example/r?b=&checkoutId={id}&status=approved",
+        ),
+        (
+            "https://shop.example/r?x=1#done",
+            "https://shop.example/r?x=1&checkoutId={id}&status=approved#done",
+        ),
+    ],
+)
+def test_the_return_url_gets_the_checkout_id_and_status_merged_into_its_query(
+    services, halo, given, expected
+):
+    checkout = create(services, returnUrl=given)
+    approve(services, halo, checkout)
+    answer = json.loads(call(services, checkout.id, status=True)["body"])
+    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id)}
 
 
 def test_status_json_is_the_status_and_the_return_url(services, halo):
@@ -181,7 +251,7 @@ def test_status_json_is_the_status_and_the_return_url(services, halo):
     assert answer["statusCode"] == 200
     assert answer["headers"]["content-type"] == "application/json"
     assert answer["headers"]["cache-control"] == "no-store"
-    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": RETURN_URL}
+    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": returned_to(checkout.id, "open")}
     approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
 

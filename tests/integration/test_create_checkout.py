@@ -11,7 +11,7 @@ import pytest
 
 from functions.create_checkout import handler as create_handler
 from halotap.adapters import aws
-from halotap.settings import settings
+from halotap.settings import Settings, settings
 from tests.fakes import CallCounter, FaultyClient, api_event
 from tests.wiring import build_services
 
@@ -39,7 +39,10 @@ def test_a_checkout_is_created_open_with_halos_deep_link(services, halo, lambda_
         "149.99",
         "ZAR",
     )
-    assert body["deepLink"].startswith("https://halompos.page.link/")
+    assert body["deepLink"] == (
+        f"https://go.merchantportal.dev.haloplus.io/{body['haloReference']}?env=kernelserver.dev.haloplus.io"
+    )
+    assert halo.requests[0].url.path == "/consumer/applink"  # Halo's current endpoint is the default
     assert "qrCode" not in body
     assert headers["location"] == f"/v1/checkouts/{body['id']}"
     assert halo.creates[0]["paymentReference"] == body["id"]  # Halo's paymentReference is the checkout id
@@ -51,6 +54,75 @@ def test_a_checkout_is_created_open_with_halos_deep_link(services, halo, lambda_
         ("created", "creating"),
         ("status_changed", "open"),
     ]
+
+
+def test_a_currency_the_merchant_does_not_take_is_400_before_halo_is_called(services, halo, lambda_context):
+    status, problem, _ = post(services, {**BODY, "currency": "EUR", "amount": "10.00"}, lambda_context)
+    assert status == 400
+    assert problem["code"] == "currency_not_supported"
+    assert problem["currencies"] == ["ZAR", "USD", "JPY", "BHD"]
+    assert "EUR" in problem["detail"]
+    assert halo.requests == []
+    assert services.store.checkout_id_for_reference("demo-merchant", BODY["reference"]) is None
+
+
+def test_a_merchant_without_a_currency_list_takes_zar_only(services, halo, lambda_context):
+    boto3_secrets = aws.secretsmanager()
+    name = "halotap/local/merchants/demo-merchant"
+    record = json.loads(boto3_secrets.get_secret_value(SecretId=name)["SecretString"])
+    del record["currencies"]
+    boto3_secrets.put_secret_value(SecretId=name, SecretString=json.dumps(record))
+    status, problem, _ = post(services, {**BODY, "currency": "USD", "amount": "1.00"}, lambda_context)
+    assert (status, problem["code"]) == (400, "currency_not_supported")
+    status, _, _ = post(services, context=lambda_context)
+    assert status == 201
+
+
+def test_a_three_decimal_bhd_amount_reaches_halo_as_given(services, halo, lambda_context):
+    status, body, _ = post(services, {**BODY, "currency": "BHD", "amount": "1.005"}, lambda_context)
+    assert status == 201
+    assert (body["amount"], halo.creates[0]["amount"], halo.creates[0]["currencyCode"]) == (
+        "1.005",
+        "1.005",
+        "BHD",
+    )
+
+
+def test_the_merchants_display_name_and_locale_are_kept_on_the_checkout_for_the_page(
+    services, halo, lambda_context
+):
+    _, body, _ = post(services, context=lambda_context)
+    checkout = stored(services, body["id"])
+    assert (checkout.merchant_name, checkout.merchant_locale) == ("Demo Merchant", None)
+    assert "merchantName" not in checkout.to_api()  # the PSP knows its merchants; this is for the page
+
+
+FORGED_HOST = {
+    "Host": "pay.evil.example",
+    "X-Forwarded-Host": "pay.evil.example",
+    "X-Forwarded-Proto": "http",
+}
+
+
+def test_a_forged_host_header_cannot_move_the_configured_pay_url(moto_env, halo, lambda_context):
+    configured = build_services(
+        halo, config=Settings({**settings().environ, "PAY_BASE_URL": "https://pay.psp.example/"})
+    )
+    status, body, _ = post(configured, context=lambda_context, headers=FORGED_HOST)
+    assert status == 201
+    assert body["payUrl"] == f"https://pay.psp.example/pay/{body['id']}"
+
+
+def test_without_a_pay_domain_the_pay_url_is_the_apis_own_address_never_the_host_header(
+    services, halo, lambda_context
+):
+    event = api_event("POST", "/v1/checkouts", body=BODY, headers=FORGED_HOST)
+    event["requestContext"] |= {
+        "domainName": "abc.execute-api.eu-west-1.amazonaws.com",
+        "path": "/prod/v1/checkouts",
+    }
+    body = json.loads(create_handler.handler(event, lambda_context, services=services)["body"])
+    assert body["payUrl"] == f"https://abc.execute-api.eu-west-1.amazonaws.com/prod/pay/{body['id']}"
 
 
 def test_qr_code_is_halos_png_when_halo_sends_one(services, halo, lambda_context):

@@ -26,35 +26,36 @@ def create(client, want_qr=False):
     )
 
 
-def test_create_sends_the_documented_body_with_the_merchants_key():
+APPLINK_URL = "https://go.merchantportal.dev.haloplus.io/ref-1?env=kernelserver.dev.haloplus.io"
+
+
+def test_create_sends_the_documented_body_with_the_merchants_key_to_applink_by_default():
     seen = []
 
     def handler(request):
         seen.append(request)
-        return httpx.Response(200, json={"url": "https://halompos.page.link/x", "reference": "ref-1"})
+        return httpx.Response(200, json={"url": APPLINK_URL, "reference": "ref-1"})
 
     link = create(client_for(handler))
     body = json.loads(seen[0].content)
-    assert seen[0].url.path == "/consumer/qrCode"
+    assert seen[0].url.path == "/consumer/applink"
     assert seen[0].headers["x-api-key"] == "secret-key"
     assert body["amount"] == "149.99"
     assert body["paymentReference"] == "chk_1"
     assert body["merchantId"] == "sim-merchant-001"
     assert body["image"] == {"required": False}
-    assert (link.url, link.reference, link.qr_code) == ("https://halompos.page.link/x", "ref-1", None)
+    assert (link.url, link.reference, link.qr_code) == (APPLINK_URL, "ref-1", None)
 
 
-def test_the_applink_endpoint_is_a_setting():
+def test_the_deprecated_qrcode_endpoint_stays_selectable():
     paths = []
 
     def handler(request):
         paths.append(request.url.path)
-        return httpx.Response(
-            200, json={"url": "https://go.merchantportal.dev.haloplus.io/r", "reference": "r"}
-        )
+        return httpx.Response(200, json={"url": "https://halompos.page.link/r", "reference": "r"})
 
-    create(client_for(handler, link_path="/consumer/applink"))
-    assert paths == ["/consumer/applink"]
+    create(client_for(handler, link_path="/consumer/qrCode"))
+    assert paths == ["/consumer/qrCode"]
 
 
 def test_halos_png_qr_code_is_passed_on():
@@ -148,6 +149,17 @@ def test_a_status_read_tolerates_the_documented_variants():
         "ABC",
     )
     assert transaction.response_code == "5"
+
+
+def test_the_status_read_uses_the_documented_spelling_of_the_path():
+    paths = []
+
+    def handler(request):
+        paths.append(request.url.path)
+        return httpx.Response(200, json={"disposition": None})
+
+    client_for(handler).transaction(MERCHANT, "ref-1")
+    assert paths == ["/consumer/QRCode/ref-1"]
 
 
 def test_a_reference_halo_does_not_know_reads_as_none():

@@ -17,7 +17,11 @@ from functools import lru_cache
 from halotap.domain import timing
 
 HALO_ENVIRONMENTS = ("dev", "qa", "prod")
+# Halo's current app-to-app guide names /consumer/applink as the replacement for the deprecated
+# /consumer/qrCode (whose halompos.page.link URLs were Firebase Dynamic Links, gone since August 2025).
+# Both take the same body; applink is the default everywhere, qrCode stays selectable.
 LINK_ENDPOINTS = {"qrCode": "/consumer/qrCode", "applink": "/consumer/applink"}
+DEFAULT_LINK_ENDPOINT = "applink"
 
 
 class ConfigurationError(RuntimeError):
@@ -86,6 +90,16 @@ class Settings:
     @property
     def secrets_prefix(self) -> str:
         return self.required("SECRETS_PREFIX").rstrip("/")
+
+    # -- the shopper's page ------------------------------------------------------------------------------
+    @property
+    def pay_base_url(self) -> str | None:
+        """Where payUrl points (https://pay.psp.example), when the stack has a custom domain for the page.
+
+        Unset, payUrl uses the API's own address as API Gateway reports it. Never the Host header: a
+        caller must not be able to send shoppers elsewhere.
+        """
+        return self.environ.get("PAY_BASE_URL", "").strip().rstrip("/") or None
 
     # -- Halo --------------------------------------------------------------------------------------------
     @property

@@ -29,7 +29,7 @@ class ApiRequest:
     body: str | None
     request_id: str
     authorizer: dict[str, Any]
-    base_url: str = ""  # scheme, host and stage prefix the caller used, e.g. https://api.example/prod
+    api_url: str = ""  # where API Gateway serves this API, with its stage prefix: https://api.example/prod
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> ApiRequest:
@@ -43,7 +43,7 @@ class ApiRequest:
             body=event.get("body"),
             request_id=context.get("requestId", ""),
             authorizer=context.get("authorizer") or {},
-            base_url=_base_url(event),
+            api_url=_api_url(event),
         )
 
     @property
@@ -64,19 +64,21 @@ class ApiRequest:
             raise InvalidRequest(f"the body is not valid JSON: {error}") from None
 
 
-def _base_url(event: dict[str, Any]) -> str:
-    """Where this API was reached: requestContext.path carries the stage prefix that `path` lacks."""
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    host = headers.get("host")
-    if not host:
+def _api_url(event: dict[str, Any]) -> str:
+    """This API's own address, from what API Gateway itself sets: never the caller's Host header.
+
+    requestContext.domainName is the domain API Gateway served the request on (the execute-api host or a
+    custom domain), and requestContext.path is the path under it, so the stage prefix is what it has
+    beyond `path`. API Gateway serves https only.
+    """
+    context = event.get("requestContext") or {}
+    domain = context.get("domainName")
+    if not domain:
         return ""
-    full_path = (event.get("requestContext") or {}).get("path") or event.get("path", "")
-    prefix = (
-        full_path[: len(full_path) - len(event.get("path", ""))]
-        if full_path.endswith(event.get("path", ""))
-        else ""
-    )
-    return f"{headers.get('x-forwarded-proto', 'https')}://{host}{prefix}"
+    path = event.get("path", "")
+    full_path = context.get("path") or path
+    prefix = full_path[: len(full_path) - len(path)] if path and full_path.endswith(path) else ""
+    return f"https://{domain}{prefix}"
 
 
 def response(

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Halo's status read. Its docs (api-docs/02 - get-transactions.mdx) write /consumer/QRCode/{reference};
+# its swagger writes /consumer/qrCode/{id}. Neither says whether case matters. halotap follows the
+# documentation page, the one Halo points integrators at; this one constant is what to change if Halo
+# ever answers 404 on that spelling for a known reference.
+STATUS_PATH = "/consumer/QRCode/{reference}"
+
 _shared_http: httpx.Client | None = None
 
 
@@ -82,7 +88,7 @@ class HaloClient:
     def __init__(
         self,
         base_url: str,
-        link_path: str = "/consumer/qrCode",
+        link_path: str = "/consumer/applink",
         *,
         http: httpx.Client | None = None,
         connect_timeout: float = timing.HALO_CONNECT_TIMEOUT_SECONDS,
@@ -139,7 +145,7 @@ class HaloClient:
     def transaction(self, merchant: MerchantCredentials, reference: str) -> HaloTransaction | None:
         """Halo's status of a transaction, or None while Halo does not know the reference."""
         answer = self._send(
-            "GET", f"/consumer/QRCode/{reference}", merchant, retry_sent=True, not_found_ok=True
+            "GET", STATUS_PATH.format(reference=reference), merchant, retry_sent=True, not_found_ok=True
         )
         if answer is None:
             return None

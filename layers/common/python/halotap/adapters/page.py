@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from halotap.domain.models import Checkout
 from halotap.domain.states import CheckoutStatus
@@ -49,9 +49,66 @@ def _https(url: str | None) -> str | None:
     return url if url and urlsplit(url).scheme == "https" else None
 
 
-def _amount(amount: str) -> str:
-    whole, _, fraction = amount.partition(".")
-    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+def return_url(checkout: Checkout) -> str | None:
+    """The PSP's returnUrl with `checkoutId` and `status` added, so the shop knows which payment came back.
+
+    The URL's own query is kept; a `checkoutId` or `status` it already had is replaced, never doubled,
+    so the shop cannot read a stale value. The status is a hint for the shop's page: the shop confirms
+    it with GET /v1/checkouts/{id} or its webhook, as a shopper can edit a URL.
+    """
+    url = _https(checkout.return_url)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    ours = {"checkoutId": checkout.id, "status": checkout.status.value}
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *ours.items()])))
+
+
+DEFAULT_LOCALE = "en"
+_LANGUAGE_RANGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _accepted(accept_language: str | None) -> list[str]:
+    """Accept-Language's tags, most preferred first (RFC 9110 q-values; malformed parts are skipped)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if _LANGUAGE_RANGE.match(tag.strip()) and quality > 0:
+            ranked.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def shopper_locale(merchant_locale: str | None, accept_language: str | None) -> Any:
+    """The merchant's locale if it has one, else the shopper's browser's first one CLDR knows, else en."""
+    from babel import Locale, UnknownLocaleError  # CLDR data: only the page path pays for this import
+
+    for tag in [merchant_locale or "", *_accepted(accept_language)]:
+        try:
+            return Locale.parse(tag, sep="-")
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    return Locale.parse(DEFAULT_LOCALE)
+
+
+def format_amount(amount: str, currency: str, locale: Any) -> str:
+    """The amount as the shopper's locale writes it (CLDR): en-ZA "R1 499,99", de "1.499,99 ZAR".
+
+    The currency's own minor digits from CLDR (BHD 3, JPY 0) match ISO 4217's, which create enforced.
+    """
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    return str(format_currency(Decimal(amount), currency, locale=locale))
 
 
 @cache
@@ -66,7 +123,11 @@ def render(title: str, body: str, nonce: str, head: str = "") -> str:
     )  # one pass: values stay as given
 
 
-def checkout_body(checkout: Checkout, now: datetime) -> str:
+def merchant_name(checkout: Checkout) -> str:
+    return checkout.merchant_name or checkout.merchant_id
+
+
+def checkout_body(checkout: Checkout, now: datetime, amount: str) -> str:
     e = html.escape
     status = checkout.status.value
     heading, line = MESSAGES.get(status, MESSAGES["unknown"])
@@ -86,19 +147,19 @@ def checkout_body(checkout: Checkout, now: datetime) -> str:
     <a class="button" href="{e(deep_link)}">Pay with Halo</a>
     <p class="timer">Time left <time id="countdown">{seconds_left // 60}:{seconds_left % 60:02d}</time></p>
   </section>"""
-    return_url = _https(checkout.return_url) if checkout.status.is_final else None
-    back_link = f' href="{e(return_url)}"' if return_url else ""
+    back_url = return_url(checkout) if checkout.status.is_final else None
+    back_link = f' href="{e(back_url)}"' if back_url else ""
     return f"""<main class="card" id="checkout" data-status="{e(status)}" data-seconds-left="{seconds_left}"
   data-messages="{e(json.dumps(MESSAGES, separators=(",", ":")))}">
   <h1>
-    <span class="merchant">Payment to <strong>{e(checkout.merchant_id)}</strong></span>
-    <span class="amount"><span class="currency">{e(checkout.currency)} </span>{e(_amount(checkout.amount))}</span>
+    <span class="merchant">Payment to <strong>{e(merchant_name(checkout))}</strong></span>
+    <span class="amount">{e(amount)}</span>
   </h1>
   <div class="status is-{e(status)}" id="status" role="status" aria-live="polite" aria-atomic="true">
     <span class="icon" aria-hidden="true"></span>
     <div><h2 id="status-title">{e(heading)}</h2><p id="status-detail">{e(line)}</p></div>
   </div>{pay}
-  <p class="back" id="back"{"" if return_url else " hidden"}><a class="button secondary"{back_link}>Back to the shop</a></p>
+  <p class="back" id="back"{"" if back_url else " hidden"}><a class="button secondary"{back_link}>Back to the shop</a></p>
   <footer>Tap on Own Device payments by Halo Dot</footer>
 </main>"""
 
@@ -133,11 +194,15 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-def checkout_page(checkout: Checkout, now: datetime, nonce: str) -> dict[str, Any]:
+def checkout_page(
+    checkout: Checkout, now: datetime, nonce: str, accept_language: str | None = None
+) -> dict[str, Any]:
     # Without JavaScript the page cannot poll, so it reloads itself while the payment is pending.
     head = "" if checkout.status.is_final else '<noscript><meta http-equiv="refresh" content="5"></noscript>'
-    title = f"Pay {checkout.currency} {_amount(checkout.amount)} to {checkout.merchant_id}"
-    return html_response(200, title, checkout_body(checkout, now), nonce, head)
+    locale = shopper_locale(checkout.merchant_locale, accept_language)
+    amount = format_amount(checkout.amount, checkout.currency, locale)
+    title = f"Pay {amount} to {merchant_name(checkout)}"
+    return html_response(200, title, checkout_body(checkout, now, amount), nonce, head)
 
 
 def not_found_page(nonce: str) -> dict[str, Any]:
@@ -153,4 +218,4 @@ def unavailable_page(status: int, nonce: str) -> dict[str, Any]:
 
 def status_body(checkout: Checkout) -> dict[str, Any]:
     """What the page polls (GET /pay/{id}/status): the status, and where to go back to."""
-    return {"status": checkout.status.value, "returnUrl": _https(checkout.return_url)}
+    return {"status": checkout.status.value, "returnUrl": return_url(checkout)}

@@ -62,7 +62,7 @@ class SecretStore:
             record = self._json(f"merchants/{merchant_id}")
         except LookupError:
             raise MerchantNotFound(f"merchant {merchant_id!r} is not configured") from None
-        return MerchantCredentials(merchant_id, str(record["haloMerchantId"]), str(record["apiKey"]))
+        return MerchantCredentials.parse(merchant_id, record)
 
     def clients(self) -> list[Client]:
         records = self._required("clients") or {}

@@ -14,6 +14,7 @@ from halotap.domain.errors import (
     CheckoutNotCancellable,
     CheckoutNotFound,
     ConcurrentUpdate,
+    CurrencyNotSupported,
     HalotapError,
     InvalidRequest,
     MerchantNotFound,
@@ -64,11 +65,20 @@ class CheckoutService:
                     errors=[{"field": "notificationUrl", "message": str(error)}],
                 ) from None
         merchant = self.secret_store.merchant(client_request.merchant_id)
+        if not merchant.takes(client_request.currency):
+            # Halo would take the call and fail later, or not at all: refuse before anything is stored.
+            raise CurrencyNotSupported(
+                f"merchant {merchant.merchant_id!r} takes {', '.join(merchant.currencies)}, "
+                f"not {client_request.currency}",
+                currencies=list(merchant.currencies),
+            )
         now = self.clock()
         checkout = Checkout(
             id=self.new_id(),
             client_id=caller.client_id,
             merchant_id=client_request.merchant_id,
+            merchant_name=merchant.display_name,
+            merchant_locale=merchant.locale,
             reference=client_request.reference,
             amount=str(client_request.money),
             currency=client_request.currency,

@@ -35,6 +35,10 @@ class InvalidRequest(HalotapError):
     status, code, title = 400, "invalid_request", "The request is not valid"
 
 
+class CurrencyNotSupported(HalotapError):
+    status, code, title = 400, "currency_not_supported", "The merchant does not take this currency"
+
+
 class Unauthorized(HalotapError):
     status, code, title = 401, "unauthorized", "Missing or invalid credentials"
 

@@ -176,10 +176,18 @@ class Failure(ApiModel):
     detail: str
 
 
+# Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
+INTERNAL_FIELDS = ("version", "client_id", "due_at", "checks", "merchant_name", "merchant_locale")
+
+
 class Checkout(ApiModel):
     id: str
     client_id: str
     merchant_id: str
+    # Copied from the merchant's secret at create time, so the shopper's page is one GetItem and its
+    # function reads no secret. A later rename shows on new checkouts only.
+    merchant_name: str | None = None
+    merchant_locale: str | None = None
     reference: str
     amount: str
     currency: str
@@ -204,9 +212,8 @@ class Checkout(ApiModel):
 
     def to_api(self) -> dict[str, Any]:
         """The checkout as GET returns it. Bookkeeping fields stay internal."""
-        internal = {"version", "client_id", "due_at", "checks"}
         body = self.model_dump(
-            mode="json", by_alias=True, exclude=internal | {"notifications"}, exclude_none=True
+            mode="json", by_alias=True, exclude=set(INTERNAL_FIELDS) | {"notifications"}, exclude_none=True
         )
         body.setdefault("outcome", None)
         body["notifications"] = [

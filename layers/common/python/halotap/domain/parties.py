@@ -30,11 +30,37 @@ class Caller:
         return cls(client_id=str(context["clientId"]), merchants=allowed)
 
 
+DEFAULT_CURRENCIES = ("ZAR",)
+
+
 @dataclass(frozen=True)
 class MerchantCredentials:
+    """A merchant as its secret describes it: Halo's credentials and how shoppers see the merchant."""
+
     merchant_id: str
     halo_merchant_id: str
     api_key: str = field(repr=False)
+    # What the hosted page shows. Merchants onboarded before displayName existed show their id.
+    display_name: str = ""
+    # The currencies this merchant's Halo account takes; halotap refuses others before calling Halo.
+    currencies: tuple[str, ...] = DEFAULT_CURRENCIES
+    locale: str | None = None  # a BCP 47 tag such as en-ZA; the page falls back to the shopper's
+
+    @classmethod
+    def parse(cls, merchant_id: str, record: dict[str, Any]) -> MerchantCredentials:
+        currencies = record.get("currencies") or DEFAULT_CURRENCIES
+        locale = record.get("locale")
+        return cls(
+            merchant_id=merchant_id,
+            halo_merchant_id=str(record["haloMerchantId"]),
+            api_key=str(record["apiKey"]),
+            display_name=str(record.get("displayName") or merchant_id),
+            currencies=tuple(str(c).upper() for c in currencies),
+            locale=str(locale) if locale else None,
+        )
+
+    def takes(self, currency: str) -> bool:
+        return currency in self.currencies
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,544 @@
+"""`halotap-admin`: onboard PSP clients and merchants without hand-editing JSON in Secrets Manager.
+
+    halotap-admin clients create CLIENT_ID --notification-url URL [--merchant ID ...]
+    halotap-admin clients rotate-key CLIENT_ID
+    halotap-admin clients revoke-key CLIENT_ID KEY_PREFIX
+    halotap-admin clients rotate-signing-secret CLIENT_ID
+    halotap-admin clients retire-signing-secret CLIENT_ID
+    halotap-admin clients show CLIENT_ID | clients list
+    halotap-admin merchants put MERCHANT_ID --halo-merchant-id ID --display-name NAME --currency ZAR ...
+        [--locale en-ZA] [--skip-check]          (the Halo API key is read from standard input)
+    halotap-admin merchants show MERCHANT_ID | merchants list
+
+Every command takes --secrets-prefix (default $SECRETS_PREFIX, e.g. halotap/prod) or --devstack, before
+or after the subcommand. Secrets are generated with `secrets`, printed once, and never shown again:
+only an API key's SHA-256 is stored, and show/list print key ids (hash prefixes), never a secret.
+Exit status: 0 done, 1 refused or failed, 2 a usage or settings error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from halotap.domain.models import MERCHANT_ID_PATTERN
+from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
+from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
+from tools.secret_document import SecretDocument
+
+PROG = "halotap-admin"
+CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+KEY_ID_LENGTH = 12  # hex characters of the key's SHA-256 that identify it in show and revoke-key
+MIN_KEY_PREFIX = 8
+LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")  # BCP 47: en, en-ZA, zh-Hant-TW
+HALO_CHECK_TIMEOUT_SECONDS = 10.0
+
+
+def new_api_key() -> str:
+    return "htk_" + secrets.token_urlsafe(32)
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret: whsec_ and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:KEY_ID_LENGTH]
+
+
+# --- where the secrets are ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    secrets: Any  # a boto3 Secrets Manager client
+    prefix: str
+    halo_url: str  # Halo's kernelserver (or the devstack's simulator), for the merchant key check
+    devstack: bool = False
+
+    def document(self, name: str) -> SecretDocument:
+        return SecretDocument(self.secrets, f"{self.prefix}/{name}")
+
+
+def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Target:
+    import boto3
+
+    from halotap.settings import ConfigurationError, halo_base_url
+
+    env = dict(os.environ if environ is None else environ)
+    if args.devstack:
+        config = devstack_config()
+        session, endpoint = devstack_session(env)
+        halo = args.halo_url or f"http://127.0.0.1:{config.DevConfig.from_env(env).halo_port}"
+        client = session.client("secretsmanager", endpoint_url=endpoint)
+        return Target(client, args.secrets_prefix or config.SECRETS_PREFIX, halo, devstack=True)
+    prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
+    if not prefix:
+        raise SettingMissing(
+            "the secrets prefix is not set: pass --secrets-prefix halotap/<stage> (the stack output "
+            "ClientsSecretName without /clients), set SECRETS_PREFIX, or use --devstack"
+        )
+    try:
+        halo = halo_base_url(
+            args.halo_env or env.get("HALO_ENV", "prod"), args.halo_url or env.get("HALO_BASE_URL")
+        )
+    except ConfigurationError as error:
+        raise SettingMissing(str(error)) from None
+    return Target(boto3.session.Session().client("secretsmanager"), prefix, halo)
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+
+def _client_record(clients: Any, client_id: str) -> dict[str, Any]:
+    if not isinstance(clients, dict) or client_id not in clients:
+        raise OperatorError(f"no client {client_id!r}; `{PROG} clients list` shows them")
+    record: dict[str, Any] = clients[client_id]
+    return record
+
+
+def client_view(client_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """What show and list print: ids of keys and secrets, never the secrets."""
+    return {
+        "clientId": client_id,
+        "merchants": record.get("merchants", []),
+        "notificationUrl": record.get("notificationUrl"),
+        "keys": [str(h)[:KEY_ID_LENGTH] for h in record.get("keyHashes", [])],
+        "signingSecrets": [fingerprint(s) for s in record.get("signingSecrets", [])],
+    }
+
+
+def _check_notification_url(url: str, devstack: bool) -> None:
+    from halotap.adapters.dns import resolve_host
+    from halotap.domain.ssrf import UnsafeUrl, check_url
+
+    try:
+        check_url(url, resolve=resolve_host, allow_loopback_http=devstack)
+    except UnsafeUrl as error:
+        raise OperatorError(f"--notification-url: {error}") from None
+
+
+def clients_create(
+    target: Target, client_id: str, notification_url: str, merchants: list[str]
+) -> dict[str, str]:
+    if not CLIENT_ID.match(client_id):
+        raise OperatorError(f"CLIENT_ID must match {CLIENT_ID.pattern}")
+    for merchant in merchants:
+        if not re.match(MERCHANT_ID_PATTERN, merchant):
+            raise OperatorError(f"--merchant {merchant!r} must match {MERCHANT_ID_PATTERN}")
+    _check_notification_url(notification_url, target.devstack)
+    api_key, signing_secret = new_api_key(), new_signing_secret()
+
+    def add(clients: Any) -> Any:
+        clients = dict(clients or {})
+        if client_id in clients:
+            raise OperatorError(f"client {client_id!r} exists; rotate its key with `clients rotate-key`")
+        clients[client_id] = {
+            "keyHashes": [hash_api_key(api_key)],
+            "merchants": merchants or ALL_MERCHANTS,
+            "notificationUrl": notification_url,
+            "signingSecrets": [signing_secret],
+        }
+        return clients
+
+    target.document("clients").update(add)
+    return {"apiKey": api_key, "signingSecret": signing_secret}
+
+
+def clients_rotate_key(target: Target, client_id: str) -> str:
+    api_key = new_api_key()
+
+    def add(clients: Any) -> Any:
+        _client_record(clients, client_id).setdefault("keyHashes", []).append(hash_api_key(api_key))
+        return clients
+
+    target.document("clients").update(add)
+    return api_key
+
+
+def clients_revoke_key(target: Target, client_id: str, key_prefix: str) -> str:
+    prefix = key_prefix.lower()
+    if len(prefix) < MIN_KEY_PREFIX or not re.fullmatch(r"[0-9a-f]+", prefix):
+        raise OperatorError(
+            f"KEY_PREFIX is a key id as `clients show` prints it: {MIN_KEY_PREFIX}+ hex characters"
+        )
+    removed: list[str] = []
+
+    def remove(clients: Any) -> Any:
+        record = _client_record(clients, client_id)
+        hashes = [str(h) for h in record.get("keyHashes", [])]
+        matching = [h for h in hashes if h.startswith(prefix)]
+        if len(matching) != 1:
+            raise OperatorError(
+                f"{len(matching)} keys of {client_id!r} start with {prefix}; give exactly one"
+            )
+        if len(hashes) == 1:
+            raise OperatorError(f"{prefix} is {client_id!r}'s only key; `clients rotate-key` first")
+        record["keyHashes"] = [h for h in hashes if h != matching[0]]
+        removed[:] = matching
+        return clients
+
+    target.document("clients").update(remove)
+    return removed[0][:KEY_ID_LENGTH]
+
+
+def clients_rotate_signing_secret(target: Target, client_id: str) -> str:
+    signing_secret = new_signing_secret()
+
+    def add(clients: Any) -> Any:
+        _client_record(clients, client_id).setdefault("signingSecrets", []).append(signing_secret)
+        return clients
+
+    target.document("clients").update(add)
+    return signing_secret
+
+
+def clients_retire_signing_secret(target: Target, client_id: str) -> list[str]:
+    """Ends the overlap: keeps only the newest signing secret. Returns the retired ones' fingerprints."""
+    retired: list[str] = []
+
+    def keep_newest(clients: Any) -> Any:
+        record = _client_record(clients, client_id)
+        secrets_now = list(record.get("signingSecrets", []))
+        if len(secrets_now) < 2:
+            raise OperatorError(f"{client_id!r} has one signing secret: there is no overlap to end")
+        record["signingSecrets"] = secrets_now[-1:]
+        retired[:] = [fingerprint(s) for s in secrets_now[:-1]]
+        return clients
+
+    target.document("clients").update(keep_newest)
+    return retired
+
+
+def clients_all(target: Target) -> dict[str, Any]:
+    clients, _ = target.document("clients").read()
+    return dict(clients or {})
+
+
+# --- merchants -------------------------------------------------------------------------------------
+
+
+def check_halo_key(halo_url: str, api_key: str, http: Any = None) -> None:
+    """Asks Halo's status endpoint about a reference that cannot exist, with the merchant's key.
+
+    Halo answers 404 (error 122, "Transaction not found") only after it has accepted the key, and 401 or
+    403 when it refuses the key. A public integration reads 404 on an unknown reference the same way.
+    Anything else says nothing about the key, and the check fails rather than guess.
+    """
+    import httpx
+
+    from halotap.adapters.halo import STATUS_PATH
+
+    reference = f"halotap-key-check-{uuid.uuid4()}"
+    url = halo_url.rstrip("/") + STATUS_PATH.format(reference=reference)
+    try:
+        answer = (http or httpx).get(
+            url,
+            headers={"x-api-key": api_key, "accept": "application/json"},
+            timeout=HALO_CHECK_TIMEOUT_SECONDS,
+        )
+    except httpx.HTTPError as error:
+        raise OperatorError(f"could not reach Halo at {halo_url} to check the key: {error}") from None
+    if answer.status_code == 404:
+        return
+    if answer.status_code in (401, 403):
+        raise OperatorError(
+            f"Halo refused this API key (HTTP {answer.status_code}); nothing was saved. Check the key in "
+            "Halo's merchant portal, or pass --skip-check to save it anyway"
+        )
+    raise OperatorError(
+        f"Halo answered HTTP {answer.status_code} to the key check, which says nothing about the key; "
+        "nothing was saved. Try again, or pass --skip-check"
+    )
+
+
+def merchant_record(args: argparse.Namespace, api_key: str) -> dict[str, Any]:
+    from halotap.domain.money import MoneyError, minor_digits
+
+    if not re.match(MERCHANT_ID_PATTERN, args.merchant_id):
+        raise OperatorError(f"MERCHANT_ID must match {MERCHANT_ID_PATTERN}")
+    display_name = " ".join(args.display_name.split())
+    if not 1 <= len(display_name) <= 80:
+        raise OperatorError("--display-name must be 1 to 80 characters")
+    currencies = list(dict.fromkeys(c.upper() for c in args.currency))
+    for currency in currencies:
+        try:
+            minor_digits(currency)
+        except MoneyError as error:
+            raise OperatorError(f"--currency: {error}") from None
+    record: dict[str, Any] = {
+        "haloMerchantId": args.halo_merchant_id,
+        "apiKey": api_key,
+        "displayName": display_name,
+        "currencies": currencies,
+    }
+    if args.locale:
+        if not LOCALE.match(args.locale):
+            raise OperatorError(f"--locale {args.locale!r} must be a language tag such as en or en-ZA")
+        record["locale"] = args.locale
+    return record
+
+
+def read_api_key(stdin: Any) -> str:
+    if stdin.isatty():
+        import getpass
+
+        api_key = getpass.getpass("Halo API key for this merchant (not echoed): ")
+    else:
+        api_key = stdin.readline()
+    api_key = api_key.strip()
+    if not api_key:
+        raise OperatorError(
+            "no Halo API key on standard input; pipe it in: `... merchants put ... < key.txt`"
+        )
+    return api_key
+
+
+def merchant_view(merchant_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    view = {"merchantId": merchant_id, **{k: v for k, v in record.items() if k != "apiKey"}}
+    view["apiKey"] = "(set)" if record.get("apiKey") else "(missing)"
+    return view
+
+
+def merchant_ids(target: Target) -> list[str]:
+    start = f"{target.prefix}/merchants/"
+    names: list[str] = []
+    for page in target.secrets.get_paginator("list_secrets").paginate(
+        Filters=[{"Key": "name", "Values": [start]}]
+    ):
+        names += [s["Name"][len(start) :] for s in page["SecretList"] if s["Name"].startswith(start)]
+    return sorted(names)
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+Out = Callable[[str], None]
+
+
+def _cmd_clients_create(args: argparse.Namespace, target: Target, out: Out) -> int:
+    made = clients_create(target, args.client_id, args.notification_url, args.merchant or [])
+    out(f"created client {args.client_id}; give these to the PSP over a secure channel. They are shown once.")
+    out(f"api key: {made['apiKey']}")
+    out(f"signing secret: {made['signingSecret']}")
+    out(f"key id: {hash_api_key(made['apiKey'])[:KEY_ID_LENGTH]}")
+    return 0
+
+
+def _cmd_clients_rotate_key(args: argparse.Namespace, target: Target, out: Out) -> int:
+    api_key = clients_rotate_key(target, args.client_id)
+    out(f"added a key to {args.client_id}; the old keys keep working until `clients revoke-key`. Shown once.")
+    out(f"api key: {api_key}")
+    out(f"key id: {hash_api_key(api_key)[:KEY_ID_LENGTH]}")
+    return 0
+
+
+def _cmd_clients_revoke_key(args: argparse.Namespace, target: Target, out: Out) -> int:
+    removed = clients_revoke_key(target, args.client_id, args.key_prefix)
+    out(f"revoked key {removed} of {args.client_id} (cached answers may accept it for up to 5 minutes)")
+    return 0
+
+
+def _cmd_clients_rotate_signing_secret(args: argparse.Namespace, target: Target, out: Out) -> int:
+    secret = clients_rotate_signing_secret(target, args.client_id)
+    out(f"added a signing secret to {args.client_id}: notifications are signed with every secret it has.")
+    out(f"signing secret: {secret}")
+    return 0
+
+
+def _cmd_clients_retire_signing_secret(args: argparse.Namespace, target: Target, out: Out) -> int:
+    retired = clients_retire_signing_secret(target, args.client_id)
+    out(f"retired signing secret(s) {', '.join(retired)} of {args.client_id}; only the newest signs now")
+    return 0
+
+
+def _cmd_clients_show(args: argparse.Namespace, target: Target, out: Out) -> int:
+    out(
+        json.dumps(client_view(args.client_id, _client_record(clients_all(target), args.client_id)), indent=2)
+    )
+    return 0
+
+
+def _cmd_clients_list(args: argparse.Namespace, target: Target, out: Out) -> int:
+    for client_id, record in sorted(clients_all(target).items()):
+        out(json.dumps(client_view(client_id, record)))
+    return 0
+
+
+def _cmd_merchants_put(args: argparse.Namespace, target: Target, out: Out) -> int:
+    api_key = read_api_key(sys.stdin)
+    record = merchant_record(args, api_key)
+    if args.skip_check:
+        out("not checking the key with Halo (--skip-check)")
+    else:
+        check_halo_key(target.halo_url, api_key)
+        out(
+            f"Halo accepted the key (its status endpoint answered 404 for a made-up reference at {target.halo_url})"
+        )
+    target.document(f"merchants/{args.merchant_id}").update(lambda _current: record)
+    out(f"saved merchant {args.merchant_id} ({record['displayName']}; {', '.join(record['currencies'])})")
+    return 0
+
+
+def _cmd_merchants_show(args: argparse.Namespace, target: Target, out: Out) -> int:
+    record, _ = target.document(f"merchants/{args.merchant_id}").read()
+    if record is None:
+        raise OperatorError(f"no merchant {args.merchant_id!r}; `{PROG} merchants list` shows them")
+    out(json.dumps(merchant_view(args.merchant_id, record), indent=2))
+    return 0
+
+
+def _cmd_merchants_list(args: argparse.Namespace, target: Target, out: Out) -> int:
+    for merchant_id in merchant_ids(target):
+        record, _ = target.document(f"merchants/{merchant_id}").read()
+        if record is not None:
+            out(json.dumps(merchant_view(merchant_id, record)))
+    return 0
+
+
+def _add_target_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The same flags on the top parser and on each subcommand, so they go before or after it.
+
+    On a subcommand their default is SUPPRESS: a flag not given there leaves the top parser's value.
+    """
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("where the secrets are")
+    group.add_argument(
+        "--secrets-prefix", default=default, metavar="PREFIX", help="e.g. halotap/prod ($SECRETS_PREFIX)"
+    )
+    group.add_argument(
+        "--devstack",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the running local devstack (moto at $HALOTAP_MOTO_PORT, the Halo simulator at $HALOTAP_HALO_PORT)",
+    )
+    group.add_argument(
+        "--halo-env",
+        default=default,
+        help="Halo environment for the key check: dev, qa or prod ($HALO_ENV, default prod)",
+    )
+    group.add_argument(
+        "--halo-url", default=default, help="Halo's base URL for the key check, overriding --halo-env"
+    )
+
+
+def _leaf(commands: Any, name: str, run: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
+    _add_target_flags(parser, suppress=True)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Onboard PSP clients and merchants: generate, rotate and revoke their credentials.",
+        epilog="Exit status: 0 done, 1 refused or failed, 2 usage or missing setting.",
+    )
+    _add_target_flags(parser, suppress=False)
+    groups = parser.add_subparsers(dest="group", required=True, metavar="clients|merchants")
+
+    clients = groups.add_parser("clients", help="PSP clients: API keys, signing secrets, merchants")
+    client_commands = clients.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    create = _leaf(
+        client_commands,
+        "create",
+        _cmd_clients_create,
+        "add a client; prints its API key and signing secret once",
+    )
+    create.add_argument("client_id", metavar="CLIENT_ID")
+    create.add_argument(
+        "--notification-url", required=True, metavar="URL", help="where its notifications go (https)"
+    )
+    create.add_argument(
+        "--merchant",
+        action="append",
+        metavar="ID",
+        help="a merchant it may use (repeatable; default: every merchant)",
+    )
+    for name, run, text in (
+        ("rotate-key", _cmd_clients_rotate_key, "add a new API key beside the old ones; prints it once"),
+        (
+            "rotate-signing-secret",
+            _cmd_clients_rotate_signing_secret,
+            "add a signing secret: both sign during the overlap",
+        ),
+        (
+            "retire-signing-secret",
+            _cmd_clients_retire_signing_secret,
+            "end the overlap: keep only the newest signing secret",
+        ),
+        ("show", _cmd_clients_show, "show one client, with key ids and secret fingerprints only"),
+    ):
+        _leaf(client_commands, name, run, text).add_argument("client_id", metavar="CLIENT_ID")
+    revoke = _leaf(
+        client_commands, "revoke-key", _cmd_clients_revoke_key, "remove one API key, named by its key id"
+    )
+    revoke.add_argument("client_id", metavar="CLIENT_ID")
+    revoke.add_argument(
+        "key_prefix", metavar="KEY_PREFIX", help="the key id (or its first 8+ characters) from `clients show`"
+    )
+    _leaf(client_commands, "list", _cmd_clients_list, "every client, one JSON line each, no secrets")
+
+    merchants = groups.add_parser("merchants", help="merchants: Halo credentials, name, currencies")
+    merchant_commands = merchants.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    put = _leaf(
+        merchant_commands,
+        "put",
+        _cmd_merchants_put,
+        "add or replace a merchant; reads its Halo API key from standard input and checks it with Halo",
+    )
+    put.add_argument("merchant_id", metavar="MERCHANT_ID")
+    put.add_argument(
+        "--halo-merchant-id", required=True, metavar="ID", help="the Merchant ID from Halo's portal"
+    )
+    put.add_argument(
+        "--display-name", required=True, metavar="NAME", help="what shoppers see on the payment page"
+    )
+    put.add_argument(
+        "--currency",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="CODE",
+        help="the currencies its Halo account takes: --currency ZAR USD, or repeated",
+    )
+    put.add_argument(
+        "--locale", help="the page's language and number format, e.g. en-ZA (default: the shopper's)"
+    )
+    put.add_argument("--skip-check", action="store_true", help="save the key even if Halo refuses it")
+    _leaf(merchant_commands, "show", _cmd_merchants_show, "show one merchant, without its key").add_argument(
+        "merchant_id", metavar="MERCHANT_ID"
+    )
+    _leaf(merchant_commands, "list", _cmd_merchants_list, "every merchant, one JSON line each, without keys")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    args = build_parser().parse_args(argv)
+    try:
+        run: Callable[[argparse.Namespace, Target, Out], int] = args.run
+        return run(args, connect(args), print)
+    except OperatorError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except (ClientError, BotoCoreError) as error:
+        print(f"{PROG}: AWS error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
