@@ -156,6 +156,23 @@ def test_money_wins_over_a_cancellation_and_is_flagged(services, halo, checkout)
     assert stored.replaced_status == "cancelled"
 
 
+def test_finding_1_a_void_seen_before_its_approval_ends_voided_and_notifies_the_psp(services, halo, checkout):
+    # The shopper tapped Approved and Halo voided it at once: by the time the approval's webhook is
+    # confirmed, Halo's status already says Voided.
+    halo.tap(checkout["haloReference"], "Voided")
+    assert apply(services, halo_payload(checkout, "Approved")) == {"batchItemFailures": []}
+    stored = read(services, checkout)
+    assert stored.status == "voided"
+    assert stored.due_at is None  # final, out of reconciliation's index
+    [change] = [e for e in stored.history if e.type == "status_changed" and e.to_status == "voided"]
+    assert (change.from_status, change.detail) == ("open", "voided before its approval was seen")
+    notified = aws.sqs().receive_message(QueueUrl=settings().notifications_queue_url, MaxNumberOfMessages=10)
+    assert [json.loads(m["Body"])["type"] for m in notified.get("Messages", [])] == ["checkout.voided"]
+    # The approval's late webhook, now confirmed as Voided too, changes nothing more.
+    apply(services, halo_payload(checkout, "Approved"))
+    assert read(services, checkout).version == stored.version
+
+
 def test_the_halo_reference_finds_a_checkout_when_merchant_reference_does_not(services, halo, checkout):
     halo.tap(checkout["haloReference"], "Approved")
     apply(services, halo_payload(checkout, merchantReference="psp-ref-unknown-to-us"))
