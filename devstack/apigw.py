@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from devstack import lambda_runtime, policy
+from devstack.http_server import LISTEN_BACKLOG
 from devstack.lambda_events import HttpRequest, authorizer_event, method_arn, proxy_event
 from devstack.routing import RouteMatch, RouteTable
 from infra import manifest
@@ -179,6 +180,7 @@ def _with_function(response: HttpResponse, name: str) -> HttpResponse:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG  # a burst of concurrent PSP requests queues, never resets
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], gateway: ApiGateway):
         self.gateway = gateway

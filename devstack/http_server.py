@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_BODY_BYTES = 1_000_000
+# Pending connections: http.server listens with a backlog of 5, which resets bursts of 30 requests.
+LISTEN_BACKLOG = 1024
 MISSING: Any = object()  # Request.json() of an empty or non-JSON body
 
 
@@ -119,6 +121,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], app: JsonHttpServer) -> None:
         super().__init__(address, _Handler)
