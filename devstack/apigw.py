@@ -206,15 +206,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         target = urlsplit(self.path)
-        request = HttpRequest(
-            method=self.command,
-            path=target.path or "/",
-            query=target.query,
-            headers=tuple(self.headers.items()),
-            body=self._read_body(),
-            source_ip=self.client_address[0],
-        )
-        response = self.server.gateway.handle(request)
+        if int(self.headers.get("Content-Length") or 0) > MAX_PAYLOAD_BYTES:
+            # Answered as API Gateway does, without reading (or holding) the body; the unread rest of it
+            # makes the connection unusable, so it is closed.
+            self.close_connection = True
+            response = gateway_response("REQUEST_TOO_LARGE", str(uuid.uuid4()))
+        else:
+            request = HttpRequest(
+                method=self.command,
+                path=target.path or "/",
+                query=target.query,
+                headers=tuple(self.headers.items()),
+                body=self._read_body(),
+                source_ip=self.client_address[0],
+            )
+            response = self.server.gateway.handle(request)
         try:
             self.send_response(response.status)
             for name, value in response.headers:

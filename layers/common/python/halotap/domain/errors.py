@@ -35,6 +35,10 @@ class InvalidRequest(HalotapError):
     status, code, title = 400, "invalid_request", "The request is not valid"
 
 
+class PayloadTooLarge(HalotapError):
+    status, code, title = 413, "payload_too_large", "The request body is too large"
+
+
 class Unauthorized(HalotapError):
     status, code, title = 401, "unauthorized", "Missing or invalid credentials"
 
