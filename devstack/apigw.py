@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from devstack import lambda_runtime, policy
+from devstack import lambda_runtime, policy, redact
 from devstack.http_server import LISTEN_BACKLOG
 from devstack.lambda_events import HttpRequest, authorizer_event, method_arn, proxy_event
 from devstack.routing import RouteMatch, RouteTable
@@ -230,12 +230,14 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(response.body)
         except ConnectionError:
-            log.debug("client went away before the answer to %s %s", self.command, self.path)
+            log.debug(
+                "client went away before the answer to %s %s", self.command, redact.webhook_token(self.path)
+            )
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info(
             "%s %s -> %s %d (%.0f ms)",
             self.command,
-            target.path,
+            redact.webhook_token(target.path),
             response.function,
             response.status,
             elapsed_ms,
@@ -244,4 +246,4 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        log.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from devstack import redact
+
 MAX_BODY_BYTES = 1_000_000
 # Pending connections: http.server listens with a backlog of 5, which resets bursts of 30 requests.
 LISTEN_BACKLOG = 1024
@@ -168,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
     def log_message(self, format: str, *args: Any) -> None:
-        self.server.app.logger.debug("%s - %s", self.address_string(), format % args)
+        self.server.app.logger.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))
 
 
 class FaultQueue(list[dict[str, Any]]):
