@@ -94,7 +94,7 @@ def main() -> int:
 
 def _exit_now() -> None:
     print(
-        f"devstack: parts still busy after {STOP_DEADLINE_SECONDS:.0f} s; exiting anyway",
+        f"devstack: parts still busy after {STOP_DEADLINE_SECONDS:.1f} s; exiting anyway",
         file=sys.stderr,
         flush=True,
     )
