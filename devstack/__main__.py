@@ -19,6 +19,9 @@ from devstack.stack import Devstack, PortInUse, build_parts, ensure_ports_free
 log = logging.getLogger("devstack")
 
 
+STOP_DEADLINE_SECONDS = 2.5  # SIGTERM to exit within 5 s (devstack/README.md), with room for a loaded machine
+
+
 def _configure_logging(config: DevConfig) -> None:
     logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger().setLevel(config.log_level)
@@ -32,11 +35,12 @@ def _banner(stack: Devstack, config: DevConfig) -> str:
     return "\n".join(
         [
             "halotap devstack",
-            f"  API         {api}   (Authorization: Bearer {config.api_key})",
+            # The banner goes to the devstack's log: secrets are named by where to find them, never shown.
+            f"  API         {api}   (Authorization: Bearer <HALOTAP_DEV_API_KEY, see README.md>)",
             f"  Halo sim    {halo}   (control API under /_sim)",
             f"  moto (AWS)  {moto}",
             f"  PSP sink    http://127.0.0.1:{config.sink_port}   (received: /_sink/received)",
-            f"  Halo webhook {api}/v1/halo/webhooks/{config.webhook_token}",
+            f"  Halo webhook {api}/v1/halo/webhooks/<HALOTAP_DEV_WEBHOOK_TOKEN>",
             "  Ctrl-C stops everything.",
         ]
     )
@@ -79,8 +83,22 @@ def main() -> int:
         stack.stop()
         return 1
     print("devstack: stopping", file=sys.stderr, flush=True)
+    # Parts stop in order and each may wait on work in flight (a handler mid-call, a long poll); under a
+    # storm that adds up. The devstack keeps nothing worth waiting for, so a stop has a hard deadline.
+    watchdog = threading.Timer(STOP_DEADLINE_SECONDS, _exit_now)
+    watchdog.daemon = True
+    watchdog.start()
     stack.stop()
     return 0
+
+
+def _exit_now() -> None:
+    print(
+        f"devstack: parts still busy after {STOP_DEADLINE_SECONDS:.1f} s; exiting anyway",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from devstack import lambda_runtime, policy
+from devstack import lambda_runtime, policy, redact
+from devstack.http_server import LISTEN_BACKLOG
 from devstack.lambda_events import HttpRequest, authorizer_event, method_arn, proxy_event
 from devstack.routing import RouteMatch, RouteTable
 from infra import manifest
@@ -179,6 +180,7 @@ def _with_function(response: HttpResponse, name: str) -> HttpResponse:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG  # a burst of concurrent PSP requests queues, never resets
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], gateway: ApiGateway):
         self.gateway = gateway
@@ -204,16 +206,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         target = urlsplit(self.path)
-        request = HttpRequest(
-            method=self.command,
-            path=target.path or "/",
-            query=target.query,
-            headers=tuple(self.headers.items()),
-            body=self._read_body(),
-            source_ip=self.client_address[0],
-            domain_name="{}:{}".format(*self.server.server_address[:2]),
-        )
-        response = self.server.gateway.handle(request)
+        if int(self.headers.get("Content-Length") or 0) > MAX_PAYLOAD_BYTES:
+            # Answered as API Gateway does, without reading (or holding) the body; the unread rest of it
+            # makes the connection unusable, so it is closed.
+            self.close_connection = True
+            response = gateway_response("REQUEST_TOO_LARGE", str(uuid.uuid4()))
+        else:
+            request = HttpRequest(
+                method=self.command,
+                path=target.path or "/",
+                query=target.query,
+                headers=tuple(self.headers.items()),
+                body=self._read_body(),
+                source_ip=self.client_address[0],
+                domain_name="{}:{}".format(*self.server.server_address[:2]),
+            )
+            response = self.server.gateway.handle(request)
         try:
             self.send_response(response.status)
             for name, value in response.headers:
@@ -223,12 +231,14 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(response.body)
         except ConnectionError:
-            log.debug("client went away before the answer to %s %s", self.command, self.path)
+            log.debug(
+                "client went away before the answer to %s %s", self.command, redact.webhook_token(self.path)
+            )
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info(
             "%s %s -> %s %d (%.0f ms)",
             self.command,
-            target.path,
+            redact.webhook_token(target.path),
             response.function,
             response.status,
             elapsed_ms,
@@ -237,4 +247,4 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        log.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))

@@ -26,6 +26,7 @@ import string
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from typing import Any
 import httpx
 import segno
 
+from devstack import redact
 from devstack.http_server import MISSING, FaultQueue, JsonHttpServer, Request, Response, json_response
 
 log = logging.getLogger("devstack.halo_sim")
@@ -44,6 +46,9 @@ FAULT_MODES = ("timeout", "error500", "malformed", "slow")
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOK_TIMES = 100
 STOP_JOIN_SECONDS = 5.0
+# Memory bounds for a long-running devstack (devstack/README.md, "Bounds"): the newest entries are kept.
+MAX_LOGGED_REQUESTS = 1000
+MAX_DELIVERIES_PER_TRANSACTION = 100
 
 _CANONICAL_DISPOSITION = {d.lower(): d for d in DISPOSITIONS}
 _LINK_ALPHABET = string.ascii_letters + string.digits
@@ -104,7 +109,9 @@ class _Transaction:
     authorisation_code: str | None = None
     payment_provider_reference: str = field(default_factory=lambda: secrets.token_hex(8))
     webhook_url: str | None = None
-    webhook_deliveries: list[Json] = field(default_factory=list)
+    webhook_deliveries: deque[Json] = field(
+        default_factory=lambda: deque(maxlen=MAX_DELIVERIES_PER_TRANSACTION)
+    )
     webhooks_pending: int = 0  # sends accepted by the control API whose outcome is not recorded yet
 
     def tap(self, disposition: str) -> None:
@@ -249,7 +256,7 @@ class HaloSimulator(JsonHttpServer):
         self._lock = threading.Lock()
         self._transactions: dict[str, _Transaction] = {}
         self._references: set[tuple[str, str]] = set()  # (merchantId, paymentReference)
-        self._requests: list[Json] = []
+        self._requests: deque[Json] = deque(maxlen=MAX_LOGGED_REQUESTS)
         self._faults = FaultQueue()  # of {"mode", "count"}
         self._stopping = threading.Event()
         self._background: list[threading.Thread] = []
@@ -323,7 +330,7 @@ class HaloSimulator(JsonHttpServer):
                 {
                     "method": request.method,
                     "path": request.path,
-                    "headers": dict(request.headers),
+                    "headers": redact.headers(request.headers),  # no merchant's x-api-key
                     "json": None if parsed is MISSING else parsed,
                 }
             )
@@ -553,7 +560,7 @@ class HaloSimulator(JsonHttpServer):
                         results.append({"status": answer.status_code, "error": None})
                     except (httpx.HTTPError, httpx.InvalidURL) as exc:
                         results.append({"status": None, "error": f"{type(exc).__name__}: {exc}"})
-            log.info("webhook for %s to %s: %s", reference, url, results)
+            log.info("webhook for %s to %s: %s", reference, redact.webhook_token(url or "-"), results)
         finally:  # even if a send blew up: a count left pending would stall a waiting test
             self._record_deliveries(reference, url, payload, results)
         return results

@@ -17,7 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from devstack import redact
+
 MAX_BODY_BYTES = 1_000_000
+# Pending connections: http.server listens with a backlog of 5, which resets bursts of 30 requests.
+LISTEN_BACKLOG = 1024
 MISSING: Any = object()  # Request.json() of an empty or non-JSON body
 
 
@@ -119,6 +123,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], app: JsonHttpServer) -> None:
         super().__init__(address, _Handler)
@@ -165,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
     def log_message(self, format: str, *args: Any) -> None:
-        self.server.app.logger.debug("%s - %s", self.address_string(), format % args)
+        self.server.app.logger.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))
 
 
 class FaultQueue(list[dict[str, Any]]):

@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
@@ -30,6 +31,7 @@ from devstack.http_server import FaultQueue, JsonHttpServer, Request, Response, 
 log = logging.getLogger("devstack.sink")
 
 CONTROL_PREFIX = "/_sink/"
+MAX_RECEIVED = 10_000  # notifications kept for /_sink/received, and webhook ids whose attempts are counted
 
 Json = dict[str, Any]
 
@@ -49,8 +51,9 @@ class WebhookSink(JsonHttpServer):
         # Built once, so a malformed secret fails at start-up rather than on the first delivery.
         self._verifiers = [Webhook(secret) for secret in secrets]
         self._lock = threading.Condition()
-        self._received: list[Json] = []
-        self._attempts: dict[str, int] = {}
+        # Bounded, newest kept (devstack/README.md, "Bounds"): a long storm cannot grow the process.
+        self._received: deque[Json] = deque(maxlen=MAX_RECEIVED)
+        self._attempts: OrderedDict[str, int] = OrderedDict()
         self._faults = FaultQueue()  # of {"status", "count", "retryAfter"}
         self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], Response]] = {
             ("GET", "/_sink/received"): self._list_received,
@@ -124,6 +127,9 @@ class WebhookSink(JsonHttpServer):
             fault = self._faults.take()
             key = webhook_id or ""
             self._attempts[key] = self._attempts.get(key, 0) + 1
+            self._attempts.move_to_end(key)
+            while len(self._attempts) > MAX_RECEIVED:
+                self._attempts.popitem(last=False)
             status = fault["status"] if fault else (204 if verified else 400)
             self._received.append(
                 {

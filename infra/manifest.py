@@ -272,6 +272,13 @@ GATEWAY_RESPONSES = (
         "No route matches this method and path; see the API reference in README.md.",
     ),
     GatewayResponse("THROTTLED", 429, "throttled", "Too many requests", "Slow down and retry with backoff."),
+    GatewayResponse(
+        "REQUEST_TOO_LARGE",
+        413,
+        "payload_too_large",
+        "The request body is too large",
+        "API Gateway accepts request bodies up to 10 MB; halotap's routes accept up to 64 KB.",
+    ),
     GatewayResponse("DEFAULT_4XX", 400, "bad_request", "Bad request", "API Gateway rejected the request."),
     GatewayResponse(
         "DEFAULT_5XX",

@@ -77,6 +77,7 @@ RESPONSES = {
         "400": _problem("Malformed request; `errors` names each field"),
         "404": _problem("Merchant not available to this API key"),
         "409": _problem("Reference already used (`checkoutId`), or the Idempotency-Key is in flight"),
+        "413": _problem("The body is over 64 KB"),
         "422": _problem("Idempotency-Key reused with another body"),
         "502": _problem(
             "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed"
@@ -132,8 +133,12 @@ RESPONSES = {
     },
     ("POST", "/v1/halo/webhooks/{token}"): {
         "200": {"description": "Queued for processing"},
-        "400": _problem("Not JSON, or no merchantReference/id and disposition"),
+        "400": _problem(
+            "Not JSON, no merchantReference/id and disposition, a field of the wrong type or over 128 "
+            "characters, a non-finite amount, nesting over 32 deep, or text that is not valid Unicode"
+        ),
         "401": _problem("Unknown token"),
+        "413": _problem("The body is over 64 KB"),
         "503": _problem("Could not be queued; Halo should retry"),
     },
 }

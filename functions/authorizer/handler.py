@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -16,10 +17,15 @@ tracer = Tracer()
 metrics = Metrics()
 
 
+# Exactly "Bearer", one space and the key (printable ASCII, no spaces): nothing is stripped or case-folded,
+# so a tab, a no-break space or a vertical tab around the key is a malformed credential, never a match.
+BEARER = re.compile(r"Bearer ([\x21-\x7e]+)")
+
+
 def bearer_key(headers: dict[str, str]) -> str | None:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), "") or ""
-    scheme, _, key = value.partition(" ")
-    return key.strip() or None if scheme.lower() == "bearer" else None
+    match = BEARER.fullmatch(value)
+    return match.group(1) if match else None
 
 
 def api_wide(method_arn: str) -> str:

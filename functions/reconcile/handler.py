@@ -23,6 +23,8 @@ def handler(event: dict[str, Any], context: Any, services: Services | None = Non
         metrics.add_metric(
             name=f"Reconcile{name.title()}", unit=MetricUnit.Count, value=getattr(report, name)
         )
+    # How long the oldest due checkout had waited: above a run's interval, reconciliation is falling behind.
+    metrics.add_metric(name="ReconcileLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
     summary = {k: v for k, v in vars(report).items() if k != "outcomes"}
     logger.info("reconciliation run", extra=summary)
     return summary

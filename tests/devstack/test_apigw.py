@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from typing import Any
 
 import httpx
@@ -374,3 +375,34 @@ def test_the_domain_name_is_the_emulators_own_address_never_the_host_header(gate
     context = lambdas.events["create_checkout"]["requestContext"]
     assert context["domainName"] == gateway.url.removeprefix("http://")
     assert lambdas.events["create_checkout"]["headers"]["Host"] == "pay.evil.example"  # passed on, not used
+
+
+def test_a_body_over_api_gateways_limit_is_the_manifests_413_problem(gateway_with):
+    gateway, lambdas = gateway_with(authorizer=ALLOW_ALL, create_checkout=CREATED)
+    response = gateway.handle(
+        HttpRequest(
+            "POST", "/v1/checkouts", headers=(("Authorization", "Bearer k"),), body=b"x" * (10 * 2**20 + 1)
+        )
+    )
+    assert response.status == 413
+    assert _problem(response)["code"] == "payload_too_large"
+    assert lambdas.events == {}
+
+
+def test_an_oversized_body_is_answered_413_over_http_before_it_is_read(gateway_with):
+    gateway, lambdas = gateway_with(authorizer=ALLOW_ALL, create_checkout=CREATED)
+    gateway.start()
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        # Only the headers: a server that waited for the 20 MB it was promised would never answer.
+        connection.sendall(
+            b"POST /v1/checkouts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n"
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413")
+    assert json.loads(body)["code"] == "payload_too_large"
+    assert lambdas.events == {}

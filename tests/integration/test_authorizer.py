@@ -45,7 +45,7 @@ def test_every_key_of_a_client_is_accepted_during_rotation(clients, key):
 
 
 def test_a_client_allowed_every_merchant_says_so(clients):
-    assert authorize(clients, "bearer big-key")["context"]["merchants"] == "*"
+    assert authorize(clients, "Bearer big-key")["context"]["merchants"] == "*"
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ import threading
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from functions.create_checkout import handler as create_handler
 from halotap.adapters import aws
+from halotap.domain.timing import RACE_RETRIES
 from halotap.settings import Settings, settings
 from tests.fakes import CallCounter, FaultyClient, api_event
 from tests.wiring import build_services
@@ -223,6 +225,55 @@ def test_throttling_after_halo_answered_fails_the_checkout_without_opening_it(mo
     assert status == 503
     checkout = build_services(halo).store.get(halo.creates[0]["paymentReference"])
     assert checkout.status != "open"
+
+
+class CancellingClient:
+    """DynamoDB whose next `times` TransactWriteItems are cancelled with `reasons` (one code per item)."""
+
+    def __init__(self, real, reasons, times):
+        self._real, self._reasons, self.times = real, reasons, times
+        self.attempts = 0
+
+    def transact_write_items(self, **kwargs):
+        self.attempts += 1
+        if self.attempts <= self.times:
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "injected"},
+                    "CancellationReasons": [{"Code": code} for code in self._reasons],
+                },
+                "TransactWriteItems",
+            )
+        return self._real.transact_write_items(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+@pytest.mark.parametrize(
+    ("reasons", "times", "status", "code"),
+    [
+        (["None", "ConditionalCheckFailed"], 1, 409, "reference_already_used"),  # the guard was taken
+        (["ConditionalCheckFailed", "None"], 1, 409, "reference_already_used"),
+        (["TransactionConflict", "None"], 2, 201, None),  # retried within the request, then stored
+        (["None", "TransactionConflict"], 99, 409, "reference_already_used"),  # held by another request
+        (["ThrottlingError", "None"], 1, 503, "dependency_unavailable"),
+        (["None", "ProvisionedThroughputExceeded"], 1, 503, "dependency_unavailable"),
+    ],
+)
+def test_finding_3_each_cancellation_reason_of_a_create_has_its_own_answer(
+    moto_env, halo, lambda_context, reasons, times, status, code
+):
+    cancelling = CancellingClient(aws.dynamodb(), reasons, times)
+    answer_status, answer, headers = post(
+        build_services(halo, dynamodb=cancelling), context=lambda_context, headers={"Idempotency-Key": "k-1"}
+    )
+    assert (answer_status, answer.get("code")) == (status, code)
+    assert cancelling.attempts <= RACE_RETRIES  # conflicts are retried, with a bound
+    if status == 503:
+        assert headers["retry-after"] == "1"
+    if status != 201:
+        assert halo.requests == []  # nothing reached Halo for a checkout that was not stored
 
 
 class TestIdempotency:

@@ -156,6 +156,81 @@ def test_money_wins_over_a_cancellation_and_is_flagged(services, halo, checkout)
     assert stored.replaced_status == "cancelled"
 
 
+def test_finding_1_a_void_seen_before_its_approval_ends_voided_and_notifies_the_psp(services, halo, checkout):
+    # The shopper tapped Approved and Halo voided it at once: by the time the approval's webhook is
+    # confirmed, Halo's status already says Voided.
+    halo.tap(checkout["haloReference"], "Voided")
+    assert apply(services, halo_payload(checkout, "Approved")) == {"batchItemFailures": []}
+    stored = read(services, checkout)
+    assert stored.status == "voided"
+    assert stored.due_at is None  # final, out of reconciliation's index
+    [change] = [e for e in stored.history if e.type == "status_changed" and e.to_status == "voided"]
+    assert (change.from_status, change.detail) == ("open", "voided before its approval was seen")
+    notified = aws.sqs().receive_message(QueueUrl=settings().notifications_queue_url, MaxNumberOfMessages=10)
+    assert [json.loads(m["Body"])["type"] for m in notified.get("Messages", [])] == ["checkout.voided"]
+    # The approval's late webhook, now confirmed as Voided too, changes nothing more.
+    apply(services, halo_payload(checkout, "Approved"))
+    assert read(services, checkout).version == stored.version
+
+
+def test_finding_4_a_forged_oversized_webhook_is_refused_at_intake(services, checkout):
+    forged = halo_payload(checkout, "Declined", currency="Z" * 190_000)
+    status, problem = deliver(services, forged)
+    assert (status, problem["code"]) == (413, "payload_too_large")
+    long_field = halo_payload(checkout, "Declined", currency="Z" * 1_000)
+    assert deliver(services, long_field)[1]["code"] == "invalid_request"
+    assert queued() == []
+
+
+def test_finding_4_forged_webhooks_behind_the_queue_are_cut_and_the_real_void_still_lands(
+    services, halo, checkout
+):
+    halo.tap(checkout["haloReference"], "Approved")
+    apply(services, halo_payload(checkout))
+    # Two forged webhooks that reached the queue unchecked (say, queued before intake bounded them), each
+    # with ~190 KB fields that differ, so each would be recorded as its own anomaly.
+    for n in range(2):
+        apply(
+            services,
+            halo_payload(
+                checkout,
+                "Declined",
+                currency=f"{n}" * 190_000,
+                authorisationCode="A" * 190_000,
+                responseCode="9" * 190_000,
+            ),
+        )
+    stored = read(services, checkout)
+    assert stored.status == "approved"
+    assert len([e for e in stored.history if e.type == "anomaly"]) >= 2  # recorded, not refused
+    assert all(len(e.detail or "") <= 500 for e in stored.history)
+    item = aws.dynamodb().get_item(
+        TableName=settings().checkouts_table, Key={"pk": {"S": f"checkout#{checkout['id']}"}}
+    )
+    assert len(json.dumps(item["Item"])) < 20_000  # far from DynamoDB's 400 KB item limit
+    # Halo's real void still lands.
+    halo.tap(checkout["haloReference"], "Voided")
+    assert apply(services, halo_payload(checkout, "Voided")) == {"batchItemFailures": []}
+    assert read(services, checkout).status == "voided"
+
+
+def test_a_queued_webhook_that_can_never_parse_is_dropped_not_retried(services, halo, checkout):
+    halo.tap(checkout["haloReference"], "Approved")
+    bodies = [
+        json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": raw})
+        for raw in (
+            "[" * 1000 + "]" * 1000,
+            json.dumps(halo_payload(checkout, amount="sNaN")),
+            json.dumps(halo_payload(checkout, amount=float("nan"))),  # json.dumps writes the constant NaN
+        )
+    ]
+    assert apply_handler.handler(sqs_event(*bodies), FakeLambdaContext(), services=services) == {
+        "batchItemFailures": []
+    }
+    # The sNaN amount is ignored, not fatal: Halo's word still settles the checkout.
+    assert read(services, checkout).status == "approved"
+
+
 def test_the_halo_reference_finds_a_checkout_when_merchant_reference_does_not(services, halo, checkout):
     halo.tap(checkout["haloReference"], "Approved")
     apply(services, halo_payload(checkout, merchantReference="psp-ref-unknown-to-us"))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import time
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
+from functions.reconcile import handler as reconcile_handler
 from halotap.adapters import aws
 from halotap.app.checkouts import Caller
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.models import CreateCheckoutRequest, iso
 from halotap.domain.states import Disposition
 from halotap.settings import settings
-from tests.fakes import CallCounter, FakeClock, FaultyClient
+from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient
 from tests.wiring import build_services
 
 CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
@@ -163,13 +166,109 @@ def test_halo_faults_during_reconciliation_lose_nothing_and_a_later_tick_finishe
     assert [services.store.get(c.id).status for c in checkouts] == ["approved"] * 3
 
 
-def test_an_open_circuit_stops_the_run_without_calling_halo(services, halo, clock):
+def test_an_open_circuit_calls_halo_no_more_and_still_moves_every_checkout_forward(services, halo, clock):
     checkouts = [create(services, reference=f"c-{n}") for n in range(8)]
     halo.faults.extend([httpx.Response(503)] * 40)
     clock.advance(31)
-    report = services.reconciler.run()
-    assert report.stopped == "Halo circuit open"
+    first = services.reconciler.run()
+    assert first.examined == len(checkouts)
+    assert first.errors == len(checkouts)
     calls_when_opened = len(halo.requests)
-    assert report.examined < len(checkouts)
-    services.reconciler.run()  # still open: no call at all
-    assert len(halo.requests) == calls_when_opened
+    now = clock()
+    # Nothing was settled, and nothing holds the head of the queue: each is due again later.
+    assert all(_due(services, c.id) > now for c in checkouts)
+    clock.advance(31)
+    second = services.reconciler.run()
+    assert second.examined == len(checkouts)
+    # Past the cooldown, one trial call; Halo still fails it, the circuit reopens, and nothing more is sent.
+    assert len(halo.requests) == calls_when_opened + 1
+
+
+def test_past_its_deadline_a_checkout_expires_even_while_halo_is_down(services, halo, clock):
+    checkout = create(services, expires=60)
+    halo.faults.extend([httpx.Response(503)] * 40)
+    clock.advance(60 + int(GRACE_SECONDS))
+    report = services.reconciler.run()
+    stored = services.store.get(checkout.id)
+    assert (report.expired, report.outcomes[checkout.id]) == (1, "expired_without_halo")
+    assert (stored.status, stored.due_at) == ("expired", None)
+    # Halo comes back and says the shopper did pay: money wins over the expiry, and says so.
+    halo.faults.clear()
+    halo.tap(checkout.halo_reference, "Approved")
+    result = services.outcomes.apply(stored, ReportedOutcome(Disposition.APPROVED), "halo_webhook")
+    assert (result.checkout.status, result.checkout.replaced_status) == ("approved", "expired")
+
+
+def test_the_run_reports_how_long_the_oldest_due_checkout_has_waited(services, halo, clock):
+    create(services, reference="lag-1")
+    clock.advance(30 + 95)  # due 30 s after opening; the run comes 95 s late
+    assert services.reconciler.run().lag_seconds == 95
+    assert services.reconciler.run().lag_seconds == 0  # nothing due any more
+
+
+STUCK = 300
+UNPAID = 10
+
+
+def test_finding_2_unpaid_checkouts_expire_within_two_runs_with_300_stuck_checkouts_due(
+    services, halo, clock, monkeypatch
+):
+    monkeypatch.setenv("HALOTAP_EXPIRY_GRACE_SECONDS", "0")  # "within two runs of their expiresAt"
+    settings.cache_clear()
+    reconciler = build_services(halo, clock=clock).reconciler
+    template = services.store.get(create(services, reference="stuck-template", expires=3600).id)
+    long_ago = clock() - timedelta(hours=1)
+    # 300 checkouts Halo keeps showing nothing final for (the template's transaction is never tapped),
+    # all due since long before the unpaid ones: the head of every shard.
+    stuck = [
+        template.model_copy(
+            update={"id": f"chk_stuck{n:04d}", "reference": f"stuck-{n}", "due_at": iso(long_ago)}
+        )
+        for n in range(STUCK)
+    ]
+    expires_at = clock() + timedelta(seconds=60)
+    unpaid = [
+        template.model_copy(
+            update={
+                "id": f"chk_unpaid{n:03d}",
+                "reference": f"unpaid-{n}",
+                "expires_at": iso(expires_at),
+                "due_at": iso(expires_at),
+            }
+        )
+        for n in range(UNPAID)
+    ]
+    copies = stuck + unpaid
+    for start in range(0, len(copies), 25):
+        batch = [{"PutRequest": {"Item": services.store.item(c)}} for c in copies[start : start + 25]]
+        aws.dynamodb().batch_write_item(RequestItems={settings().checkouts_table: batch})
+    clock.now = expires_at  # runs every minute from here, as the schedule does
+    started = time.monotonic()
+    statuses: list[list[str]] = []
+    for _ in range(2):
+        report = reconciler.run()
+        statuses.append([services.store.get(c.id).status for c in unpaid])
+        clock.advance(60)
+    elapsed = time.monotonic() - started
+    print(
+        f"reconcile with {STUCK} stuck: {statuses[0].count('expired')} then {statuses[1].count('expired')} of"
+        f" {UNPAID} expired after runs 1 and 2; lag {report.lag_seconds} s; {elapsed:.1f} s for two runs"
+    )
+    assert statuses[-1] == ["expired"] * UNPAID
+    # And the stuck ones were not skipped either: every one has been looked at and moved forward.
+    assert all(datetime.fromisoformat(services.store.get(c.id).due_at) > expires_at for c in stuck)
+
+
+def test_the_reconcile_function_publishes_the_lag_as_a_metric(services, halo, clock, capsys):
+    create(services, reference="lag-metric")
+    clock.advance(30 + 240)  # four minutes late: a reconciliation falling behind
+    summary = reconcile_handler.handler({}, FakeLambdaContext(), services=services)
+    assert summary["lag_seconds"] == 240
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [metrics] = [m for m in emitted if "ReconcileLagSeconds" in m]
+    assert metrics["ReconcileLagSeconds"] in (
+        240,
+        [240],
+    )  # Powertools writes one value bare, several as a list
+    [definition] = metrics["_aws"]["CloudWatchMetrics"]
+    assert {"Name": "ReconcileLagSeconds", "Unit": "Seconds"} in definition["Metrics"]

@@ -11,12 +11,12 @@ from halotap.domain.states import Disposition
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("not json", "not JSON"),
+        ("not json", "not valid JSON"),
         ("[1, 2]", "JSON object"),
         ('{"disposition": "Approved"}', "neither merchantReference nor id"),
         ('{"merchantReference": "chk_1"}', "no disposition"),
         ('{"id": "t1", "disposition": ""}', "no disposition"),
-        (None, "not JSON"),
+        (None, "not valid JSON"),
     ],
 )
 def test_intake_refuses_payloads_it_could_never_apply(body, message):

@@ -31,7 +31,7 @@ def test_an_undocumented_disposition_is_refused():
         Disposition.parse("Maybe")
 
 
-@pytest.mark.parametrize("disposition", [d for d in Disposition if d != Disposition.VOIDED])
+@pytest.mark.parametrize("disposition", list(Disposition))
 def test_an_open_checkout_takes_any_outcome(disposition):
     decision = decide(CheckoutStatus.OPEN, disposition)
     assert decision.verdict == Verdict.TRANSITION
@@ -61,6 +61,19 @@ def test_a_void_moves_approved_to_voided():
     assert (decision.verdict, decision.new_status) == (Verdict.TRANSITION, CheckoutStatus.VOIDED)
 
 
+def test_finding_1_a_void_seen_before_its_approval_ends_voided():
+    decision = decide(CheckoutStatus.OPEN, Disposition.VOIDED)
+    assert (decision.verdict, decision.new_status) == (Verdict.TRANSITION, CheckoutStatus.VOIDED)
+    assert decision.reason == "voided before its approval was seen"
+
+
+@pytest.mark.parametrize("current", FINAL_NON_APPROVED)
+def test_a_void_after_a_final_non_approval_ends_voided_and_says_what_it_replaced(current):
+    decision = decide(current, Disposition.VOIDED)
+    assert (decision.verdict, decision.new_status) == (Verdict.TRANSITION, CheckoutStatus.VOIDED)
+    assert decision.replaced_status == current
+
+
 def test_an_approval_arriving_after_its_void_is_stale():
     assert decide(CheckoutStatus.VOIDED, Disposition.APPROVED).verdict == Verdict.STALE
 
@@ -68,10 +81,6 @@ def test_an_approval_arriving_after_its_void_is_stale():
 @pytest.mark.parametrize("disposition", list(Disposition))
 def test_a_repeat_of_the_current_outcome_is_a_no_op(disposition):
     assert decide(disposition.status, disposition).verdict == Verdict.REPEAT
-
-
-def test_a_void_of_a_checkout_never_approved_is_an_anomaly():
-    assert decide(CheckoutStatus.OPEN, Disposition.VOIDED).verdict == Verdict.ANOMALY
 
 
 def test_only_open_checkouts_can_be_cancelled():

@@ -10,13 +10,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from halotap.domain.errors import HalotapError, InvalidRequest, Unauthorized
+from halotap.domain import json_input
+from halotap.domain.errors import HalotapError, InvalidRequest, PayloadTooLarge, Unauthorized
 from halotap.domain.parties import Caller
 
 logger = logging.getLogger(__name__)
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 64 * 1024  # a create is under 4 KB even with full metadata; API Gateway's own cap is 10 MB
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,9 @@ class ApiRequest:
         content_type = self.headers.get("content-type", JSON).split(";")[0].strip().lower()
         if content_type not in (JSON, "application/*+json") and not content_type.endswith("+json"):
             raise InvalidRequest(f"send the body as application/json, not {content_type}")
-        try:
-            return json.loads(self.body)
-        except ValueError as error:
-            raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+        if len(self.body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the request body may be at most {MAX_BODY_BYTES} bytes")
+        return json_input.load(self.body)  # 400 for bad JSON, deep nesting, NaN, lone surrogates
 
 
 def _api_url(event: dict[str, Any]) -> str:

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import Confirmation, ConfirmWithHalo
-from halotap.domain import timing
-from halotap.domain.errors import ConcurrentUpdate, RetryLater
+from halotap.domain import json_input, timing
+from halotap.domain.errors import ConcurrentUpdate, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
 from halotap.domain.ids import is_checkout_id
 from halotap.domain.models import Checkout, HistoryEntry, Outcome, iso
@@ -58,11 +58,22 @@ class OutcomeService:
         Raises RetryLater while Halo shows nothing final yet, a bounded number of times; after that the
         checkout is left to reconciliation, which keeps asking Halo on its own schedule.
         """
-        payload: dict[str, Any] = json.loads(json.loads(message_body)["payload"])
+        try:
+            payload = json_input.load(json.loads(message_body)["payload"], what="the queued webhook")
+        except InvalidRequest as error:
+            # Queued before intake checked as much: it will never parse, so it must not be retried.
+            return EventResult("dropped", f"unreadable webhook: {error.detail}")
+        if not isinstance(payload, dict) or not isinstance(payload.get("disposition"), str):
+            return EventResult("dropped", "unreadable webhook: not an object with a disposition")
         try:
             reported = parse_outcome(payload)
         except ValueError as error:
             return EventResult("dropped", f"undocumented disposition: {error}")
+        if payload.get("amount") not in (None, "") and reported.amount is None:
+            logger.warning(
+                "ignored a webhook amount that is not a finite number",
+                extra={"merchantReference": reported.merchant_reference},
+            )
         checkout = self.locate(reported)
         if checkout is None:
             return EventResult("dropped", "no known checkout", reported=reported)

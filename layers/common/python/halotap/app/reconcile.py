@@ -1,14 +1,19 @@
 """Reconciliation: webhooks get lost, shoppers walk away, Lambdas die mid-call. This finds all three.
 
 Each checkout with something left to do carries `dueAt` (and its `dueShard`) in a sparse index. A run
-reads the due entries shard by shard with a Query (never a Scan), asks Halo about each open checkout,
-applies a final outcome through the same path as a webhook, expires what is past `expiresAt` plus a
-grace period, and moves everything else to its next check on a backoff. Every checkout it touches
-leaves the due window or moves forward in it, so a backlog drains over several bounded runs.
+reads the due entries of every shard with a Query (never a Scan) and works through the oldest first,
+across all shards, so no shard and no checkout waits behind others that are due later. It asks Halo
+about each open checkout, applies a final outcome through the same path as a webhook, expires what is
+past `expiresAt` plus a grace period, and moves everything else to its next check on a capped backoff.
+
+The guarantee is progress: every checkout a run examines settles, expires, or has its `dueAt` moved
+forward, errors included. A checkout that cannot be settled now therefore never holds a slot at the
+head of the queue, and a backlog drains over bounded runs (docs/architecture.md, "Reconciliation").
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +23,7 @@ from halotap.app.checkouts import CheckoutService
 from halotap.app.outcomes import OutcomeService
 from halotap.app.ports import Halo
 from halotap.domain import timing
-from halotap.domain.errors import HalotapError
+from halotap.domain.errors import HalotapError, HaloUnavailable
 from halotap.domain.halo import ReportedOutcome
 from halotap.domain.models import Checkout, iso, utc_now
 from halotap.domain.notifications import pending_events
@@ -36,6 +41,7 @@ class RunReport:
     abandoned: int = 0
     published: int = 0
     errors: int = 0
+    lag_seconds: int = 0  # how long the oldest due checkout had been due when the run began
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
     outcomes: dict[str, str] = field(default_factory=dict)  # checkout id -> what happened
 
@@ -56,23 +62,32 @@ class Reconciler:
     def run(self, time_left: Callable[[], float] = lambda: 60.0) -> RunReport:
         report = RunReport()
         now = self.clock()
-        first = int(now.timestamp() // 60) % self.shards  # rotate the starting shard between runs
-        for offset in range(self.shards):
-            shard = (first + offset) % self.shards
-            room = self.batch_size - report.examined
-            if room <= 0:
-                report.stopped = "batch full"
-                break
-            for checkout in self.service.store.due(shard, iso(now), limit=room):
-                if time_left() < timing.RECONCILE_MIN_TIME_LEFT_SECONDS:
-                    report.stopped = "out of time"
-                    return report
-                if self.halo.breaker.is_open:
-                    report.stopped = "Halo circuit open"
-                    return report
-                report.examined += 1
-                report.outcomes[checkout.id] = self._check(checkout, now, report)
+        due = self._oldest_due(now)
+        if due:
+            oldest = datetime.fromisoformat(due[0].due_at or iso(now))
+            report.lag_seconds = max(0, int((now - oldest).total_seconds()))
+        for checkout in due:
+            if time_left() < timing.RECONCILE_MIN_TIME_LEFT_SECONDS:
+                report.stopped = "out of time"
+                return report
+            report.examined += 1
+            report.outcomes[checkout.id] = self._check(checkout, now, report)
+        if len(due) >= self.batch_size:
+            report.stopped = "batch full"
         return report
+
+    def _oldest_due(self, now: datetime) -> list[Checkout]:
+        """The `batch_size` checkouts that have been due longest, across every shard.
+
+        Each shard's Query is oldest first, so the oldest of all are among the heads of the shards. Taking
+        them in one order, rather than shard by shard, means a full shard never starves the others.
+        """
+        heads = [
+            self.service.store.due(shard, iso(now), limit=self.batch_size) for shard in range(self.shards)
+        ]
+        return heapq.nsmallest(
+            self.batch_size, (c for head in heads for c in head), key=lambda c: (c.due_at or "", c.id)
+        )
 
     def _check(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
         try:
@@ -83,25 +98,40 @@ class Reconciler:
                 report.abandoned += 1
                 return "abandoned"
             if checkout.status != CheckoutStatus.OPEN:
-                # Final: due only while a notification waits in its outbox (a crash after the change).
-                if pending_events(checkout):
-                    published = self.service.publish(checkout)
-                    report.published += 1
-                    return "published" if not pending_events(published) else "publish_failed"
-                self.service.store.update(checkout, {"dueAt": None}, [])
-                return "cleared"
+                return self._check_final(checkout, now, report)
             return self._check_open(checkout, now, report)
         except HalotapError as error:
-            # Halo down or DynamoDB throttled: nothing was changed; look again shortly, after the others.
+            # Halo down, its circuit open, or DynamoDB throttled: nothing was changed. Past its deadline,
+            # the checkout expires anyway (a late approval still wins); otherwise it is looked at again
+            # shortly, behind the others, so it never holds the head of the queue.
             report.errors += 1
             logger.warning(
                 "reconciliation could not check a checkout",
                 extra={"checkoutId": checkout.id, "code": error.code, "detail": error.detail},
             )
+            if checkout.status == CheckoutStatus.OPEN and now >= self._deadline(checkout):
+                return self._expire_without_halo(checkout, report, error)
             self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
             return f"error:{error.code}"
 
+    def _check_final(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        """Final: due only while a notification waits in its outbox (a crash after the change)."""
+        if not pending_events(checkout):
+            self.service.store.update(checkout, {"dueAt": None}, [])
+            return "cleared"
+        published = self.service.publish(checkout)
+        report.published += 1
+        if not pending_events(published):
+            return "published"
+        # The queue refused it: try again after the others, never from the head of the queue.
+        self._quietly_reschedule(published, now + timing.RECONCILE_AFTER_ERROR)
+        return "publish_failed"
+
     def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        deadline = self._deadline(checkout)
+        if self.halo.breaker.is_open:
+            # Fail fast, without a call: the error path expires or reschedules it.
+            raise HaloUnavailable("Halo's circuit is open; not asking it now")
         merchant = self.service.secret_store.merchant(checkout.merchant_id)
         assert checkout.halo_reference is not None  # an open checkout always has one
         transaction = self.halo.transaction(merchant, checkout.halo_reference)
@@ -118,8 +148,11 @@ class Reconciler:
             )
             result = self.outcomes.apply(checkout, outcome, "reconcile", from_halo=True)
             report.applied += 1
+            if result is not None and not result.checkout.status.is_final:
+                # decide() makes every confirmed outcome of an open checkout final; should a future rule
+                # not, the checkout still moves forward rather than block the queue.
+                self.service.reschedule(result.checkout, min(now + timing.RECONCILE_AFTER_ERROR, deadline))
             return f"applied:{result.checkout.status.value}" if result else "applied"
-        deadline = datetime.fromisoformat(checkout.expires_at) + self.grace
         if now >= deadline:
             self.service.expire(checkout)
             report.expired += 1
@@ -128,6 +161,25 @@ class Reconciler:
         self.service.reschedule(checkout, min(now + delay, deadline))
         report.rescheduled += 1
         return "rescheduled"
+
+    def _deadline(self, checkout: Checkout) -> datetime:
+        return datetime.fromisoformat(checkout.expires_at) + self.grace
+
+    def _expire_without_halo(self, checkout: Checkout, report: RunReport, error: HalotapError) -> str:
+        """Past expiry plus grace and Halo cannot be asked: expire now rather than stay due for as long as
+        Halo is down. If the shopper did pay, Halo's webhook (or a later look) records the approval over
+        `expired` by the money-wins rule, with `replacedStatus`, so nothing is lost by not waiting."""
+        try:
+            self.service.expire(checkout)
+        except HalotapError:
+            self._quietly_reschedule(checkout, self.clock() + timing.RECONCILE_AFTER_ERROR)
+            return f"error:{error.code}"
+        report.expired += 1
+        logger.warning(
+            "expired without Halo's word: Halo could not be asked",
+            extra={"checkoutId": checkout.id, "code": error.code},
+        )
+        return "expired_without_halo"
 
     def _quietly_reschedule(self, checkout: Checkout, due_at: datetime) -> None:
         try:

@@ -39,6 +39,10 @@ class CurrencyNotSupported(HalotapError):
     status, code, title = 400, "currency_not_supported", "The merchant does not take this currency"
 
 
+class PayloadTooLarge(HalotapError):
+    status, code, title = 413, "payload_too_large", "The request body is too large"
+
+
 class Unauthorized(HalotapError):
     status, code, title = 401, "unauthorized", "Missing or invalid credentials"
 

@@ -4,17 +4,38 @@ The webhook's shape is checked at intake and parsed into an outcome behind the q
 
 The payload is a hint, not proof (it carries no signature). Parsing tolerates every documented
 variant: amount as string or number, `authorisationCode` or `authorizationCode`, any-case dispositions.
+
+Anyone holding the webhook token can send one, so everything taken from it is bounded before it can
+be stored: the body's size, each field's type and length, and the amount's finiteness. Intake refuses
+what is out of bounds (413 or 400); parsing behind the queue, which may meet events queued before
+these checks, truncates text and refuses a non-finite amount instead of failing on it for ever.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from halotap.domain.errors import InvalidRequest
+from halotap.domain import json_input
+from halotap.domain.errors import InvalidRequest, PayloadTooLarge
 from halotap.domain.states import Disposition
+
+MAX_WEBHOOK_BYTES = 64 * 1024  # Halo's webhooks are well under 2 KB; SQS's own limit is 256 KB
+MAX_FIELD_LENGTH = 128  # references, ids and codes: Halo's are UUIDs or shorter
+MAX_AMOUNT_LENGTH = 32
+# The webhook's fields halotap reads; anything else in the body is never stored.
+TEXT_FIELDS = (
+    "merchantReference",
+    "haloReference",
+    "id",
+    "disposition",
+    "authorisationCode",
+    "authorizationCode",
+    "responseCode",
+    "paymentProviderReference",
+    "currency",
+)
 
 
 @dataclass(frozen=True)
@@ -58,18 +79,32 @@ def _text(payload: dict[str, Any], *names: str) -> str | None:
     for name in names:
         value = payload.get(name)
         if value not in (None, ""):
-            return str(value)
+            return str(value)[:MAX_FIELD_LENGTH]
     return None
 
 
 def check_shape(body: str | None) -> dict[str, Any]:
-    """Intake's check: JSON object with a way to find the checkout and a disposition. Raises InvalidRequest."""
-    try:
-        payload = json.loads(body or "", parse_float=Decimal)
-    except ValueError:
-        raise InvalidRequest("the webhook body is not JSON") from None
+    """Intake's check: a bounded JSON object with a way to find the checkout and a disposition.
+
+    Raises PayloadTooLarge (413) past MAX_WEBHOOK_BYTES and InvalidRequest (400) for anything else wrong.
+    """
+    text = body or ""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(f"a Halo webhook body may be at most {MAX_WEBHOOK_BYTES} bytes")
+    payload = json_input.load(text, what="the webhook body")
     if not isinstance(payload, dict):
         raise InvalidRequest("the webhook body must be a JSON object")
+    for name in TEXT_FIELDS:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise InvalidRequest(f"the webhook's {name} must be text", field=name)
+        if len(str(value)) > MAX_FIELD_LENGTH:
+            raise InvalidRequest(
+                f"the webhook's {name} is longer than {MAX_FIELD_LENGTH} characters", field=name
+            )
+    _amount(payload.get("amount"), strict=True)
     if not (_text(payload, "merchantReference") or _text(payload, "id")):
         raise InvalidRequest("the webhook has neither merchantReference nor id", field="merchantReference")
     if not isinstance(payload.get("disposition"), str) or not payload["disposition"].strip():
@@ -77,13 +112,30 @@ def check_shape(body: str | None) -> dict[str, Any]:
     return payload
 
 
+def _amount(value: Any, *, strict: bool) -> Decimal | None:
+    """A finite amount, or None when absent. Unreadable: InvalidRequest if `strict`, else None."""
+    if value in (None, ""):
+        return None
+    parsed: Decimal | None = None
+    if (
+        not isinstance(value, bool)
+        and isinstance(value, str | int | Decimal)
+        and len(str(value)) <= MAX_AMOUNT_LENGTH
+    ):
+        try:
+            parsed = Decimal(str(value))
+        except InvalidOperation:
+            parsed = None
+    if parsed is not None and parsed.is_finite():
+        return parsed
+    if strict:
+        raise InvalidRequest("the webhook's amount must be a finite decimal number", field="amount")
+    return None
+
+
 def parse_outcome(payload: dict[str, Any]) -> ReportedOutcome:
-    """Raises ValueError for a disposition Halo does not document."""
-    amount = payload.get("amount")
-    try:
-        parsed_amount = Decimal(str(amount)) if amount not in (None, "") else None
-    except InvalidOperation:
-        parsed_amount = None
+    """Raises ValueError for a disposition Halo does not document. An unreadable amount reads as none."""
+    parsed_amount = _amount(payload.get("amount"), strict=False)
     return ReportedOutcome(
         disposition=Disposition.parse(str(payload["disposition"])),
         merchant_reference=_text(payload, "merchantReference"),

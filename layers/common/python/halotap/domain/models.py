@@ -135,6 +135,16 @@ class CreateCheckoutRequest(ApiModel):
         return Money.parse(self.amount, self.currency)
 
 
+MAX_HISTORY_TEXT = 500  # characters of a history entry's detail; MAX_HISTORY (app/outcomes.py) caps entries
+MAX_OUTCOME_TEXT = 128  # characters of each field of Halo's outcome (codes, ids, references)
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"
+
+
 class HistoryEntry(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
 
@@ -146,6 +156,12 @@ class HistoryEntry(ApiModel):
     disposition: str | None = None
     detail: str | None = None
 
+    @field_validator("disposition", "detail")
+    @classmethod
+    def _bounded(cls, value: str | None) -> str | None:
+        """Details quote what webhooks claimed: cut them, so no entry can grow a checkout towards 400 KB."""
+        return _cut(value, MAX_HISTORY_TEXT)
+
 
 class Outcome(ApiModel):
     """What Halo said about the payment. Never card data: no PAN, no EMV tags."""
@@ -156,6 +172,17 @@ class Outcome(ApiModel):
     halo_transaction_id: str | None = None
     payment_provider_reference: str | None = None
     decided_at: str
+
+    @field_validator(
+        "disposition",
+        "authorisation_code",
+        "response_code",
+        "halo_transaction_id",
+        "payment_provider_reference",
+    )
+    @classmethod
+    def _bounded(cls, value: str | None) -> str | None:
+        return _cut(value, MAX_OUTCOME_TEXT)
 
 
 class NotificationState(ApiModel):

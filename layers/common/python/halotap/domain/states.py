@@ -64,27 +64,59 @@ class Verdict(StrEnum):
 class Decision:
     verdict: Verdict
     new_status: CheckoutStatus | None = None
-    replaced_status: CheckoutStatus | None = None  # set when money wins over a final non-approval
+    replaced_status: CheckoutStatus | None = None  # the final non-approval an approval or a void overrode
     reason: str = ""
 
 
 def decide(current: CheckoutStatus, disposition: Disposition) -> Decision:
-    """What a Halo outcome does to a checkout in `current` status (docs/architecture.md, "Checkout states")."""
+    """What a Halo outcome does to a checkout in `current` status (docs/architecture.md, "Checkout states").
+
+    Every (status, disposition) pair has a result, and every confirmed outcome Halo can give for an
+    unfinished checkout is final, so nothing stays `open` because Halo's last word was unexpected.
+    """
     target = disposition.status
     if current == target:
         return Decision(Verdict.REPEAT, reason=f"already {current.value}")
-    if current in (CheckoutStatus.OPEN, CheckoutStatus.CREATING) and target != CheckoutStatus.VOIDED:
-        return Decision(Verdict.TRANSITION, target)
+    if not current.is_final:
+        return _settle(target)
     if target == CheckoutStatus.APPROVED:
-        if current == CheckoutStatus.VOIDED:
-            return Decision(Verdict.STALE, reason="approval arrived after its void")
-        # Money wins: the shopper paid, so the PSP must see it and can refund.
-        return Decision(
-            Verdict.TRANSITION, target, replaced_status=current, reason=f"approved after {current.value}"
-        )
-    if target == CheckoutStatus.VOIDED and current == CheckoutStatus.APPROVED:
-        return Decision(Verdict.TRANSITION, target)
+        return _approval_after(current)
+    if target == CheckoutStatus.VOIDED:
+        return _void_after(current)
     return Decision(Verdict.ANOMALY, reason=f"{disposition.value} received while {current.value}")
+
+
+def _settle(target: CheckoutStatus) -> Decision:
+    if target == CheckoutStatus.VOIDED:
+        # Halo approved and then reversed it before halotap saw the approval: money moved and came
+        # back, so the PSP learns the payment ended voided (history carries the reason).
+        return Decision(Verdict.TRANSITION, target, reason="voided before its approval was seen")
+    return Decision(Verdict.TRANSITION, target)
+
+
+def _approval_after(current: CheckoutStatus) -> Decision:
+    if current == CheckoutStatus.VOIDED:
+        return Decision(Verdict.STALE, reason="approval arrived after its void")
+    # Money wins: the shopper paid, so the PSP must see it and can refund.
+    return Decision(
+        Verdict.TRANSITION,
+        CheckoutStatus.APPROVED,
+        replaced_status=current,
+        reason=f"approved after {current.value}",
+    )
+
+
+def _void_after(current: CheckoutStatus) -> Decision:
+    if current == CheckoutStatus.APPROVED:
+        return Decision(Verdict.TRANSITION, CheckoutStatus.VOIDED)
+    # A void proves an approval halotap never saw, after it had given up on the checkout: the PSP
+    # must learn that money moved and came back, and which status this replaces.
+    return Decision(
+        Verdict.TRANSITION,
+        CheckoutStatus.VOIDED,
+        replaced_status=current,
+        reason=f"voided after {current.value}",
+    )
 
 
 def can_cancel(current: CheckoutStatus) -> bool:
