@@ -123,9 +123,6 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
-            # Tracer would otherwise copy every traced method's return value into X-Ray metadata, which
-            # is how a secret fetched by a traced helper would leak out of Secrets Manager.
-            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
 
     def _subscribe(self, function: lambda_.Function, spec: manifest.Function) -> None:

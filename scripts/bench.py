@@ -196,7 +196,6 @@ def function_settings() -> dict[str, str]:
         **lambda_environment(DevConfig(log_level="ERROR")),
         "SECRETS_PREFIX": SECRETS_PREFIX,
         "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
         "HALOTAP_SECRETS_TTL_SECONDS": os.environ.get("HALOTAP_SECRETS_TTL_SECONDS") or DEFAULT_SECRETS_TTL,
     }

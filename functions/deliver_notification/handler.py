@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -14,7 +14,6 @@ from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -39,7 +38,7 @@ def deliver_record(record: SQSRecord, services: Services) -> str:
     return result.outcome
 
 
-@lambda_handler(logger, tracer, metrics)
+@lambda_handler(logger, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:
     wired = services or default_services()
     return process_batch(

@@ -26,7 +26,6 @@ POWERTOOLS_ENV = {
     "POWERTOOLS_SERVICE_NAME": "halotap",
     "POWERTOOLS_METRICS_NAMESPACE": "halotap",
     "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
 }
 ROUTES = [(spec, route) for spec in manifest.FUNCTIONS for route in spec.routes]
 
