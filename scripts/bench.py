@@ -52,10 +52,15 @@ BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS p
 DEFAULT_SECRETS_TTL = "120"
 
 # The child measures only the import itself, not the interpreter's own start-up.
+# argv: the modules (comma-separated, imported in that order), then the folders to put first on sys.path.
 _IMPORT_PROBE = (
-    "import sys, time\nstart = time.perf_counter()\n__import__(sys.argv[1])\n"
+    "import sys, time\nsys.path[:0] = sys.argv[2:]\nstart = time.perf_counter()\n"
+    "for module in sys.argv[1].split(','):\n    __import__(module)\n"
     "print(time.perf_counter() - start)\n"
 )
+# Every handler calls AWS, and its first call imports boto3 (lazily: not at import). So the subject is the
+# handler and then boto3, and 1.0x means that loading halotap itself costs nothing over the floor.
+HANDLER_THEN_BOTO3 = f"handler,{BASELINE_IMPORT}"
 
 
 @dataclass(frozen=True)
@@ -217,12 +222,31 @@ def reset_halotap() -> None:
 
 # -- 1. cold start ---------------------------------------------------------------------------------
 
+# `make bench` builds these (scripts/build-layer.sh x86_64 ...): the deployed layer's requirements and
+# bytecode step, for this machine's architecture.
+X86_LAYER = REPO_ROOT / "build" / "x86_64" / "layer" / "python"
+X86_FUNCTIONS = REPO_ROOT / "build" / "x86_64" / "functions"
 
-def import_seconds(module: str, env: dict[str, str]) -> float:
-    """Seconds a fresh interpreter spends importing `module` (its start-up is not counted)."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed probe and a module name we chose
-        [sys.executable, "-c", _IMPORT_PROBE, module],
-        cwd=REPO_ROOT,
+
+def python313() -> str:
+    """The interpreter Lambda runs halotap on (scripts/python313 finds it)."""
+    found = subprocess.run(  # noqa: S603 - our own script
+        [str(REPO_ROOT / "scripts" / "python313")], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        raise RuntimeError(found.stderr.strip())
+    return found.stdout.strip()
+
+
+def import_seconds(module: str, path: Sequence[Path], env: dict[str, str], python: str) -> float:
+    """Seconds a fresh interpreter spends importing `module` with only `path` before the standard library.
+
+    `-I -S`: no site-packages, no PYTHON* variables, no current directory; what Lambda's runtime offers
+    a function beyond the standard library is its own folder and the layer. The interpreter's start-up
+    is not counted.
+    """
+    done = subprocess.run(  # noqa: S603 - a 3.13 interpreter, a fixed probe and a module name we chose
+        [python, "-I", "-S", "-c", _IMPORT_PROBE, module, *map(str, path)],
         env=env,
         capture_output=True,
         text=True,
@@ -234,23 +258,27 @@ def import_seconds(module: str, env: dict[str, str]) -> float:
 
 
 def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
+    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
+        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
+    python = python313()
     env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployed layer ships compiled bytecode
-    modules = [f"functions.{name}.handler" for name in handlers]
-    for module in [BASELINE_IMPORT, *modules]:
-        import_seconds(module, env)  # untimed: writes __pycache__ and warms the OS file cache
+    baseline = partial(import_seconds, BASELINE_IMPORT, [X86_LAYER], env, python)
+    subjects = {
+        name: partial(import_seconds, HANDLER_THEN_BOTO3, [X86_FUNCTIONS / name, X86_LAYER], env, python)
+        for name in handlers
+    }
+    for sample in [baseline, *subjects.values()]:
+        sample()  # untimed: warms the OS file cache
     figures = []
-    for name, module in zip(handlers, modules, strict=True):
+    for name, subject in subjects.items():
         progress(f"cold start: {name} ({n} + {n} fresh interpreters)")
-        subject, baseline = interleave(
-            partial(import_seconds, module, env), partial(import_seconds, BASELINE_IMPORT, env), n
-        )
+        timed, floor = interleave(subject, baseline, n)
         figures.append(
             Figure(
                 f"cold import {name}",
-                subject,
-                baseline,
-                f"importing the handler costs this many `import {BASELINE_IMPORT}`s",
+                timed,
+                floor,
+                f"the handler, then boto3, costs this many `import {BASELINE_IMPORT}`s",
             )
         )
     return figures

@@ -11,9 +11,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from halotap.adapters.sqs_batch import process_batch, receive_count
+from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.app.outcomes import EventResult
 from halotap.domain.states import Verdict
 from halotap.observability import lambda_handler
@@ -23,7 +22,7 @@ logger = Logger()
 metrics = Metrics()
 
 
-def apply_record(record: SQSRecord, services: Services) -> str:
+def apply_record(record: QueueRecord, services: Services) -> str:
     logger.append_keys(messageId=record.message_id)
     result = services.outcomes.handle_webhook(record.body, receive_count(record))
     report(result)

@@ -6,9 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from halotap.adapters.sqs_batch import process_batch, receive_count
+from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.domain.errors import RetryLater
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
@@ -17,7 +16,7 @@ logger = Logger()
 metrics = Metrics()
 
 
-def deliver_record(record: SQSRecord, services: Services) -> str:
+def deliver_record(record: QueueRecord, services: Services) -> str:
     attempt = receive_count(record)
     logger.append_keys(messageId=record.message_id, attempt=attempt)
     try:
