@@ -140,5 +140,6 @@ class Functions(Construct):
                 self._messaging.queues[spec.queue],
                 batch_size=spec.batch_size,
                 report_batch_item_failures=True,
+                max_concurrency=spec.max_concurrency,
             )
         )

@@ -66,6 +66,9 @@ class Function:
     queue: str | None = None  # the Queue.key this function consumes
     schedule_minutes: int | None = None  # run on an EventBridge schedule at this rate
     batch_size: int = 10
+    # The event source's MaximumConcurrency (2..1000): how many of this consumer's invocations SQS may run
+    # at once. None leaves it to the account's concurrency. docs/performance.md ("Bounded fan-out").
+    max_concurrency: int | None = None
     is_authorizer: bool = False
     timeout_seconds: int = 10
     memory_mb: int = 512
@@ -184,6 +187,9 @@ FUNCTIONS = (
         description="Consumes halo-events: finds the checkout and applies Halo's outcome",
         queue="halo-events",
         timeout_seconds=APPLY_TIMEOUT_SECONDS,
+        # Each record is one GET to Halo's status endpoint: 10 at once is at most ~10 calls in flight,
+        # whatever the burst of webhooks; the rest wait in the queue, which is what it is for.
+        max_concurrency=10,
         env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         index_query=("checkouts",),
@@ -207,6 +213,8 @@ FUNCTIONS = (
         queue="notifications",
         timeout_seconds=DELIVER_TIMEOUT_SECONDS,  # one 15 s delivery per record, with room to record it
         batch_size=5,
+        # Records in a batch are delivered one after another, so at most 5 POSTs are in flight to PSPs.
+        max_concurrency=5,
         env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to_dlq=("notifications",),
