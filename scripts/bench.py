@@ -10,16 +10,19 @@ Figures (docs/performance.md explains each, with one run's results):
 
 - cold: importing each handler in a fresh interpreter, against `import boto3`.
 - get: a warm GET /v1/checkouts/{id}, against one raw `get_item` on the same item.
-- create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items` plus one POST
-  to the Halo simulator.
+- create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items`, one POST to the
+  Halo simulator and the `update_item` that opens the checkout: the floor of the create's own design.
 - intake: a warm Halo webhook, against one raw `send_message`.
 - calls: the AWS calls each operation makes, counted exactly; any difference from the budget in
   DESIGN.md's "Performance budget" makes the run exit 1.
+- lifecycle: every AWS call of one checkout's life (create, Halo webhook, confirm and apply, notify the
+  PSP, one GET, one reconcile pass), the requests Halo and the PSP received, and the checkout item's size
+  in bytes; docs/performance.md prices them.
 
 The warm figures run the handlers in this process against moto's server and the Halo simulator,
 both over HTTP on loopback, with the settings the devstack gives every function.
 
-    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls ...]
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls|lifecycle ...]
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # devstack, functions and tests are top-level packages here
 
-PARTS = ("cold", "get", "create", "intake", "calls")
+PARTS = ("cold", "get", "create", "intake", "calls", "lifecycle")
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
 BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
 DEFAULT_SECRETS_TTL = "120"
@@ -295,6 +298,7 @@ class Stack:
     merchant_id: str  # halotap's
     halo_merchant_id: str
     halo_api_key: str
+    sink_url: str = ""
     clients: dict[str, Any] = field(default_factory=dict)  # raw boto3 clients for the baselines
 
     def raw(self, service: str) -> Any:
@@ -310,14 +314,20 @@ class Stack:
 def local_stack() -> Iterator[Stack]:
     """moto's server and the Halo simulator on free loopback ports, provisioned from the manifest,
     with this process's environment pointing halotap at them; everything is undone on exit."""
+    from dataclasses import replace
+
     import httpx
 
     from devstack.aws import MotoServer
     from devstack.config import DEMO_MERCHANT_ID, DEMO_MERCHANTS, DevConfig, export
     from devstack.halo_sim import HaloSimulator
     from devstack.provision import provision
+    from devstack.sink import WebhookSink
 
     config = DevConfig(log_level="ERROR")
+    sink = WebhookSink(port=0, secrets=[config.signing_secret])  # the PSP's endpoint for notifications
+    sink.start()
+    config = replace(config, sink_port=int(sink.url.rsplit(":", 1)[1]))
     saved = dict(os.environ)
     werkzeug = logging.getLogger("werkzeug")  # moto's server logs a line per AWS call otherwise
     werkzeug_level = werkzeug.level
@@ -336,7 +346,13 @@ def local_stack() -> Iterator[Stack]:
         reset_halotap()
         halo_merchant_id, halo_api_key = DEMO_MERCHANTS[DEMO_MERCHANT_ID]
         stack = Stack(
-            moto.url, simulator.url, config.webhook_token, DEMO_MERCHANT_ID, halo_merchant_id, halo_api_key
+            moto.url,
+            simulator.url,
+            config.webhook_token,
+            DEMO_MERCHANT_ID,
+            halo_merchant_id,
+            halo_api_key,
+            sink_url=sink.url,
         )
         try:
             yield stack
@@ -349,6 +365,7 @@ def local_stack() -> Iterator[Stack]:
         finally:
             simulator.stop()
             moto.stop()
+            sink.stop()
             os.environ.clear()
             os.environ.update(saved)
             werkzeug.setLevel(werkzeug_level)
@@ -508,7 +525,21 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
             "isConsumerApp": False,
             "image": {"required": False},
         }
-        halo.post(halo_url, json=body, headers=headers).raise_for_status()
+        link = halo.post(halo_url, json=body, headers=headers)
+        link.raise_for_status()
+        # ...and the conditional UpdateItem that opens it with Halo's answer (stored first, by design).
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"checkout#{new_id}"}},
+            UpdateExpression="SET haloReference = :ref, deepLink = :url, version = :next",
+            ConditionExpression="version = :current",
+            ExpressionAttributeValues={
+                ":ref": {"S": link.json()["reference"]},
+                ":url": {"S": link.json()["url"]},
+                ":current": template["version"],
+                ":next": {"N": str(int(template["version"]["N"]) + 1)},
+            },
+        )
 
     def subject() -> float:
         event = ops.create_event()  # a new reference each time; building it is not timed
@@ -524,7 +555,7 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
         "warm POST /v1/checkouts",
         subjects,
         baselines,
-        "a create costs this many (2-put transaction + one Halo POST)s",
+        "a create costs this many (2-put transaction + Halo POST + UpdateItem)s",
     )
 
 
@@ -612,12 +643,160 @@ def aws_calls(ops: Operations) -> list[CallCheck]:
     ]
 
 
+# -- 6. one checkout's whole life, counted --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The AWS and HTTP calls of each step of one checkout's life, and what the item weighs at the end."""
+
+    steps: list[tuple[str, list[str]]]  # step -> "Service.Operation" calls, halotap's own clients
+    halo_requests: int  # requests the Halo simulator received
+    psp_posts: int  # notifications the PSP's endpoint received
+    item_bytes: int  # the checkout item after the lifecycle, by DynamoDB's sizing rules
+    guard_bytes: int  # the (merchantId, reference) guard item
+
+    def rows(self) -> list[list[str]]:
+        rows = [[step, str(len(calls)), ", ".join(calls) or "(none)"] for step, calls in self.steps]
+        total = [call for _, calls in self.steps for call in calls]
+        rows.append(["total", str(len(total)), ", ".join(f"{n}x {c}" for c, n in _tally(total))])
+        return rows
+
+    def table(self) -> str:
+        lines = format_table(["lifecycle step", "AWS calls", "which"], self.rows())
+        return (
+            f"{lines}\nHalo requests: {self.halo_requests}; PSP notifications received: {self.psp_posts}; "
+            f"checkout item {self.item_bytes} bytes, reference guard {self.guard_bytes} bytes (DynamoDB sizing)"
+        )
+
+
+def _tally(calls: Sequence[str]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for call in calls:
+        counts[call] = counts.get(call, 0) + 1
+    return sorted(counts.items())
+
+
+def attribute_bytes(value: dict[str, Any]) -> int:  # noqa: PLR0911 - one return per DynamoDB type
+    """An attribute value's size as DynamoDB bills it (Developer Guide, "Item sizes and formats")."""
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1 + (1 if inner.startswith("-") else 0)
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_bytes(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(attribute_bytes(v) + 1 for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_bytes({kind[0]: member}) for member in inner)
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_bytes(value) for name, value in item.items())
+
+
+def _queued_event(stack: Stack, queue_url: str) -> dict[str, Any]:
+    """What Lambda's event source mapping would hand the consumer: the messages on the queue, as one batch.
+    The mapping's own ReceiveMessage and DeleteMessage are made here with the bench's client, so they are
+    not counted as halotap's (docs/performance.md adds them to the cost)."""
+    from devstack.lambda_events import sqs_event
+
+    sqs = stack.raw("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    messages = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+    ).get("Messages", [])
+    if not messages:
+        raise RuntimeError(f"nothing queued on {queue_url}")
+    for message in messages:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return sqs_event(messages, arn)
+
+
+def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:
+    """create -> Halo webhook -> confirm and apply -> notify -> one GET, then one reconcile pass."""
+    import httpx
+
+    from functions.apply_halo_event import handler as apply_handler
+    from functions.deliver_notification import handler as deliver_handler
+    from functions.reconcile import handler as reconcile_handler
+    from halotap.adapters.dynamodb import checkout_key
+    from halotap.settings import settings
+    from halotap.wiring import default_services
+
+    config = settings()
+    # Warm, as a container that has served before: every secret the steps read is in the TTL cache. (The
+    # lifecycle runs first on an empty table, so its reconcile pass sees no other checkout.)
+    secrets = default_services().secrets
+    secrets.merchant(stack.merchant_id), secrets.clients(), secrets.webhook_tokens()
+    progress("one checkout's lifecycle, counted")
+    httpx.delete(f"{stack.halo_url}/_sim/requests", timeout=10).raise_for_status()
+    psp_before = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
+    counter = AwsCalls()
+    steps: list[tuple[str, list[str]]] = []
+    try:
+        created: dict[str, str] = {}
+        create_event = ops.create_event()
+        steps.append(
+            (
+                "create (POST /v1/checkouts)",
+                counter.during(lambda: created.update(id=ops.create(create_event))),
+            )
+        )
+        checkout_id = created["id"]
+        answer = ops._get(ops.get_event(checkout_id), ops.context)
+        halo_reference = json.loads(answer["body"])["haloReference"]
+        httpx.post(
+            f"{stack.halo_url}/_sim/transactions/{halo_reference}/tap",
+            json={"disposition": "Approved", "webhook": False},
+            timeout=10,
+        ).raise_for_status()
+        steps.append(
+            ("Halo webhook intake", counter.during(lambda: ops.webhook(ops.webhook_event(checkout_id))))
+        )
+        applied = _queued_event(stack, config.halo_events_queue_url)
+        steps.append(
+            (
+                "confirm with Halo and apply",
+                counter.during(lambda: apply_handler.handler(applied, ops.context)),
+            )
+        )
+        notified = _queued_event(stack, config.notifications_queue_url)
+        steps.append(
+            ("notify the PSP", counter.during(lambda: deliver_handler.handler(notified, ops.context)))
+        )
+        get_event = ops.get_event(checkout_id)
+        steps.append(("GET /v1/checkouts/{id}", counter.during(lambda: ops.get(get_event))))
+        steps.append(
+            ("one reconcile pass", counter.during(lambda: reconcile_handler.handler({}, ops.context)))
+        )
+    finally:
+        counter.close()
+    halo_requests = httpx.get(f"{stack.halo_url}/_sim/requests", timeout=10).json()  # Halo's own routes only
+    psp_after = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
+    dynamodb = stack.raw("dynamodb")
+    item = dynamodb.get_item(TableName=config.checkouts_table, Key=checkout_key(checkout_id))["Item"]
+    reference = json.loads(create_event["body"])["reference"]
+    guard = dynamodb.get_item(
+        TableName=config.checkouts_table, Key={"pk": {"S": f"ref#{stack.merchant_id}#{reference}"}}
+    )["Item"]
+    return Lifecycle(steps, len(halo_requests), psp_after - psp_before, item_bytes(item), item_bytes(guard))
+
+
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]]:
+def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck], Lifecycle | None]:
     figures: list[Figure] = []
     checks: list[CallCheck] = []
+    life: Lifecycle | None = None
     if "cold" in parts:
         figures.extend(cold_start(plan.cold))
     warm = [part for part in parts if part != "cold"]
@@ -631,6 +810,8 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
         ):
             warnings.filterwarnings("ignore", message="No application metrics to publish")
             ops = Operations(stack)
+            if "lifecycle" in warm:
+                life = lifecycle(stack, ops)
             if "get" in warm:
                 figures.append(warm_get(stack, ops, plan))
             if "create" in warm:
@@ -639,7 +820,7 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
                 figures.append(webhook_intake(stack, ops, plan))
             if "calls" in warm:
                 checks = aws_calls(ops)
-    return figures, checks
+    return figures, checks, life
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -652,7 +833,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = Plan.quick() if args.quick else Plan()
     parts = [part for part in PARTS if part in (args.only or PARTS)]
     started = time.perf_counter()
-    figures, checks = run(parts, plan)
+    figures, checks, life = run(parts, plan)
     elapsed = time.perf_counter() - started
     print(
         f"halotap bench: Python {platform.python_version()}, {os.cpu_count()} cores, "
@@ -662,6 +843,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if figures:
         print()
         print(figures_table(figures))
+    if life is not None:
+        print()
+        print(life.table())
     if checks:
         print()
         print(calls_table(checks))
