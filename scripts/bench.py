@@ -651,23 +651,33 @@ class Lifecycle:
     """The AWS and HTTP calls of each step of one checkout's life, and what the item weighs at the end."""
 
     steps: list[tuple[str, list[str]]]  # step -> "Service.Operation" calls, halotap's own clients
+    after: list[str]  # per step: the checkout item's size, status and index keys afterwards
+    log_bytes: list[int]  # per step: bytes the handlers logged at INFO (the deployed level)
     halo_requests: int  # requests the Halo simulator received
     psp_posts: int  # notifications the PSP's endpoint received
     item_bytes: int  # the checkout item after the lifecycle, by DynamoDB's sizing rules
     guard_bytes: int  # the (merchantId, reference) guard item
 
     def rows(self) -> list[list[str]]:
-        rows = [[step, str(len(calls)), ", ".join(calls) or "(none)"] for step, calls in self.steps]
+        rows = [
+            [step, str(len(calls)), _calls(calls), after, str(logged)]
+            for (step, calls), after, logged in zip(self.steps, self.after, self.log_bytes, strict=True)
+        ]
         total = [call for _, calls in self.steps for call in calls]
-        rows.append(["total", str(len(total)), ", ".join(f"{n}x {c}" for c, n in _tally(total))])
+        rows.append(["total", str(len(total)), _calls(total), "", str(sum(self.log_bytes))])
         return rows
 
     def table(self) -> str:
-        lines = format_table(["lifecycle step", "AWS calls", "which"], self.rows())
+        header = ["lifecycle step", "AWS calls", "which", "checkout item after", "log bytes"]
         return (
-            f"{lines}\nHalo requests: {self.halo_requests}; PSP notifications received: {self.psp_posts}; "
-            f"checkout item {self.item_bytes} bytes, reference guard {self.guard_bytes} bytes (DynamoDB sizing)"
+            f"{format_table(header, self.rows())}\nHalo requests: {self.halo_requests}; PSP notifications "
+            f"received: {self.psp_posts}; checkout item {self.item_bytes} bytes, reference guard "
+            f"{self.guard_bytes} bytes (DynamoDB sizing)"
         )
+
+
+def _calls(calls: Sequence[str]) -> str:
+    return ", ".join(f"{n}x {call}" for call, n in _tally(calls)) or "(none)"
 
 
 def _tally(calls: Sequence[str]) -> list[tuple[str, int]]:
@@ -720,12 +730,43 @@ def _queued_event(stack: Stack, queue_url: str) -> dict[str, Any]:
     return sqs_event(messages, arn)
 
 
-def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:
+class LogBytes(logging.Handler):
+    """Counts the bytes the handlers' Powertools loggers would write to CloudWatch Logs, a line each."""
+
+    def __init__(self, formatter: logging.Formatter) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(formatter)
+        self.total = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.total += len(self.format(record).encode()) + 1
+
+
+@contextlib.contextmanager
+def counting_logs(modules: Sequence[Any]) -> Iterator[LogBytes]:
+    loggers = [module.logger for module in modules]
+    counter = LogBytes(loggers[0].registered_formatter)
+    levels = [logger.log_level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel("INFO")  # what the stack deploys (POWERTOOLS_LOG_LEVEL=INFO)
+        logger._logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger._logger.removeHandler(counter)
+            logger.setLevel(level)
+
+
+def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - one life, top to bottom
     """create -> Halo webhook -> confirm and apply -> notify -> one GET, then one reconcile pass."""
     import httpx
 
     from functions.apply_halo_event import handler as apply_handler
+    from functions.create_checkout import handler as create_handler
     from functions.deliver_notification import handler as deliver_handler
+    from functions.get_checkout import handler as get_handler
+    from functions.halo_webhook import handler as webhook_handler
     from functions.reconcile import handler as reconcile_handler
     from halotap.adapters.dynamodb import checkout_key
     from halotap.settings import settings
@@ -739,17 +780,32 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:
     progress("one checkout's lifecycle, counted")
     httpx.delete(f"{stack.halo_url}/_sim/requests", timeout=10).raise_for_status()
     psp_before = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
+    dynamodb = stack.raw("dynamodb")
+    modules = [
+        create_handler,
+        webhook_handler,
+        apply_handler,
+        deliver_handler,
+        get_handler,
+        reconcile_handler,
+    ]
     counter = AwsCalls()
     steps: list[tuple[str, list[str]]] = []
+    after: list[str] = []
+    log_bytes: list[int] = []
+    created: dict[str, str] = {}
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        with counting_logs(modules) as logged:
+            steps.append((name, counter.during(action)))
+        log_bytes.append(logged.total)
+        item = dynamodb.get_item(TableName=config.checkouts_table, Key=checkout_key(created["id"]))["Item"]
+        keys = [name for name in ("haloReference", "dueShard") if name in item]
+        after.append(f"{item_bytes(item)} B, {item['status']['S']}, index keys: {', '.join(keys) or 'none'}")
+
     try:
-        created: dict[str, str] = {}
         create_event = ops.create_event()
-        steps.append(
-            (
-                "create (POST /v1/checkouts)",
-                counter.during(lambda: created.update(id=ops.create(create_event))),
-            )
-        )
+        step("create (POST /v1/checkouts)", lambda: created.update(id=ops.create(create_event)))
         checkout_id = created["id"]
         answer = ops._get(ops.get_event(checkout_id), ops.context)
         halo_reference = json.loads(answer["body"])["haloReference"]
@@ -758,36 +814,32 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:
             json={"disposition": "Approved", "webhook": False},
             timeout=10,
         ).raise_for_status()
-        steps.append(
-            ("Halo webhook intake", counter.during(lambda: ops.webhook(ops.webhook_event(checkout_id))))
-        )
+        step("Halo webhook intake", lambda: ops.webhook(ops.webhook_event(checkout_id)))
         applied = _queued_event(stack, config.halo_events_queue_url)
-        steps.append(
-            (
-                "confirm with Halo and apply",
-                counter.during(lambda: apply_handler.handler(applied, ops.context)),
-            )
-        )
+        step("confirm with Halo and apply", lambda: apply_handler.handler(applied, ops.context))
         notified = _queued_event(stack, config.notifications_queue_url)
-        steps.append(
-            ("notify the PSP", counter.during(lambda: deliver_handler.handler(notified, ops.context)))
-        )
+        step("notify the PSP", lambda: deliver_handler.handler(notified, ops.context))
         get_event = ops.get_event(checkout_id)
-        steps.append(("GET /v1/checkouts/{id}", counter.during(lambda: ops.get(get_event))))
-        steps.append(
-            ("one reconcile pass", counter.during(lambda: reconcile_handler.handler({}, ops.context)))
-        )
+        step("GET /v1/checkouts/{id}", lambda: ops.get(get_event))
+        step("one reconcile pass", lambda: reconcile_handler.handler({}, ops.context))
     finally:
         counter.close()
     halo_requests = httpx.get(f"{stack.halo_url}/_sim/requests", timeout=10).json()  # Halo's own routes only
     psp_after = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
-    dynamodb = stack.raw("dynamodb")
     item = dynamodb.get_item(TableName=config.checkouts_table, Key=checkout_key(checkout_id))["Item"]
     reference = json.loads(create_event["body"])["reference"]
     guard = dynamodb.get_item(
         TableName=config.checkouts_table, Key={"pk": {"S": f"ref#{stack.merchant_id}#{reference}"}}
     )["Item"]
-    return Lifecycle(steps, len(halo_requests), psp_after - psp_before, item_bytes(item), item_bytes(guard))
+    return Lifecycle(
+        steps,
+        after,
+        log_bytes,
+        len(halo_requests),
+        psp_after - psp_before,
+        item_bytes(item),
+        item_bytes(guard),
+    )
 
 
 # -- the run ----------------------------------------------------------------------------------------

@@ -345,7 +345,7 @@ def test_consumers_that_call_out_have_bounded_fan_out(dev: Synth, name: str) -> 
     """A burst of webhooks cannot overrun Halo's status endpoint, nor a burst of notifications a PSP."""
     spec = manifest.function(name)
     assert spec.max_concurrency is not None
-    assert 2 <= spec.max_concurrency <= 10
+    assert 2 <= spec.max_concurrency <= 20
     dev.template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
