@@ -116,7 +116,6 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "HALO_CONNECT_TIMEOUT_SECONDS": "1",
         "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": config.log_level,
         "HALOTAP_EXPIRY_GRACE_SECONDS": str(config.expiry_grace_seconds),

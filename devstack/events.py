@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devstack.config import (
+    ACCOUNT_ID,
     DEFAULT_API_KEY,
     DEFAULT_WEBHOOK_TOKEN,
     DEMO_CLIENT_ID,
     DEMO_MERCHANT_ID,
+    REGION,
     resource_name,
 )
 from devstack.lambda_events import (
@@ -133,6 +135,7 @@ def render() -> dict[str, Any]:
         },
     }
     sqs_source = queue_arn(resource_name(manifest.function("apply_halo_event").queue or ""))
+    notification = _notification_message()
     return {
         "authorizer.json": authorizer_event(
             create,
@@ -146,6 +149,62 @@ def render() -> dict[str, Any]:
         "halo_webhook_payload.json": halo_webhook_payload(),
         "halo_webhook.json": _api_event(webhook),
         "apply_halo_event.json": sqs_event([message], sqs_source),
+        "cancel_checkout.json": _api_event(_request("POST", f"/v1/checkouts/{CHECKOUT_ID}/cancel")),
+        "checkout_page.json": _api_event(_request("GET", f"/pay/{CHECKOUT_ID}", authorized=False)),
+        "deliver_notification.json": sqs_event(
+            [notification], queue_arn(resource_name(manifest.function("deliver_notification").queue or ""))
+        ),
+        "reconcile.json": _scheduled_event("reconcile"),
+    }
+
+
+def _notification_message() -> dict[str, Any]:
+    """A queued PSP notification for the sample checkout's approval (halotap.domain.notifications.message)."""
+    event_id = "evt_approved_gql6lc5jtzpfmal2simiurikty"
+    body = json.dumps(
+        {
+            "type": "checkout.approved",
+            "timestamp": _at(900),
+            "data": {"id": CHECKOUT_ID, "status": "approved", "merchantId": DEMO_MERCHANT_ID},
+        },
+        separators=(",", ":"),
+    )
+    queued = json.dumps(
+        {
+            "eventId": event_id,
+            "checkoutId": CHECKOUT_ID,
+            "clientId": DEMO_CLIENT_ID,
+            "type": "checkout.approved",
+            "body": body,
+            "replay": False,
+        }
+    )
+    return {
+        "MessageId": "3b1e4a2c-9d8f-4e6a-b5c7-1a2b3c4d5e6f",
+        "ReceiptHandle": "AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",
+        "Body": queued,
+        "MD5OfBody": hashlib.md5(queued.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
+        "Attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(NOW_MS + 905),
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": str(NOW_MS + 910),
+        },
+    }
+
+
+def _scheduled_event(function: str) -> dict[str, Any]:
+    """The EventBridge "Scheduled Event" the function's rule sends (devstack.ticker builds the same)."""
+    return {
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": _at()[:-5] + "Z",
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/halotap-local-{function}"],
+        "detail": {},
     }
 
 

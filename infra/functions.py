@@ -125,9 +125,6 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
-            # Tracer would otherwise copy every traced method's return value into X-Ray metadata, which
-            # is how a secret fetched by a traced helper would leak out of Secrets Manager.
-            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
 
     def _subscribe(self, function: lambda_.Function, spec: manifest.Function) -> None:
@@ -145,5 +142,6 @@ class Functions(Construct):
                 self._messaging.queues[spec.queue],
                 batch_size=spec.batch_size,
                 report_batch_item_failures=True,
+                max_concurrency=spec.max_concurrency,
             )
         )

@@ -66,6 +66,9 @@ class Function:
     queue: str | None = None  # the Queue.key this function consumes
     schedule_minutes: int | None = None  # run on an EventBridge schedule at this rate
     batch_size: int = 10
+    # The event source's MaximumConcurrency (2..1000): how many of this consumer's invocations SQS may run
+    # at once. None leaves it to the account's concurrency. docs/performance.md ("Bounded fan-out").
+    max_concurrency: int | None = None
     is_authorizer: bool = False
     timeout_seconds: int = 10
     memory_mb: int = 512
@@ -187,6 +190,10 @@ FUNCTIONS = (
         description="Consumes halo-events: finds the checkout and applies Halo's outcome",
         queue="halo-events",
         timeout_seconds=APPLY_TIMEOUT_SECONDS,
+        # Each record is one GET to Halo's status endpoint, so this caps the GETs in flight at 20, whatever
+        # the burst of webhooks; the rest wait in the queue, which is what it is for. 20 x ~3 records/s keeps
+        # up with the API's 50 creates/s (docs/performance.md, "Bounded fan-out").
+        max_concurrency=20,
         env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         index_query=("checkouts",),
@@ -210,6 +217,8 @@ FUNCTIONS = (
         queue="notifications",
         timeout_seconds=DELIVER_TIMEOUT_SECONDS,  # one 15 s delivery per record, with room to record it
         batch_size=5,
+        # Records in a batch are delivered one after another, so at most 10 POSTs are in flight to PSPs.
+        max_concurrency=10,
         env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to_dlq=("notifications",),

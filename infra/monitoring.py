@@ -1,13 +1,19 @@
-"""Alarms on the metrics the functions publish (Powertools EMF, namespace halotap, dimension service)."""
+"""Alarms and the dashboard, on the metrics the functions publish (Powertools EMF, namespace halotap,
+dimension service) and on what API Gateway and SQS publish themselves.
+
+Every alarm has a runbook entry in docs/operations.md under the alarm's name.
+"""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from infra import manifest
-from infra.config import StackConfig
+from infra.config import StackConfig, pascal
+from infra.messaging import Messaging
 
 # metric -> what it means for the person paged
 ALARMS = {
@@ -18,26 +24,166 @@ ALARMS = {
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }
+API_5XX_RATE = 0.01  # 1% of requests, over two 5-minute periods in a row
+RECONCILE_ERROR_PERIODS = 3  # ReconcileErrors in 3 five-minute periods in a row: not one unlucky tick
+DLQ_OLDEST_HOURS = 48  # a parked message nobody handled for 2 days; the DLQs keep messages 14 days
+# Notifications: the retry schedule's first four attempts (5 s, 5 min, 30 min, 2 h) are over by ~2.6 h; a
+# notification still queued after an hour has failed at least three times, so the PSP is likely down.
+NOTIFICATION_PENDING_HOURS = 1
+FIVE_MINUTES = cdk.Duration.minutes(5)
+
+
+def halotap_metric(name: str, statistic: str = cloudwatch.Stats.SUM) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=manifest.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": manifest.SERVICE_NAME},
+        statistic=statistic,
+        period=FIVE_MINUTES,
+    )
 
 
 class Monitoring(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        messaging: Messaging,
+        stage: apigw.Stage,
+    ) -> None:
         super().__init__(scope, construct_id)
+        self._config = config
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for metric_name, description in ALARMS.items():
-            self.alarms[metric_name] = cloudwatch.Alarm(
-                self,
-                f"{metric_name}Alarm",
-                alarm_description=f"{config.stack_name}: {description}",
-                metric=cloudwatch.Metric(
-                    namespace=manifest.METRICS_NAMESPACE,
-                    metric_name=metric_name,
-                    dimensions_map={"service": manifest.SERVICE_NAME},
-                    statistic=cloudwatch.Stats.SUM,
-                    period=cdk.Duration.minutes(5),
+            self._alarm(metric_name, description, halotap_metric(metric_name), threshold=0)
+        self._alarm(
+            "Api5xxRate",
+            f"More than {API_5XX_RATE:.0%} of API requests answered 5xx for 10 minutes.",
+            stage.metric_server_error(statistic=cloudwatch.Stats.AVERAGE, period=FIVE_MINUTES),
+            threshold=API_5XX_RATE,
+            periods=2,
+        )
+        self._alarm(
+            "ReconcileErrors",
+            "Reconciliation failed on some checkouts for 15 minutes: lost webhooks are not being found and "
+            "unpaid checkouts are not expiring.",
+            halotap_metric("ReconcileErrors"),
+            threshold=0,
+            periods=RECONCILE_ERROR_PERIODS,
+        )
+        for spec in manifest.QUEUES:
+            dlq = messaging.dead_letter_queues[spec.key]
+            self._alarm(
+                f"{pascal(spec.key)}DlqOldestMessage",
+                f"A message has sat in the {spec.key} dead-letter queue for {DLQ_OLDEST_HOURS} h unhandled; "
+                f"the DLQ drops it after {spec.dlq_retention_days} days.",
+                dlq.metric_approximate_age_of_oldest_message(
+                    statistic=cloudwatch.Stats.MAXIMUM, period=FIVE_MINUTES
                 ),
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                threshold=DLQ_OLDEST_HOURS * 3600,
             )
+        # Work left pending too long. Refunds (when they exist) add their own alarm here, on the
+        # measure the refunds work defines; notifications are measured by their queue's oldest message.
+        self._alarm(
+            "NotificationPendingTooLong",
+            f"A PSP notification has waited over {NOTIFICATION_PENDING_HOURS} h to be delivered: the PSP's "
+            "endpoint keeps failing, or deliveries are not running.",
+            messaging.queues["notifications"].metric_approximate_age_of_oldest_message(
+                statistic=cloudwatch.Stats.MAXIMUM, period=FIVE_MINUTES
+            ),
+            threshold=NOTIFICATION_PENDING_HOURS * 3600,
+        )
+        self.dashboard = self._dashboard(messaging, stage)
+
+    def _alarm(
+        self,
+        name: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        periods: int = 1,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{name}Alarm",
+            alarm_description=f"{self._config.stack_name}: {description} Runbook: docs/operations.md, {name}.",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.alarms[name] = alarm
+        return alarm
+
+    def _dashboard(self, messaging: Messaging, stage: apigw.Stage) -> cloudwatch.Dashboard:
+        def graph(title: str, *names: str) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(
+                title=title, left=[halotap_metric(name) for name in names], width=12, height=6
+            )
+
+        dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"{self._config.stack_name}-operations"
+        )
+        dashboard.add_widgets(
+            graph("Creates", "CheckoutCreated", "HaloCreateFailed", "CheckoutCancelled"),
+            graph(
+                "Outcomes",
+                "HaloEventTransition",
+                "HaloEventRepeat",
+                "HaloEventStale",
+                "HaloEventAnomaly",
+                "LateApproval",
+                "HaloEventLeftToReconcile",
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Notification delivery",
+                "NotificationDelivered",
+                "NotificationRetry",
+                "NotificationGone",
+                "NotificationSkipped",
+                "NotificationExhausted",
+            ),
+            graph(
+                "Reconcile",
+                "ReconcileExamined",
+                "ReconcileApplied",
+                "ReconcileExpired",
+                "ReconcileRescheduled",
+                "ReconcileErrors",
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Halo errors",
+                "HaloCreateFailed",
+                "HaloAuthFailed",
+                "HaloWebhookMismatch",
+                "HaloWebhookBadToken",
+                "HaloEventUnknownCheckout",
+            ),
+            cloudwatch.GraphWidget(
+                title="API 5xx rate and DLQ depth",
+                left=[stage.metric_server_error(statistic=cloudwatch.Stats.AVERAGE, period=FIVE_MINUTES)],
+                right=[
+                    messaging.dead_letter_queues[spec.key].metric_approximate_number_of_messages_visible(
+                        statistic=cloudwatch.Stats.MAXIMUM, period=FIVE_MINUTES
+                    )
+                    for spec in manifest.QUEUES
+                ],
+                width=12,
+                height=6,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=list(self.alarms.values()), width=24, height=4
+            )
+        )
+        return dashboard

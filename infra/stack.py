@@ -28,7 +28,13 @@ class HalotapStack(cdk.Stack):
         self.messaging = Messaging(self, "Messaging", config=config)
         self.functions = Functions(self, "Functions", config=config, data=self.data, messaging=self.messaging)
         self.api = Api(self, "Api", config=config, functions=self.functions)
-        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            messaging=self.messaging,
+            stage=self.api.rest_api.deployment_stage,
+        )
         for key in self.data.secrets:
             cdk.CfnOutput(
                 self,

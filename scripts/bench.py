@@ -10,16 +10,19 @@ Figures (docs/performance.md explains each, with one run's results):
 
 - cold: importing each handler in a fresh interpreter, against `import boto3`.
 - get: a warm GET /v1/checkouts/{id}, against one raw `get_item` on the same item.
-- create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items` plus one POST
-  to the Halo simulator.
+- create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items`, one POST to the
+  Halo simulator and the `update_item` that opens the checkout: the floor of the create's own design.
 - intake: a warm Halo webhook, against one raw `send_message`.
 - calls: the AWS calls each operation makes, counted exactly; any difference from the budget in
   DESIGN.md's "Performance budget" makes the run exit 1.
+- lifecycle: every AWS call of one checkout's life (create, Halo webhook, confirm and apply, notify the
+  PSP, one GET, one reconcile pass), the requests Halo and the PSP received, and the checkout item's size
+  in bytes; docs/performance.md prices them.
 
 The warm figures run the handlers in this process against moto's server and the Halo simulator,
 both over HTTP on loopback, with the settings the devstack gives every function.
 
-    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls ...]
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls|lifecycle ...]
 """
 
 from __future__ import annotations
@@ -46,16 +49,23 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # devstack, functions and tests are top-level packages here
 
-PARTS = ("cold", "get", "create", "intake", "calls")
+PARTS = ("cold", "get", "create", "intake", "calls", "lifecycle")
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
 BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
 DEFAULT_SECRETS_TTL = "120"
 
 # The child measures only the import itself, not the interpreter's own start-up.
+# argv: the modules (comma-separated, imported in that order), then the folders to put first on sys.path.
+# CPU time, not wall time: an import is CPU work (reading cached bytecode and running module bodies), and
+# the CPU time of one process barely moves when other processes load the machine, where wall time does.
 _IMPORT_PROBE = (
-    "import sys, time\nstart = time.perf_counter()\n__import__(sys.argv[1])\n"
-    "print(time.perf_counter() - start)\n"
+    "import sys, time\nsys.path[:0] = sys.argv[2:]\nstart = time.process_time()\n"
+    "for module in sys.argv[1].split(','):\n    __import__(module)\n"
+    "print(time.process_time() - start)\n"
 )
+# Every handler calls AWS, and its first call imports boto3 (lazily: not at import). So the subject is the
+# handler and then boto3, and 1.0x means that loading halotap itself costs nothing over the floor.
+HANDLER_THEN_BOTO3 = f"handler,{BASELINE_IMPORT}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,6 @@ def function_settings() -> dict[str, str]:
         **lambda_environment(DevConfig(log_level="ERROR")),
         "SECRETS_PREFIX": SECRETS_PREFIX,
         "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
         "HALOTAP_SECRETS_TTL_SECONDS": os.environ.get("HALOTAP_SECRETS_TTL_SECONDS") or DEFAULT_SECRETS_TTL,
     }
@@ -218,12 +227,31 @@ def reset_halotap() -> None:
 
 # -- 1. cold start ---------------------------------------------------------------------------------
 
+# `make bench` builds these (scripts/build-layer.sh x86_64 ...): the deployed layer's requirements and
+# bytecode step, for this machine's architecture.
+X86_LAYER = REPO_ROOT / "build" / "x86_64" / "layer" / "python"
+X86_FUNCTIONS = REPO_ROOT / "build" / "x86_64" / "functions"
 
-def import_seconds(module: str, env: dict[str, str]) -> float:
-    """Seconds a fresh interpreter spends importing `module` (its start-up is not counted)."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed probe and a module name we chose
-        [sys.executable, "-c", _IMPORT_PROBE, module],
-        cwd=REPO_ROOT,
+
+def python313() -> str:
+    """The interpreter Lambda runs halotap on (scripts/python313 finds it)."""
+    found = subprocess.run(  # noqa: S603 - our own script
+        [str(REPO_ROOT / "scripts" / "python313")], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        raise RuntimeError(found.stderr.strip())
+    return found.stdout.strip()
+
+
+def import_seconds(module: str, path: Sequence[Path], env: dict[str, str], python: str) -> float:
+    """Seconds a fresh interpreter spends importing `module` with only `path` before the standard library.
+
+    `-I -S`: no site-packages, no PYTHON* variables, no current directory; what Lambda's runtime offers
+    a function beyond the standard library is its own folder and the layer. The interpreter's start-up
+    is not counted.
+    """
+    done = subprocess.run(  # noqa: S603 - a 3.13 interpreter, a fixed probe and a module name we chose
+        [python, "-I", "-S", "-c", _IMPORT_PROBE, module, *map(str, path)],
         env=env,
         capture_output=True,
         text=True,
@@ -235,23 +263,27 @@ def import_seconds(module: str, env: dict[str, str]) -> float:
 
 
 def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
+    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
+        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
+    python = python313()
     env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployed layer ships compiled bytecode
-    modules = [f"functions.{name}.handler" for name in handlers]
-    for module in [BASELINE_IMPORT, *modules]:
-        import_seconds(module, env)  # untimed: writes __pycache__ and warms the OS file cache
+    baseline = partial(import_seconds, BASELINE_IMPORT, [X86_LAYER], env, python)
+    subjects = {
+        name: partial(import_seconds, HANDLER_THEN_BOTO3, [X86_FUNCTIONS / name, X86_LAYER], env, python)
+        for name in handlers
+    }
+    for sample in [baseline, *subjects.values()]:
+        sample()  # untimed: warms the OS file cache
     figures = []
-    for name, module in zip(handlers, modules, strict=True):
+    for name, subject in subjects.items():
         progress(f"cold start: {name} ({n} + {n} fresh interpreters)")
-        subject, baseline = interleave(
-            partial(import_seconds, module, env), partial(import_seconds, BASELINE_IMPORT, env), n
-        )
+        timed, floor = interleave(subject, baseline, n)
         figures.append(
             Figure(
                 f"cold import {name}",
-                subject,
-                baseline,
-                f"importing the handler costs this many `import {BASELINE_IMPORT}`s",
+                timed,
+                floor,
+                f"the handler, then boto3, costs this many `import {BASELINE_IMPORT}`s",
             )
         )
     return figures
@@ -268,6 +300,7 @@ class Stack:
     merchant_id: str  # halotap's
     halo_merchant_id: str
     halo_api_key: str
+    sink_url: str = ""
     clients: dict[str, Any] = field(default_factory=dict)  # raw boto3 clients for the baselines
 
     def raw(self, service: str) -> Any:
@@ -283,14 +316,20 @@ class Stack:
 def local_stack() -> Iterator[Stack]:
     """moto's server and the Halo simulator on free loopback ports, provisioned from the manifest,
     with this process's environment pointing halotap at them; everything is undone on exit."""
+    from dataclasses import replace
+
     import httpx
 
     from devstack.aws import MotoServer
     from devstack.config import DEMO_MERCHANT_ID, DEMO_MERCHANTS, DevConfig, export
     from devstack.halo_sim import HaloSimulator
     from devstack.provision import provision
+    from devstack.sink import WebhookSink
 
     config = DevConfig(log_level="ERROR")
+    sink = WebhookSink(port=0, secrets=[config.signing_secret])  # the PSP's endpoint for notifications
+    sink.start()
+    config = replace(config, sink_port=int(sink.url.rsplit(":", 1)[1]))
     saved = dict(os.environ)
     werkzeug = logging.getLogger("werkzeug")  # moto's server logs a line per AWS call otherwise
     werkzeug_level = werkzeug.level
@@ -309,7 +348,13 @@ def local_stack() -> Iterator[Stack]:
         reset_halotap()
         halo_merchant_id, halo_api_key = DEMO_MERCHANTS[DEMO_MERCHANT_ID]
         stack = Stack(
-            moto.url, simulator.url, config.webhook_token, DEMO_MERCHANT_ID, halo_merchant_id, halo_api_key
+            moto.url,
+            simulator.url,
+            config.webhook_token,
+            DEMO_MERCHANT_ID,
+            halo_merchant_id,
+            halo_api_key,
+            sink_url=sink.url,
         )
         try:
             yield stack
@@ -322,6 +367,7 @@ def local_stack() -> Iterator[Stack]:
         finally:
             simulator.stop()
             moto.stop()
+            sink.stop()
             os.environ.clear()
             os.environ.update(saved)
             werkzeug.setLevel(werkzeug_level)
@@ -481,7 +527,21 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
             "isConsumerApp": False,
             "image": {"required": False},
         }
-        halo.post(halo_url, json=body, headers=headers).raise_for_status()
+        link = halo.post(halo_url, json=body, headers=headers)
+        link.raise_for_status()
+        # ...and the conditional UpdateItem that opens it with Halo's answer (stored first, by design).
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"checkout#{new_id}"}},
+            UpdateExpression="SET haloReference = :ref, deepLink = :url, version = :next",
+            ConditionExpression="version = :current",
+            ExpressionAttributeValues={
+                ":ref": {"S": link.json()["reference"]},
+                ":url": {"S": link.json()["url"]},
+                ":current": template["version"],
+                ":next": {"N": str(int(template["version"]["N"]) + 1)},
+            },
+        )
 
     def subject() -> float:
         event = ops.create_event()  # a new reference each time; building it is not timed
@@ -497,7 +557,7 @@ def warm_create(stack: Stack, ops: Operations, plan: Plan) -> Figure:
         "warm POST /v1/checkouts",
         subjects,
         baselines,
-        "a create costs this many (2-put transaction + one Halo POST)s",
+        "a create costs this many (2-put transaction + Halo POST + UpdateItem)s",
     )
 
 
@@ -585,12 +645,212 @@ def aws_calls(ops: Operations) -> list[CallCheck]:
     ]
 
 
+# -- 6. one checkout's whole life, counted --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The AWS and HTTP calls of each step of one checkout's life, and what the item weighs at the end."""
+
+    steps: list[tuple[str, list[str]]]  # step -> "Service.Operation" calls, halotap's own clients
+    after: list[str]  # per step: the checkout item's size, status and index keys afterwards
+    log_bytes: list[int]  # per step: bytes the handlers logged at INFO (the deployed level)
+    halo_requests: int  # requests the Halo simulator received
+    psp_posts: int  # notifications the PSP's endpoint received
+    item_bytes: int  # the checkout item after the lifecycle, by DynamoDB's sizing rules
+    guard_bytes: int  # the (merchantId, reference) guard item
+
+    def rows(self) -> list[list[str]]:
+        rows = [
+            [step, str(len(calls)), _calls(calls), after, str(logged)]
+            for (step, calls), after, logged in zip(self.steps, self.after, self.log_bytes, strict=True)
+        ]
+        total = [call for _, calls in self.steps for call in calls]
+        rows.append(["total", str(len(total)), _calls(total), "", str(sum(self.log_bytes))])
+        return rows
+
+    def table(self) -> str:
+        header = ["lifecycle step", "AWS calls", "which", "checkout item after", "log bytes"]
+        return (
+            f"{format_table(header, self.rows())}\nHalo requests: {self.halo_requests}; PSP notifications "
+            f"received: {self.psp_posts}; checkout item {self.item_bytes} bytes, reference guard "
+            f"{self.guard_bytes} bytes (DynamoDB sizing)"
+        )
+
+
+def _calls(calls: Sequence[str]) -> str:
+    return ", ".join(f"{n}x {call}" for call, n in _tally(calls)) or "(none)"
+
+
+def _tally(calls: Sequence[str]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for call in calls:
+        counts[call] = counts.get(call, 0) + 1
+    return sorted(counts.items())
+
+
+def attribute_bytes(value: dict[str, Any]) -> int:  # noqa: PLR0911 - one return per DynamoDB type
+    """An attribute value's size as DynamoDB bills it (Developer Guide, "Item sizes and formats")."""
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1 + (1 if inner.startswith("-") else 0)
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_bytes(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(attribute_bytes(v) + 1 for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_bytes({kind[0]: member}) for member in inner)
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_bytes(value) for name, value in item.items())
+
+
+def _queued_event(stack: Stack, queue_url: str) -> dict[str, Any]:
+    """What Lambda's event source mapping would hand the consumer: the messages on the queue, as one batch.
+    The mapping's own ReceiveMessage and DeleteMessage are made here with the bench's client, so they are
+    not counted as halotap's (docs/performance.md adds them to the cost)."""
+    from devstack.lambda_events import sqs_event
+
+    sqs = stack.raw("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    messages = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+    ).get("Messages", [])
+    if not messages:
+        raise RuntimeError(f"nothing queued on {queue_url}")
+    for message in messages:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return sqs_event(messages, arn)
+
+
+class LogBytes(logging.Handler):
+    """Counts the bytes the handlers' Powertools loggers would write to CloudWatch Logs, a line each."""
+
+    def __init__(self, formatter: logging.Formatter) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(formatter)
+        self.total = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.total += len(self.format(record).encode()) + 1
+
+
+@contextlib.contextmanager
+def counting_logs(modules: Sequence[Any]) -> Iterator[LogBytes]:
+    loggers = [module.logger for module in modules]
+    counter = LogBytes(loggers[0].registered_formatter)
+    levels = [logger.log_level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel("INFO")  # what the stack deploys (POWERTOOLS_LOG_LEVEL=INFO)
+        logger._logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger._logger.removeHandler(counter)
+            logger.setLevel(level)
+
+
+def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - one life, top to bottom
+    """create -> Halo webhook -> confirm and apply -> notify -> one GET, then one reconcile pass."""
+    import httpx
+
+    from functions.apply_halo_event import handler as apply_handler
+    from functions.create_checkout import handler as create_handler
+    from functions.deliver_notification import handler as deliver_handler
+    from functions.get_checkout import handler as get_handler
+    from functions.halo_webhook import handler as webhook_handler
+    from functions.reconcile import handler as reconcile_handler
+    from halotap.adapters.dynamodb import checkout_key
+    from halotap.settings import settings
+    from halotap.wiring import default_services
+
+    config = settings()
+    # Warm, as a container that has served before: every secret the steps read is in the TTL cache. (The
+    # lifecycle runs first on an empty table, so its reconcile pass sees no other checkout.)
+    secrets = default_services().secrets
+    secrets.merchant(stack.merchant_id), secrets.clients(), secrets.webhook_tokens()
+    progress("one checkout's lifecycle, counted")
+    httpx.delete(f"{stack.halo_url}/_sim/requests", timeout=10).raise_for_status()
+    psp_before = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
+    dynamodb = stack.raw("dynamodb")
+    modules = [
+        create_handler,
+        webhook_handler,
+        apply_handler,
+        deliver_handler,
+        get_handler,
+        reconcile_handler,
+    ]
+    counter = AwsCalls()
+    steps: list[tuple[str, list[str]]] = []
+    after: list[str] = []
+    log_bytes: list[int] = []
+    created: dict[str, str] = {}
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        with counting_logs(modules) as logged:
+            steps.append((name, counter.during(action)))
+        log_bytes.append(logged.total)
+        item = dynamodb.get_item(TableName=config.checkouts_table, Key=checkout_key(created["id"]))["Item"]
+        keys = [name for name in ("haloReference", "dueShard") if name in item]
+        after.append(f"{item_bytes(item)} B, {item['status']['S']}, index keys: {', '.join(keys) or 'none'}")
+
+    try:
+        create_event = ops.create_event()
+        step("create (POST /v1/checkouts)", lambda: created.update(id=ops.create(create_event)))
+        checkout_id = created["id"]
+        answer = ops._get(ops.get_event(checkout_id), ops.context)
+        halo_reference = json.loads(answer["body"])["haloReference"]
+        httpx.post(
+            f"{stack.halo_url}/_sim/transactions/{halo_reference}/tap",
+            json={"disposition": "Approved", "webhook": False},
+            timeout=10,
+        ).raise_for_status()
+        step("Halo webhook intake", lambda: ops.webhook(ops.webhook_event(checkout_id)))
+        applied = _queued_event(stack, config.halo_events_queue_url)
+        step("confirm with Halo and apply", lambda: apply_handler.handler(applied, ops.context))
+        notified = _queued_event(stack, config.notifications_queue_url)
+        step("notify the PSP", lambda: deliver_handler.handler(notified, ops.context))
+        get_event = ops.get_event(checkout_id)
+        step("GET /v1/checkouts/{id}", lambda: ops.get(get_event))
+        step("one reconcile pass", lambda: reconcile_handler.handler({}, ops.context))
+    finally:
+        counter.close()
+    halo_requests = httpx.get(f"{stack.halo_url}/_sim/requests", timeout=10).json()  # Halo's own routes only
+    psp_after = len(httpx.get(f"{stack.sink_url}/_sink/received", timeout=10).json())
+    item = dynamodb.get_item(TableName=config.checkouts_table, Key=checkout_key(checkout_id))["Item"]
+    reference = json.loads(create_event["body"])["reference"]
+    guard = dynamodb.get_item(
+        TableName=config.checkouts_table, Key={"pk": {"S": f"ref#{stack.merchant_id}#{reference}"}}
+    )["Item"]
+    return Lifecycle(
+        steps,
+        after,
+        log_bytes,
+        len(halo_requests),
+        psp_after - psp_before,
+        item_bytes(item),
+        item_bytes(guard),
+    )
+
+
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]]:
+def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck], Lifecycle | None]:
     figures: list[Figure] = []
     checks: list[CallCheck] = []
+    life: Lifecycle | None = None
     if "cold" in parts:
         figures.extend(cold_start(plan.cold))
     warm = [part for part in parts if part != "cold"]
@@ -604,6 +864,8 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
         ):
             warnings.filterwarnings("ignore", message="No application metrics to publish")
             ops = Operations(stack)
+            if "lifecycle" in warm:
+                life = lifecycle(stack, ops)
             if "get" in warm:
                 figures.append(warm_get(stack, ops, plan))
             if "create" in warm:
@@ -612,7 +874,7 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
                 figures.append(webhook_intake(stack, ops, plan))
             if "calls" in warm:
                 checks = aws_calls(ops)
-    return figures, checks
+    return figures, checks, life
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -625,7 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = Plan.quick() if args.quick else Plan()
     parts = [part for part in PARTS if part in (args.only or PARTS)]
     started = time.perf_counter()
-    figures, checks = run(parts, plan)
+    figures, checks, life = run(parts, plan)
     elapsed = time.perf_counter() - started
     print(
         f"halotap bench: Python {platform.python_version()}, {os.cpu_count()} cores, "
@@ -635,6 +897,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if figures:
         print()
         print(figures_table(figures))
+    if life is not None:
+        print()
+        print(life.table())
     if checks:
         print()
         print(calls_table(checks))

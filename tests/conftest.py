@@ -11,7 +11,6 @@ _FAKE_AWS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_SERVICE_NAME": "halotap",
     "POWERTOOLS_METRICS_NAMESPACE": "halotap",
 }

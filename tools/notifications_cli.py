@@ -22,8 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from halotap.adapters.dynamodb import CheckoutStore
+from halotap.domain.clock import utc_now
 from halotap.domain.errors import ConcurrentUpdate, HalotapError
-from halotap.domain.models import Checkout, utc_now
+from halotap.domain.models import Checkout
 from halotap.domain.notifications import SETTLED, message
 from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
 

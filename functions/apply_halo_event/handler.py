@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from halotap.adapters.sqs_batch import process_batch, receive_count
+from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.app.outcomes import EventResult
 from halotap.domain.states import Verdict
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
-def apply_record(record: SQSRecord, services: Services) -> str:
+def apply_record(record: QueueRecord, services: Services) -> str:
     logger.append_keys(messageId=record.message_id)
     result = services.outcomes.handle_webhook(record.body, receive_count(record))
     report(result)
@@ -73,7 +71,7 @@ def report(result: EventResult) -> None:
         logger.info("applied a Halo outcome", extra=extra)
 
 
-@lambda_handler(logger, tracer, metrics)
+@lambda_handler(logger, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:
     wired = services or default_services()
     return process_batch(event, context, lambda record: apply_record(record, wired), wired.halo_events_queue)

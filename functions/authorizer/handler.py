@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.domain.parties import find_client
@@ -13,7 +13,6 @@ from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -55,6 +54,6 @@ def authorize(event: dict[str, Any], services: Services) -> dict[str, Any]:
     }
 
 
-@lambda_handler(logger, tracer, metrics)
+@lambda_handler(logger, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return authorize(event, services or default_services())

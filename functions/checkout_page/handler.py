@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 from halotap.adapters import page
 from halotap.adapters.apigateway import ApiRequest, handle, response
@@ -17,7 +17,6 @@ from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -44,7 +43,7 @@ def status(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, page.status_body(checkout), headers=headers)
 
 
-@lambda_handler(logger, tracer, metrics, api=True)
+@lambda_handler(logger, metrics, api=True)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     wired = services or default_services()
     if str(event.get("resource", "")).endswith("/status"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
@@ -15,7 +15,6 @@ from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -60,6 +59,6 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
     return response(answer["statusCode"], answer["body"], headers=headers)
 
 
-@lambda_handler(logger, tracer, metrics, api=True)
+@lambda_handler(logger, metrics, api=True)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return handle(event, lambda request: create(request, services or default_services(), context))

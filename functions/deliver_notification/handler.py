@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from halotap.adapters.sqs_batch import process_batch, receive_count
+from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.domain.errors import RetryLater
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
-def deliver_record(record: SQSRecord, services: Services) -> str:
+def deliver_record(record: QueueRecord, services: Services) -> str:
     attempt = receive_count(record)
     logger.append_keys(messageId=record.message_id, attempt=attempt)
     try:
@@ -39,7 +37,7 @@ def deliver_record(record: SQSRecord, services: Services) -> str:
     return result.outcome
 
 
-@lambda_handler(logger, tracer, metrics)
+@lambda_handler(logger, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> Any:
     wired = services or default_services()
     return process_batch(

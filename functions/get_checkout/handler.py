@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.domain.errors import InvalidRequest
@@ -12,7 +12,6 @@ from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -36,6 +35,6 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     return response(200, checkout.to_api())
 
 
-@lambda_handler(logger, tracer, metrics, api=True)
+@lambda_handler(logger, metrics, api=True)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     return handle(event, lambda request: read(request, services or default_services()))

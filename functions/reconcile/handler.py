@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
-@lambda_handler(logger, tracer, metrics)
+@lambda_handler(logger, metrics)
 def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
     wired = services or default_services()
     report = wired.reconciler.run(time_left=lambda: context.get_remaining_time_in_millis() / 1000)

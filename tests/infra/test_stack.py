@@ -26,7 +26,6 @@ POWERTOOLS_ENV = {
     "POWERTOOLS_SERVICE_NAME": "halotap",
     "POWERTOOLS_METRICS_NAMESPACE": "halotap",
     "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
 }
 ROUTES = [(spec, route) for spec in manifest.FUNCTIONS for route in spec.routes]
 
@@ -366,6 +365,21 @@ def test_consumer_visibility_and_event_source(dev: Synth, spec: manifest.Functio
     )
 
 
+@pytest.mark.parametrize("name", ["apply_halo_event", "deliver_notification"])
+def test_consumers_that_call_out_have_bounded_fan_out(dev: Synth, name: str) -> None:
+    """A burst of webhooks cannot overrun Halo's status endpoint, nor a burst of notifications a PSP."""
+    spec = manifest.function(name)
+    assert spec.max_concurrency is not None
+    assert 2 <= spec.max_concurrency <= 20
+    dev.template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": dev.logical_id(dev.stack.functions.functions[name])},
+            "ScalingConfig": {"MaximumConcurrency": spec.max_concurrency},
+        },
+    )
+
+
 def test_event_sources_only_for_consumers(dev: Synth) -> None:
     dev.template.resource_count_is(
         "AWS::Lambda::EventSourceMapping", len([f for f in manifest.FUNCTIONS if f.queue])
@@ -642,3 +656,65 @@ def test_the_shopper_page_has_its_own_throttle(dev: Synth) -> None:
     page = settings[("/~1pay~1{id}~1status", "GET")]
     assert page["ThrottlingRateLimit"] == 200
     assert settings[("/*", "*")]["ThrottlingRateLimit"] == 50
+
+
+def alarm_named(synth: Synth, name: str) -> dict[str, Any]:
+    return synth.json["Resources"][synth.logical_id(synth.stack.monitoring.alarms[name])]["Properties"]
+
+
+def test_api_5xx_rate_alarm(dev: Synth) -> None:
+    alarm = alarm_named(dev, "Api5xxRate")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/ApiGateway",
+        "5XXError",
+        "Average",
+    )
+    assert alarm["Threshold"] == 0.01
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 2
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"ApiName", "Stage"}
+
+
+def test_reconcile_errors_alarm(dev: Synth) -> None:
+    alarm = alarm_named(dev, "ReconcileErrors")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("halotap", "ReconcileErrors", 0)
+    assert alarm["EvaluationPeriods"] == 3
+
+
+@pytest.mark.parametrize("spec", manifest.QUEUES, ids=lambda q: q.key)
+def test_alarm_on_the_age_of_the_oldest_message_in_every_dead_letter_queue(
+    dev: Synth, spec: manifest.Queue
+) -> None:
+    alarm = alarm_named(dev, f"{pascal(spec.key)}DlqOldestMessage")
+    assert alarm["MetricName"] == "ApproximateAgeOfOldestMessage"
+    dlq = dev.logical_id(dev.stack.messaging.dead_letter_queues[spec.key])
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}]
+    assert alarm["Threshold"] < spec.dlq_retention_days * 86400  # found before the DLQ drops it
+
+
+def test_alarm_on_a_notification_pending_too_long(dev: Synth) -> None:
+    alarm = alarm_named(dev, "NotificationPendingTooLong")
+    queue = dev.logical_id(dev.stack.messaging.queues["notifications"])
+    assert alarm["MetricName"] == "ApproximateAgeOfOldestMessage"
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    assert alarm["Threshold"] == 3600
+
+
+def test_every_alarm_has_a_runbook_entry(dev: Synth) -> None:
+    from pathlib import Path
+
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    names = [*dev.stack.monitoring.alarms, "Api5xxRate", "ReconcileErrors", "NotificationPendingTooLong"]
+    names += [f"{pascal(spec.key)}DlqOldestMessage" for spec in manifest.QUEUES]
+    assert [name for name in names if f"### {name}" not in runbook] == []
+
+
+def test_the_dashboard_shows_creates_outcomes_delivery_reconcile_and_halo_errors(dev: Synth) -> None:
+    [dashboard] = dev.resources("AWS::CloudWatch::Dashboard").values()
+    _, parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"]
+    body = "".join(part for part in parts if isinstance(part, str))  # the JSON text, less the tokens
+    for title in ("Creates", "Outcomes", "Notification delivery", "Reconcile", "Halo errors"):
+        assert f'"title":"{title}"' in body
+    for metric in ("CheckoutCreated", "HaloEventTransition", "NotificationDelivered", "ReconcileErrors"):
+        assert f'"{metric}"' in body
+    assert '"HaloAuthFailed"' in body
+    assert '"HaloCreateFailed"' in body

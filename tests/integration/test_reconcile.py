@@ -12,8 +12,9 @@ import pytest
 from functions.reconcile import handler as reconcile_handler
 from halotap.adapters import aws
 from halotap.app.checkouts import Caller
+from halotap.domain.clock import iso
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest, iso
+from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient

@@ -92,6 +92,6 @@ def test_a_broken_call_budget_fails_the_run(monkeypatch, capsys):
     broken = bench.CallCheck(
         "GET", ["DynamoDB.GetItem", "DynamoDB.GetItem"], "exactly DynamoDB.GetItem", False
     )
-    monkeypatch.setattr(bench, "run", lambda parts, plan: ([], [broken]))
+    monkeypatch.setattr(bench, "run", lambda parts, plan: ([], [broken], None))
     assert bench.main(["--only", "calls"]) == 1
     assert "AWS call budget broken for: GET" in capsys.readouterr().out

@@ -1,8 +1,8 @@
 """The one place that builds halotap: settings in, adapters and use cases out, once per container.
 
-Everything is built lazily, on first use: no AWS client, HTTP pool or setting is touched until a call
-needs it, so the authorizer never pays for Halo's client and a function is only asked for the settings
-its manifest entry gives it. Tests build the same `Services` with fakes at the edges (a Halo transport,
+Everything is built lazily, on first use, and imported lazily too: no module, AWS client, HTTP pool or
+setting is touched until a call needs it, so the authorizer never imports pydantic, boto3's DynamoDB
+codec or Halo's client, and a function is only asked for the settings its manifest entry gives it. Tests build the same `Services` with fakes at the edges (a Halo transport,
 a clock, a DNS resolver), so they run the production wiring, confirmer included.
 """
 
@@ -14,27 +14,24 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from halotap.adapters.dns import resolve_host
-from halotap.adapters.dynamodb import CheckoutStore
-from halotap.adapters.halo import CircuitBreaker, HaloClient
-from halotap.adapters.queues import SqsQueue
-from halotap.adapters.secrets import SecretStore
-from halotap.adapters.tables import DUE_SHARDS
-from halotap.app.checkouts import CheckoutService
-from halotap.app.confirm import ConfirmWithHalo
-from halotap.app.intake import HaloWebhookIntake
-from halotap.app.notifications import NotificationDeliverer
-from halotap.app.outcomes import OutcomeService
-from halotap.app.reconcile import Reconciler
-from halotap.domain import ssrf
-from halotap.domain.models import utc_now
+from halotap.domain.clock import utc_now
 from halotap.settings import Settings, settings
 
 if TYPE_CHECKING:
     import httpx
 
+    from halotap.adapters.dynamodb import CheckoutStore
+    from halotap.adapters.halo import HaloClient
     from halotap.adapters.idempotency import IdempotentRunner
+    from halotap.adapters.queues import SqsQueue
+    from halotap.adapters.secrets import SecretStore
     from halotap.adapters.webhooks import Attempt
+    from halotap.app.checkouts import CheckoutService
+    from halotap.app.intake import HaloWebhookIntake
+    from halotap.app.notifications import NotificationDeliverer
+    from halotap.app.outcomes import OutcomeService
+    from halotap.app.reconcile import Reconciler
+    from halotap.domain import ssrf
 
 
 class Services:
@@ -50,7 +47,7 @@ class Services:
         dynamodb: Any = None,
         sqs: Any = None,
         secrets_provider: Any = None,
-        resolve: ssrf.Resolver = resolve_host,
+        resolve: ssrf.Resolver | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config or settings()
@@ -60,24 +57,30 @@ class Services:
         self._dynamodb = dynamodb
         self._sqs = sqs
         self._secrets_provider = secrets_provider
-        self._resolve = resolve
+        self._resolve_override = resolve
         self._sleep = sleep
 
     # -- adapters --------------------------------------------------------------------------------------
     @cached_property
     def store(self) -> CheckoutStore:
+        from halotap.adapters.dynamodb import CheckoutStore
+
         return CheckoutStore(
             self.config.checkouts_table, client=self._dynamodb, retention_days=self.config.retention_days
         )
 
     @cached_property
     def secrets(self) -> SecretStore:
+        from halotap.adapters.secrets import SecretStore
+
         return SecretStore(
             self.config.secrets_prefix, self.config.secrets_ttl_seconds, provider=self._secrets_provider
         )
 
     @cached_property
     def halo(self) -> HaloClient:
+        from halotap.adapters.halo import CircuitBreaker, HaloClient
+
         # The breaker's cooldown runs on the same clock as everything else, so a test's clock moves it too.
         breaker = CircuitBreaker() if self.clock is utc_now else CircuitBreaker(clock=self._seconds)
         return HaloClient(
@@ -92,14 +95,20 @@ class Services:
 
     @cached_property
     def notifications_queue(self) -> SqsQueue:
+        from halotap.adapters.queues import SqsQueue
+
         return SqsQueue(lambda: self.config.notifications_queue_url, client=self._sqs)
 
     @cached_property
     def dead_letters(self) -> SqsQueue:
+        from halotap.adapters.queues import SqsQueue
+
         return SqsQueue(lambda: self.config.notifications_dlq_url, client=self._sqs)
 
     @cached_property
     def halo_events_queue(self) -> SqsQueue:
+        from halotap.adapters.queues import SqsQueue
+
         return SqsQueue(lambda: self.config.halo_events_queue_url, client=self._sqs)
 
     @cached_property
@@ -108,7 +117,17 @@ class Services:
 
         return IdempotentRunner(self.config.idempotency_table, client=self._dynamodb)
 
+    @cached_property
+    def _resolve(self) -> ssrf.Resolver:
+        if self._resolve_override is not None:
+            return self._resolve_override
+        from halotap.adapters.dns import resolve_host
+
+        return resolve_host
+
     def url_guard(self, url: str) -> None:
+        from halotap.domain import ssrf
+
         ssrf.check_url(url, resolve=self._resolve, allow_loopback_http=self.config.allow_loopback_webhooks)
 
     def post_notification(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
@@ -134,6 +153,8 @@ class Services:
     # -- use cases -------------------------------------------------------------------------------------
     @cached_property
     def checkouts(self) -> CheckoutService:
+        from halotap.app.checkouts import CheckoutService
+
         return CheckoutService(
             self.store,
             self.halo,
@@ -146,6 +167,9 @@ class Services:
 
     @cached_property
     def outcomes(self) -> OutcomeService:
+        from halotap.app.confirm import ConfirmWithHalo
+        from halotap.app.outcomes import OutcomeService
+
         return OutcomeService(
             self.checkouts,
             ConfirmWithHalo(self.halo, self.secrets),
@@ -155,6 +179,9 @@ class Services:
     @cached_property
     def reconciler(self) -> Reconciler:
         from datetime import timedelta
+
+        from halotap.adapters.tables import DUE_SHARDS
+        from halotap.app.reconcile import Reconciler
 
         return Reconciler(
             self.checkouts,
@@ -167,6 +194,8 @@ class Services:
 
     @cached_property
     def deliverer(self) -> NotificationDeliverer:
+        from halotap.app.notifications import NotificationDeliverer
+
         return NotificationDeliverer(
             store=self.store,
             secret_store=self.secrets,
@@ -178,6 +207,8 @@ class Services:
 
     @cached_property
     def intake(self) -> HaloWebhookIntake:
+        from halotap.app.intake import HaloWebhookIntake
+
         return HaloWebhookIntake(self.secrets, self.halo_events_queue, clock=self.clock)
 
     def _seconds(self) -> float:

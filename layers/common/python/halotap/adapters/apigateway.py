@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from halotap.domain import json_input
 from halotap.domain.errors import HalotapError, InvalidRequest, PayloadTooLarge, Unauthorized
 from halotap.domain.parties import Caller
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +123,16 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
     return InvalidRequest(detail, errors=errors)
 
 
+def _is_validation_error(error: Exception) -> TypeGuard[ValidationError]:
+    """A pydantic ValidationError, recognised without importing pydantic.
+
+    Only a route that validated with pydantic can raise one, and that route imported pydantic; routes that
+    never parse a model (the Halo webhook intake) keep pydantic out of their cold start this way.
+    """
+    pydantic_core = sys.modules.get("pydantic_core")
+    return pydantic_core is not None and isinstance(error, pydantic_core.ValidationError)
+
+
 Route = Callable[[ApiRequest], dict[str, Any]]
 
 
@@ -129,13 +141,13 @@ def handle(event: dict[str, Any], route: Route) -> dict[str, Any]:
     request = ApiRequest.from_event(event)
     try:
         return route(request)
-    except ValidationError as error:
-        return problem(validation_problem(error), request)
     except HalotapError as error:
         if error.status >= 500:
             logger.warning("request failed", extra={"code": error.code, "detail": error.detail})
         return problem(error, request)
-    except Exception:
+    except Exception as error:
+        if _is_validation_error(error):
+            return problem(validation_problem(error), request)
         logger.exception("unhandled error")
         return problem(
             HalotapError("an unexpected error occurred; it has been logged with this requestId"), request

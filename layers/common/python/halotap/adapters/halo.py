@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from halotap.domain import timing
+from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
 from halotap.domain.halo import DeepLink, HaloTransaction
-from halotap.domain.models import iso, utc_now
 from halotap.domain.money import Money
 from halotap.domain.parties import MerchantCredentials
 from halotap.domain.states import Disposition

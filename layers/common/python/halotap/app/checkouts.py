@@ -10,6 +10,7 @@ from typing import Any
 
 from halotap.app.ports import CheckoutRepository, Halo, Queue, Secrets
 from halotap.domain import timing
+from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import (
     CheckoutNotCancellable,
     CheckoutNotFound,
@@ -26,8 +27,6 @@ from halotap.domain.models import (
     CreateCheckoutRequest,
     Failure,
     HistoryEntry,
-    iso,
-    utc_now,
 )
 from halotap.domain.notifications import message, outbox_changes, pending_events
 from halotap.domain.parties import Caller

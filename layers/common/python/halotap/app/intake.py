@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from halotap.app.ports import Queue, Secrets
+from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import Unauthorized
 from halotap.domain.halo import check_shape
-from halotap.domain.models import iso, utc_now
 from halotap.domain.parties import token_matches
 
 

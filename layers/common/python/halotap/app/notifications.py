@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from halotap.app.ports import CheckoutRepository, Queue, Secrets
 from halotap.domain import signing, timing
+from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import ConcurrentUpdate, RetryLater
-from halotap.domain.models import Checkout, iso, utc_now
+from halotap.domain.models import Checkout
 from halotap.domain.notifications import SETTLED
 
 logger = logging.getLogger(__name__)

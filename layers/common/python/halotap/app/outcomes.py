@@ -15,10 +15,11 @@ from typing import Any, Literal
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import Confirmation, ConfirmWithHalo
 from halotap.domain import json_input, timing
+from halotap.domain.clock import iso
 from halotap.domain.errors import ConcurrentUpdate, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
 from halotap.domain.ids import is_checkout_id
-from halotap.domain.models import Checkout, HistoryEntry, Outcome, iso
+from halotap.domain.models import Checkout, HistoryEntry, Outcome
 from halotap.domain.notifications import outbox_changes
 from halotap.domain.states import Decision, Verdict, decide
 

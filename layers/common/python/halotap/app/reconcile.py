@@ -23,9 +23,10 @@ from halotap.app.checkouts import CheckoutService
 from halotap.app.outcomes import OutcomeService
 from halotap.app.ports import Halo
 from halotap.domain import timing
+from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HalotapError, HaloUnavailable
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import Checkout, iso, utc_now
+from halotap.domain.models import Checkout
 from halotap.domain.notifications import pending_events
 from halotap.domain.states import CheckoutStatus
 

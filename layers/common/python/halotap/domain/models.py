@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,15 +24,6 @@ MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 MAX_METADATA_PAIRS = 20
 DEFAULT_EXPIRY_SECONDS = 1800
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps on the wire: UTC, millisecond precision, `Z` suffix."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _https_url(value: str) -> str:

@@ -13,8 +13,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from halotap.domain.clock import iso
 from halotap.domain.ids import event_id
-from halotap.domain.models import Checkout, NotificationState, iso
+from halotap.domain.models import Checkout, NotificationState
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.timing import OUTBOX_SWEEP_AFTER
 

@@ -1,0 +1,45 @@
+"""Runs one handler the way Lambda's Python runtime does, for tests/lambda (stdlib only: it runs under 3.13).
+
+    python3.13 -I -S tests/lambda/invoke.py <function-dir> <layer-dir> <event.json> <result.json>
+
+`-I -S`: no site-packages, no PYTHON* variables; the function's folder and the layer are the only paths
+before the standard library, as /var/task and /opt/python are on Lambda. The result file gets the answer,
+or the exception the handler raised, and the file every top-level package was loaded from.
+"""
+
+import json
+import sys
+
+function_dir, layer_dir, event_file, result_file = sys.argv[1:5]
+sys.path[:0] = [function_dir, layer_dir]
+
+
+class Context:
+    function_name = "halotap-lambda-shaped"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:halotap-lambda-shaped"
+    aws_request_id = "3f6e3a4e-2b7c-4d9e-8f1a-0c5b6d7e8f90"
+    log_group_name = "/aws/lambda/halotap-lambda-shaped"
+    log_stream_name = "2026/01/15/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+with open(event_file) as source:
+    event = json.load(source)
+outcome: dict = {}
+try:
+    import handler
+
+    outcome["answer"] = handler.handler(event, Context())
+except BaseException as error:
+    outcome["raised"] = f"{type(error).__name__}: {error}"
+outcome["loaded_from"] = {
+    name: getattr(module, "__file__", None)
+    for name, module in sys.modules.items()
+    if "." not in name and not name.startswith("__") and getattr(module, "__file__", None)
+}
+with open(result_file, "w") as sink:
+    json.dump(outcome, sink, default=str)
