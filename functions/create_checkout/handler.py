@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.adapters.idempotency import check_key
 from halotap.domain.errors import HaloAuthFailed, HaloError
 from halotap.domain.models import CreateCheckoutRequest
@@ -38,8 +38,7 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
                 metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
         metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
-        if request.base_url:
-            created = created.model_copy(update={"pay_url": f"{request.base_url}/pay/{created.id}"})
+        created = created.model_copy(update={"pay_url": pay_url(request, created.id)})
         return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
 
     key = request.headers.get("idempotency-key")

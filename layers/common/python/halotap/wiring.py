@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from halotap.adapters.dns import resolve_host
 from halotap.adapters.dynamodb import CheckoutStore
+from halotap.adapters.events import EventLog
 from halotap.adapters.halo import CircuitBreaker, HaloClient
 from halotap.adapters.queues import SqsQueue
 from halotap.adapters.secrets import SecretStore
 from halotap.adapters.tables import DUE_SHARDS
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import ConfirmWithHalo
+from halotap.app.events import EventService
 from halotap.app.intake import HaloWebhookIntake
+from halotap.app.listing import CheckoutListing
 from halotap.app.notifications import NotificationDeliverer
 from halotap.app.outcomes import OutcomeService
 from halotap.app.reconcile import Reconciler
@@ -69,6 +72,10 @@ class Services:
         return CheckoutStore(
             self.config.checkouts_table, client=self._dynamodb, retention_days=self.config.retention_days
         )
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        return EventLog(lambda: self.config.events_table, client=self._dynamodb)
 
     @cached_property
     def secrets(self) -> SecretStore:
@@ -140,8 +147,19 @@ class Services:
             self.secrets,
             notifications=self.notifications_queue,
             url_guard=self.url_guard,
+            events=self.event_log,
             check_backoff=self.config.check_backoff,
             clock=self.clock,
+        )
+
+    @cached_property
+    def listing(self) -> CheckoutListing:
+        return CheckoutListing(self.store, self.secrets)
+
+    @cached_property
+    def events(self) -> EventService:
+        return EventService(
+            self.event_log, self.secrets, self.notifications_queue, self.post_notification, clock=self.clock
         )
 
     @cached_property

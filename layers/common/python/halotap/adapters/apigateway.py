@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,6 +30,9 @@ class ApiRequest:
     request_id: str
     authorizer: dict[str, Any]
     base_url: str = ""  # scheme, host and stage prefix the caller used, e.g. https://api.example/prod
+    # Every value of each query parameter (API Gateway's multiValueQueryStringParameters): `query` keeps
+    # only the last of a repeated one, as API Gateway does.
+    multi_query: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> ApiRequest:
@@ -44,6 +47,13 @@ class ApiRequest:
             request_id=context.get("requestId", ""),
             authorizer=context.get("authorizer") or {},
             base_url=_base_url(event),
+            multi_query={
+                name: list(values)
+                for name, values in (
+                    event.get("multiValueQueryStringParameters")
+                    or {name: [value] for name, value in (event.get("queryStringParameters") or {}).items()}
+                ).items()
+            },
         )
 
     @property
@@ -77,6 +87,11 @@ def _base_url(event: dict[str, Any]) -> str:
         else ""
     )
     return f"{headers.get('x-forwarded-proto', 'https')}://{host}{prefix}"
+
+
+def pay_url(request: ApiRequest, checkout_id: str) -> str | None:
+    """halotap's hosted checkout page for a checkout, at the address the caller reached the API by."""
+    return f"{request.base_url}/pay/{checkout_id}" if request.base_url else None
 
 
 def response(

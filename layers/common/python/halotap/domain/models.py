@@ -201,13 +201,27 @@ class Checkout(ApiModel):
     version: int = 0
     due_at: str | None = None  # when reconciliation next looks at it; None once nothing is left to do
     checks: int = 0  # how many times reconciliation asked Halo, for its backoff
+    # The create asked for a QR code: GET shows one while the checkout is open. Only the wish is stored;
+    # the image is drawn again from the deep link, so the item stays far from DynamoDB's 400 KB.
+    wants_qr_code: bool = False
 
-    def to_api(self) -> dict[str, Any]:
-        """The checkout as GET returns it. Bookkeeping fields stay internal."""
-        internal = {"version", "client_id", "due_at", "checks"}
+    def to_api(self, pay_url: str | None = None) -> dict[str, Any]:
+        """The checkout as GET returns it. Bookkeeping fields stay internal.
+
+        While it is open it also says how to pay, so a PSP that lost the create response can still send
+        the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
+        """
+        internal = {"version", "client_id", "due_at", "checks", "wants_qr_code"}
         body = self.model_dump(
             mode="json", by_alias=True, exclude=internal | {"notifications"}, exclude_none=True
         )
+        if self.status is CheckoutStatus.OPEN and self.deep_link:
+            if pay_url:
+                body["payUrl"] = pay_url
+            if self.wants_qr_code:
+                from halotap.domain.qr import svg_data_uri
+
+                body["qrCode"] = svg_data_uri(self.deep_link)
         body.setdefault("outcome", None)
         body["notifications"] = [
             {"eventId": event_id, **state.model_dump(mode="json", by_alias=True, exclude_none=True)}
