@@ -52,8 +52,12 @@ class MalformedProxyResponse(Exception):
 
 def gateway_response(kind: str, request_id: str) -> HttpResponse:
     spec = _GATEWAY.get(kind) or _GATEWAY["DEFAULT_5XX" if kind in _5XX_KINDS else "DEFAULT_4XX"]
-    body = json.dumps(manifest.problem_body(spec)).encode()
-    headers = [("Content-Type", "application/problem+json"), ("x-amzn-RequestId", request_id)]
+    body = json.dumps({**manifest.problem_body(spec), "requestId": request_id}).encode()
+    headers = [
+        ("Content-Type", "application/problem+json"),
+        *spec.headers,
+        ("x-amzn-RequestId", request_id),
+    ]
     return HttpResponse(spec.status, headers, body)
 
 

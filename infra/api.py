@@ -73,11 +73,15 @@ def problem_template(response: manifest.GatewayResponse) -> str:
     for value in body.values():
         if isinstance(value, str) and ("$" in value or "#" in value):
             raise ConfigError(f"gateway response {response.kind}: '$' and '#' are template syntax: {value!r}")
-    if response.kind not in GENERIC_RESPONSES:
-        return json.dumps(body)
-    del body["status"]
-    body["detail"] = "__DETAIL__"
-    return json.dumps(body).replace('"__DETAIL__"', "$context.error.messageString")
+    body["requestId"] = "__REQUEST_ID__"  # the id support can trace, as in every problem a function answers
+    if response.kind in GENERIC_RESPONSES:
+        del body["status"]
+        body["detail"] = "__DETAIL__"
+    return (
+        json.dumps(body)
+        .replace('"__DETAIL__"', "$context.error.messageString")
+        .replace("__REQUEST_ID__", "$context.requestId")
+    )
 
 
 class Api(Construct):
@@ -137,7 +141,10 @@ class Api(Construct):
                 f"{response.kind.title().replace('_', '')}Response",
                 type=apigw.ResponseType.of(response.kind),
                 status_code=None if response.kind in GENERIC_RESPONSES else str(response.status),
-                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                response_headers={
+                    "Content-Type": f"'{PROBLEM_JSON}'",
+                    **{name: f"'{value}'" for name, value in response.headers},
+                },
                 templates={"application/json": problem_template(response)},
             )
         self._acknowledge()

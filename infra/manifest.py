@@ -283,6 +283,7 @@ class GatewayResponse:
     code: str
     title: str
     detail: str
+    headers: tuple[tuple[str, str], ...] = ()  # besides Content-Type
 
 
 GATEWAY_RESPONSES = (
@@ -292,6 +293,7 @@ GATEWAY_RESPONSES = (
         "unauthorized",
         "Missing or invalid credentials",
         "Send your halotap API key as 'Authorization: Bearer <key>'.",
+        headers=(("WWW-Authenticate", 'Bearer realm="halotap"'),),  # RFC 9110: a 401 names its scheme
     ),
     GatewayResponse(
         "ACCESS_DENIED", 403, "forbidden", "Access denied", "This API key may not call this route."

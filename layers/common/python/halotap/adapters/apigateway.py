@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from halotap.domain.errors import HalotapError, InvalidRequest, Unauthorized
+from halotap.domain.errors import HalotapError, IdempotencyInProgress, InvalidRequest, Unauthorized
+from halotap.domain.models import PATTERN_HINTS
 from halotap.domain.parties import Caller
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,30 @@ class ApiRequest:
         if content_type not in (JSON, "application/*+json") and not content_type.endswith("+json"):
             raise InvalidRequest(f"send the body as application/json, not {content_type}")
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as duplicate:
+            raise InvalidRequest(
+                f"the body names {duplicate.key!r} more than once; send each field once",
+                errors=[{"field": duplicate.key, "message": "is given more than once"}],
+            ) from None
         except ValueError as error:
             raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a repeated key and Python keeps the last; a payment request must not be that ambiguous."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise _DuplicateKey(key)
+        body[key] = value
+    return body
 
 
 def _base_url(event: dict[str, Any]) -> str:
@@ -107,9 +129,13 @@ def response(
 
 def problem(error: HalotapError, request: ApiRequest) -> dict[str, Any]:
     headers = {}
-    if error.status == 503:
-        # Tell the caller when a retry makes sense: a throttled or unreachable dependency clears in seconds.
+    if error.status == 503 or isinstance(error, IdempotencyInProgress):
+        # Tell the caller when a retry makes sense: a throttled or unreachable dependency clears in seconds,
+        # and a request in flight with the same Idempotency-Key finishes within the create's timeout.
         headers["retry-after"] = str(error.extensions.get("retryAfter", 1))
+    if isinstance(error, Unauthorized):
+        headers["www-authenticate"] = 'Bearer realm="halotap"'
+
     return response(
         error.status,
         error.problem(instance=request.path or None) | {"requestId": request.request_id},
@@ -128,6 +154,8 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
             message = "is not a field of this request"
         elif item["type"] == "missing":
             message = "is required"
+        elif item["type"] == "string_pattern_mismatch" and field in PATTERN_HINTS:
+            message = PATTERN_HINTS[field]
         errors.append({"field": field, "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return InvalidRequest(detail, errors=errors)

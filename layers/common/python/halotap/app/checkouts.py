@@ -119,6 +119,8 @@ class CheckoutService:
             )
         except HalotapError as error:
             self.abandon(checkout, error.code, error.detail)
+            # Name the checkout this left failed, so the PSP can find it (GET /v1/checkouts/{id}).
+            error.extensions.setdefault("checkoutId", checkout.id)
             raise
         qr_code = None
         if client_request.qr_code:

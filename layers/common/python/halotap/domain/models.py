@@ -24,6 +24,16 @@ from halotap.domain.states import CheckoutStatus
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 MAX_METADATA_PAIRS = 20
+MAX_METADATA_KEY = 40
+MAX_METADATA_VALUE = 500
+# What to send, for a field whose pattern failed: a caller should read an example, not a regular expression.
+PATTERN_HINTS = {
+    "merchantId": "must be 1 to 64 letters, digits, '.', '_' or '-', such as \"demo-merchant\"",
+    "reference": "must be 1 to 64 letters, digits, '.', '_', ':' or '-', such as \"order-1042\"",
+    "currency": 'must be an ISO 4217 alpha-3 code in capitals, such as "ZAR"',
+    "amount": 'must be a decimal string such as "149.99"',
+    "notificationUrl": "must be an absolute URL starting with https://",
+}
 DEFAULT_EXPIRY_SECONDS = 1800
 
 
@@ -51,10 +61,10 @@ def _metadata(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_METADATA_PAIRS:
         raise ValueError(f"may hold at most {MAX_METADATA_PAIRS} pairs")
     for key, item in value.items():
-        if not 1 <= len(key) <= 40:
-            raise ValueError(f"key {key[:40]!r} must be 1 to 40 characters")
-        if len(item) > 500:
-            raise ValueError(f"value of {key!r} must be at most 500 characters")
+        if not 1 <= len(key) <= MAX_METADATA_KEY:
+            raise ValueError(f"key {key[:MAX_METADATA_KEY]!r} must be 1 to {MAX_METADATA_KEY} characters")
+        if len(item) > MAX_METADATA_VALUE:
+            raise ValueError(f"value of {key!r} must be at most {MAX_METADATA_VALUE} characters")
     return value
 
 
@@ -92,9 +102,15 @@ class CreateCheckoutRequest(ApiModel):
     )
     is_consumer_app: Annotated[StrictBool, Field(description="Passed to Halo.")] = False
     metadata: Annotated[
-        dict[StrictStr, StrictStr],
+        dict[
+            Annotated[StrictStr, Field(min_length=1, max_length=MAX_METADATA_KEY)],
+            Annotated[StrictStr, Field(max_length=MAX_METADATA_VALUE)],
+        ],
         AfterValidator(_metadata),
-        Field(description="Up to 20 string pairs, returned as given."),
+        Field(
+            max_length=MAX_METADATA_PAIRS,
+            description="Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
+        ),
     ] = Field(default_factory=dict)
     # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
     notification_url: (
