@@ -40,11 +40,11 @@ def test_a_pattern_error_says_what_to_send(services):
 
 def test_metadata_limits_are_enforced(services):
     status, body, _ = create(services, {**BODY, "metadata": {"k" * 41: "v"}})
-    assert status == 400
+    assert (status, body["errors"][0]["field"]) == (400, f"metadata.{'k' * 41}.[key]")
     status, body, _ = create(services, {**BODY, "metadata": {"k": "v" * 501}})
-    assert status == 400
+    assert (status, body["errors"][0]["field"]) == (400, "metadata.k")
     status, body, _ = create(services, {**BODY, "metadata": {"k" * 40: "v" * 500}})
-    assert status == 201
+    assert (status, body["metadata"]) == (201, {"k" * 40: "v" * 500})
 
 
 def test_a_failed_create_names_the_checkout_it_left_failed(services, halo):
