@@ -61,6 +61,18 @@ def gateway_response(kind: str, request_id: str) -> HttpResponse:
     return HttpResponse(spec.status, headers, body)
 
 
+def method_not_allowed(allowed: tuple[str, ...], request_id: str) -> HttpResponse:
+    """A known path, a method it does not take: 405 with Allow, as the stack's ANY mock answers on AWS."""
+    spec = manifest.METHOD_NOT_ALLOWED
+    body = json.dumps({**manifest.problem_body(spec), "requestId": request_id}).encode()
+    headers = [
+        ("Content-Type", "application/problem+json"),
+        ("Allow", ", ".join(allowed)),
+        ("x-amzn-RequestId", request_id),
+    ]
+    return HttpResponse(spec.status, headers, body)
+
+
 def proxy_response(result: Any, request_id: str) -> HttpResponse:
     """Renders the handler's {statusCode, headers, multiValueHeaders, body, isBase64Encoded}."""
     if not isinstance(result, dict):
@@ -128,6 +140,9 @@ class ApiGateway:
             return gateway_response("REQUEST_TOO_LARGE", request_id)
         match = self._routes.match(request.method, request.path)
         if match is None:
+            allowed = self._routes.allowed(request.path)
+            if allowed:
+                return method_not_allowed(allowed, request_id)
             return gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
         authorizer: dict[str, Any] | None = None
         if match.route.authorized:

@@ -317,6 +317,27 @@ GATEWAY_RESPONSES = (
 )
 
 
+# A known path with a method it does not take. Not one of API Gateway's response types: on AWS each
+# resource gets an ANY method answered by a mock integration (infra/api.py), in the devstack the emulator
+# answers it (devstack/apigw.py). Both send `Allow` with the path's methods.
+METHOD_NOT_ALLOWED = GatewayResponse(
+    "METHOD_NOT_ALLOWED",
+    405,
+    "method_not_allowed",
+    "Method not allowed",
+    "This path does not take this method; the Allow header lists the methods it does.",
+)
+
+
+def methods_by_path() -> dict[str, tuple[str, ...]]:
+    """Every routed path and the methods it takes, for the Allow header of a 405."""
+    found: dict[str, set[str]] = {}
+    for spec in FUNCTIONS:
+        for route in spec.routes:
+            found.setdefault(route.path, set()).add(route.method)
+    return {path: tuple(sorted(methods)) for path, methods in found.items()}
+
+
 def problem_body(response: GatewayResponse) -> dict[str, object]:
     return {
         "type": PROBLEM_TYPE_BASE + response.code,

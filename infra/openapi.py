@@ -31,7 +31,7 @@ def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
 
 def _problem_codes() -> list[str]:
     found = {cls.code for cls in _subclasses(errors.HalotapError)} | {
-        r.code for r in manifest.GATEWAY_RESPONSES
+        r.code for r in (*manifest.GATEWAY_RESPONSES, manifest.METHOD_NOT_ALLOWED)
     }
     return sorted(found)
 

@@ -184,9 +184,12 @@ def test_role_is_its_own_and_has_no_managed_or_inline_policies(dev: Synth, spec:
     assert role_id(dev, spec.name) not in others
 
 
-def test_get_checkout_can_only_get_items(dev: Synth) -> None:
-    data_actions = {a for a, _ in grants(dev, "get_checkout") if not a.startswith(("logs:", "xray:"))}
-    assert data_actions == {"dynamodb:GetItem"}
+def test_get_checkout_can_get_items_and_query_indexes_but_never_scan(dev: Synth) -> None:
+    data = [(a, r) for a, r in grants(dev, "get_checkout") if not a.startswith(("logs:", "xray:"))]
+    assert {a for a, _ in data} == {"dynamodb:GetItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
+    query_resources = [r for a, r in data if a == "dynamodb:Query"]
+    assert query_resources
+    assert all("/index/" in r for r in query_resources)  # the indexes, never the table itself
 
 
 def test_halo_webhook_can_queue_but_not_touch_dynamodb(dev: Synth) -> None:
