@@ -214,7 +214,10 @@ def test_no_wildcard_actions_and_star_resource_only_for_xray(dev: Synth) -> None
 def test_table(dev: Synth, spec: manifest.Table) -> None:
     props = dev.json["Resources"][dev.logical_id(dev.stack.data.tables[spec.key])]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    assert props["KeySchema"] == [
+        {"AttributeName": spec.partition_key, "KeyType": "HASH"},
+        *([{"AttributeName": spec.sort_key, "KeyType": "RANGE"}] if spec.sort_key else []),
+    ]
     assert {"AttributeName": spec.partition_key, "AttributeType": "S"} in props["AttributeDefinitions"]
     assert props["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -229,7 +232,7 @@ def test_table(dev: Synth, spec: manifest.Table) -> None:
         assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
 
 
-def test_checkouts_table_has_the_halo_reference_and_sparse_due_indexes(dev: Synth) -> None:
+def test_checkouts_table_has_the_halo_reference_sparse_due_and_listing_indexes(dev: Synth) -> None:
     dev.template.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -248,6 +251,15 @@ def test_checkouts_table_has_the_halo_reference_and_sparse_due_indexes(dev: Synt
                         "KeySchema": [
                             {"AttributeName": "dueShard", "KeyType": "HASH"},
                             {"AttributeName": "dueAt", "KeyType": "RANGE"},
+                        ],
+                    }
+                ),
+                Match.object_like(
+                    {
+                        "IndexName": "byMerchantCreated",
+                        "KeySchema": [
+                            {"AttributeName": "merchantId", "KeyType": "HASH"},
+                            {"AttributeName": "createdAt", "KeyType": "RANGE"},
                         ],
                     }
                 ),
@@ -508,6 +520,32 @@ def test_stage_logging_tracing_and_throttling(dev: Synth) -> None:
 
 
 @pytest.mark.parametrize("response", manifest.GATEWAY_RESPONSES, ids=lambda r: r.kind)
+def test_a_401_names_the_bearer_scheme() -> None:
+    [unauthorized] = [r for r in manifest.GATEWAY_RESPONSES if r.kind == "UNAUTHORIZED"]
+    assert dict(unauthorized.headers)["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_every_routed_path_answers_a_wrong_method_with_405_and_allow(dev: Synth) -> None:
+    mocks = [
+        m["Properties"]
+        for m in dev.resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "ANY"
+    ]
+    assert len(mocks) == len(manifest.methods_by_path())
+    allows = set()
+    for props in mocks:
+        assert props["AuthorizationType"] == "NONE"
+        assert props["Integration"]["Type"] == "MOCK"  # no Lambda runs, nothing is read
+        [answer] = props["Integration"]["IntegrationResponses"]
+        assert answer["StatusCode"] == "405"
+        allows.add(answer["ResponseParameters"]["method.response.header.Allow"])
+        body = json.loads(
+            answer["ResponseTemplates"]["application/json"].replace("$context.requestId", "rid")
+        )
+        assert (body["status"], body["code"]) == (405, "method_not_allowed")
+    assert allows == {f"'{', '.join(methods)}'" for methods in manifest.methods_by_path().values()}
+
+
 def test_gateway_responses_are_problem_json(dev: Synth, response: manifest.GatewayResponse) -> None:
     matches = [
         r["Properties"]
@@ -517,10 +555,13 @@ def test_gateway_responses_are_problem_json(dev: Synth, response: manifest.Gatew
     assert len(matches) == 1
     props = matches[0]
     assert props["ResponseParameters"] == {
-        "gatewayresponse.header.Content-Type": "'application/problem+json'"
+        "gatewayresponse.header.Content-Type": "'application/problem+json'",
+        **{f"gatewayresponse.header.{name}": f"'{value}'" for name, value in response.headers},
     }
-    template = props["ResponseTemplates"]["application/json"]
-    expected = manifest.problem_body(response)
+    # Every body carries the request's id, as the functions' problems do.
+    template = props["ResponseTemplates"]["application/json"].replace('"$context.requestId"', '"rid"')
+    assert "$context.requestId" not in template
+    expected = {**manifest.problem_body(response), "requestId": "rid"}
     if response.kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         assert "StatusCode" not in props  # these cover many statuses; API Gateway keeps the real one
         assert template.count("$context.error.messageString") == 1

@@ -142,12 +142,20 @@ def test_a_merchant_outside_the_keys_scope_is_404(services, fleet):
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"createdFrom": "yesterday"}, {"status": "paid"}],
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"createdFrom": "yesterday"},
+        {"createdFrom": "2026-11-27T12:00:00"},  # no offset: RFC 3339 requires one
+        {"status": "paid"},
+        {"createdFrom": "2026-11-27T12:00:00Z", "createdTo": "2026-11-27T11:00:00Z"},
+    ],
 )
-def test_bad_filters_are_400_naming_the_field(services, query):
+def test_bad_filters_are_400_naming_what_is_wrong(services, query):
     status, body = list_page(services, {"merchantId": MERCHANTS[0], **query})
     assert (status, body["code"]) == (400, "invalid_request")
-    assert body["errors"][0]["field"].split(".")[0] in query
+    assert any(name in body["detail"] for name in query)
 
 
 def test_an_open_checkout_read_by_id_shows_how_to_pay(services, halo, clock):

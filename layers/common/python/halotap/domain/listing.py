@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from halotap.domain.models import ApiModel, iso
 from halotap.domain.states import CheckoutStatus
@@ -23,6 +23,12 @@ class CheckoutListQuery(ApiModel):
     created_from: AwareDatetime | None = None  # RFC 3339, inclusive
     created_to: AwareDatetime | None = None  # RFC 3339, inclusive
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> CheckoutListQuery:
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            raise ValueError("createdFrom must not be after createdTo")
+        return self
 
     @property
     def window(self) -> tuple[str | None, str | None]:
