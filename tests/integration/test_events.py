@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -163,3 +164,12 @@ def test_ping_sends_a_signed_ping_now_and_says_how_it_went(moto_env, halo, clock
     assert (body["delivered"], body["status"]) == (False, 500)
     assert body["error"].startswith("HTTP 500")
     assert queued() == []  # a ping is sent now, never queued
+
+
+def test_events_are_kept_at_least_30_days(services, halo):
+    approve(services, halo, checkout_of(services, "kept"))
+    [event], _ = poll(services, None)
+    stored = aws.dynamodb().get_item(
+        TableName=settings().events_table, Key={"pk": {"S": f"event#{event['id']}"}, "sk": {"S": "-"}}
+    )["Item"]
+    assert int(stored["ttl"]["N"]) - time.time() >= 30 * 86400
