@@ -469,7 +469,32 @@ def document() -> dict[str, Any]:
                         "410": {"description": "Stop sending"},
                     },
                 }
-            }
+            },
+            "ping": {
+                "post": {
+                    "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
+                    "notification; not an event, never retried)",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["type", "timestamp", "data"],
+                                    "properties": {
+                                        "type": {"const": "ping"},
+                                        "timestamp": {"type": "string", "format": "date-time"},
+                                        "data": {
+                                            "type": "object",
+                                            "properties": {"clientId": {"type": "string"}},
+                                        },
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
+                }
+            },
         },
     }
 
