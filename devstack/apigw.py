@@ -53,8 +53,24 @@ class MalformedProxyResponse(Exception):
 
 def gateway_response(kind: str, request_id: str) -> HttpResponse:
     spec = _GATEWAY.get(kind) or _GATEWAY["DEFAULT_5XX" if kind in _5XX_KINDS else "DEFAULT_4XX"]
-    body = json.dumps(manifest.problem_body(spec)).encode()
-    headers = [("Content-Type", "application/problem+json"), ("x-amzn-RequestId", request_id)]
+    body = json.dumps({**manifest.problem_body(spec), "requestId": request_id}).encode()
+    headers = [
+        ("Content-Type", "application/problem+json"),
+        *spec.headers,
+        ("x-amzn-RequestId", request_id),
+    ]
+    return HttpResponse(spec.status, headers, body)
+
+
+def method_not_allowed(allowed: tuple[str, ...], request_id: str) -> HttpResponse:
+    """A known path, a method it does not take: 405 with Allow, as the stack's ANY mock answers on AWS."""
+    spec = manifest.METHOD_NOT_ALLOWED
+    body = json.dumps({**manifest.problem_body(spec), "requestId": request_id}).encode()
+    headers = [
+        ("Content-Type", "application/problem+json"),
+        ("Allow", ", ".join(allowed)),
+        ("x-amzn-RequestId", request_id),
+    ]
     return HttpResponse(spec.status, headers, body)
 
 
@@ -125,6 +141,9 @@ class ApiGateway:
             return gateway_response("REQUEST_TOO_LARGE", request_id)
         match = self._routes.match(request.method, request.path)
         if match is None:
+            allowed = self._routes.allowed(request.path)
+            if allowed:
+                return method_not_allowed(allowed, request_id)
             return gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
         authorizer: dict[str, Any] | None = None
         if match.route.authorized:

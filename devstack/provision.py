@@ -23,6 +23,10 @@ DAY_SECONDS = 86_400
 def create_table(dynamodb: Any, table: manifest.Table) -> str:
     name = resource_name(table.key)
     attributes = {table.partition_key: "HASH"}
+    key_schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+    if table.sort_key:
+        attributes[table.sort_key] = "RANGE"
+        key_schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
     indexes = []
     for index in table.indexes:
         schema = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
@@ -35,7 +39,7 @@ def create_table(dynamodb: Any, table: manifest.Table) -> str:
     request: dict[str, Any] = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": table.partition_key, "KeyType": "HASH"}],
+        "KeySchema": key_schema,
         "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attributes],
     }
     if indexes:

@@ -52,18 +52,29 @@ class RouteTable:
     def __init__(self, functions: Iterable[manifest.Function] = manifest.FUNCTIONS) -> None:
         self._routes = [(spec, route) for spec in functions for route in spec.routes]
 
-    def match(self, method: str, path: str) -> RouteMatch | None:
-        """The route for this method on the most specific matching resource, or None (API Gateway's 'missing
-        authentication token'). The resource is chosen first, as API Gateway does: a literal resource
-        without this method does not fall back to a {param} sibling that has it."""
+    def _resource(self, path: str) -> tuple[str, dict[str, str]] | None:
         best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
         for _, route in self._routes:
             found = _match_template(route.path, path)
             if found and (best is None or found[0] > best[0]):
                 best = (found[0], route.path, found[1])
-        if best is None:
+        return None if best is None else (best[1], best[2])
+
+    def allowed(self, path: str) -> tuple[str, ...]:
+        """The methods of the resource this path falls on (for a 405's Allow), or () for no resource."""
+        found = self._resource(path)
+        if found is None:
+            return ()
+        return tuple(sorted({route.method for _, route in self._routes if route.path == found[0]}))
+
+    def match(self, method: str, path: str) -> RouteMatch | None:
+        """The route for this method on the most specific matching resource, or None (API Gateway's 'missing
+        authentication token'). The resource is chosen first, as API Gateway does: a literal resource
+        without this method does not fall back to a {param} sibling that has it."""
+        found = self._resource(path)
+        if found is None:
             return None
-        _, resource, parameters = best
+        resource, parameters = found
         for spec, route in self._routes:
             if route.path == resource and route.method in (method, "ANY"):
                 return RouteMatch(spec, route, parameters or None)

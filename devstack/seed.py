@@ -30,6 +30,11 @@ def _halo_webhook(config: DevConfig) -> SecretValues:
     return {"halo-webhook": {"tokens": [config.webhook_token]}}
 
 
+def _cursor_key(config: DevConfig) -> SecretValues:
+    # Fixed locally, like every other devstack value; on AWS the stack generates it.
+    return {"cursor-key": {"key": "dev-cursor-key-not-a-secret-0123456789"}}
+
+
 def _merchants(config: DevConfig) -> SecretValues:
     return {
         f"merchants/{merchant}": {
@@ -44,6 +49,7 @@ def _merchants(config: DevConfig) -> SecretValues:
 _SEEDS: dict[str, Callable[[DevConfig], SecretValues]] = {
     "clients": _clients,
     "halo-webhook": _halo_webhook,
+    "cursor-key": _cursor_key,
     "merchants/*": _merchants,
 }
 

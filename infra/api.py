@@ -74,11 +74,15 @@ def problem_template(response: manifest.GatewayResponse) -> str:
     for value in body.values():
         if isinstance(value, str) and ("$" in value or "#" in value):
             raise ConfigError(f"gateway response {response.kind}: '$' and '#' are template syntax: {value!r}")
-    if response.kind not in GENERIC_RESPONSES:
-        return json.dumps(body)
-    del body["status"]
-    body["detail"] = "__DETAIL__"
-    return json.dumps(body).replace('"__DETAIL__"', "$context.error.messageString")
+    body["requestId"] = "__REQUEST_ID__"  # the id support can trace, as in every problem a function answers
+    if response.kind in GENERIC_RESPONSES:
+        del body["status"]
+        body["detail"] = "__DETAIL__"
+    return (
+        json.dumps(body)
+        .replace('"__DETAIL__"', "$context.error.messageString")
+        .replace("__REQUEST_ID__", "$context.requestId")
+    )
 
 
 class Api(Construct):
@@ -133,12 +137,17 @@ class Api(Construct):
             integration = apigw.LambdaIntegration(functions.functions[spec.name], allow_test_invoke=False)
             for route in spec.routes:
                 self.methods[(route.method, route.path)] = self._method(spec, route, integration)
+        for path, allowed in manifest.methods_by_path().items():
+            self._method_not_allowed(path, allowed)
         for response in manifest.GATEWAY_RESPONSES:
             self.rest_api.add_gateway_response(
                 f"{response.kind.title().replace('_', '')}Response",
                 type=apigw.ResponseType.of(response.kind),
                 status_code=None if response.kind in GENERIC_RESPONSES else str(response.status),
-                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                response_headers={
+                    "Content-Type": f"'{PROBLEM_JSON}'",
+                    **{name: f"'{value}'" for name, value in response.headers},
+                },
                 templates={"application/json": problem_template(response)},
             )
         self._acknowledge()
@@ -192,6 +201,42 @@ class Api(Construct):
         self._public[(route.method, route.path)] = spec.name
         acknowledge(method, "AwsSolutions-APIG4", PUBLIC_ROUTE_REASONS[spec.name])
         return method
+
+    def _method_not_allowed(self, path: str, allowed: tuple[str, ...]) -> None:
+        """ANY on the path, for the methods it does not take: 405 with Allow, from a mock integration.
+
+        API Gateway prefers a resource's own method to ANY, so routed methods are untouched; without this
+        a wrong method is API Gateway's 403 MISSING_AUTHENTICATION_TOKEN, which the manifest renders 404.
+        """
+        headers = {"Allow": f"'{', '.join(allowed)}'", "Content-Type": f"'{PROBLEM_JSON}'"}
+        integration = apigw.MockIntegration(
+            request_templates={"application/json": '{"statusCode": 405}'},
+            passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
+            integration_responses=[
+                apigw.IntegrationResponse(
+                    status_code="405",
+                    response_parameters={f"method.response.header.{n}": v for n, v in headers.items()},
+                    response_templates={"application/json": problem_template(manifest.METHOD_NOT_ALLOWED)},
+                )
+            ],
+        )
+        method = self.rest_api.root.resource_for_path(path).add_method(
+            "ANY",
+            integration,
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[
+                apigw.MethodResponse(
+                    status_code="405",
+                    response_parameters={f"method.response.header.{n}": True for n in headers},
+                )
+            ],
+        )
+        reason = (
+            f"ANY {path} only answers 405 with the Allow header, from a mock integration: no Lambda runs and "
+            "nothing is read or written, and the path and its methods are public in the OpenAPI document."
+        )
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)
 
     def _acknowledge(self) -> None:
         cloud_watch_role = self.rest_api.node.try_find_child("CloudWatchRole")

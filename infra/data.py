@@ -29,6 +29,11 @@ class Data(Construct):
             self,
             f"{pascal(spec.key)}Table",
             partition_key=dynamodb.Attribute(name=spec.partition_key, type=dynamodb.AttributeType.STRING),
+            sort_key=(
+                dynamodb.Attribute(name=spec.sort_key, type=dynamodb.AttributeType.STRING)
+                if spec.sort_key
+                else None
+            ),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             time_to_live_attribute=spec.ttl_attribute,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -60,13 +65,15 @@ class Data(Construct):
     def _secret(self, spec: manifest.Secret, config: StackConfig) -> secretsmanager.Secret:
         construct_id = f"{pascal(spec.key)}Secret"
         name = f"{config.secrets_prefix}/{spec.key}"
-        if spec.key == "halo-webhook":
-            # Generated inside Secrets Manager at deploy time, so the token never passes through the
-            # template; the operator reads it once to register the webhook URL with Halo.
+        generated = {"halo-webhook": "token", "cursor-key": "key"}
+        if spec.key in generated:
+            # Generated inside Secrets Manager at deploy time, so the value never passes through the
+            # template. The operator reads the halo-webhook token once to register the webhook URL with
+            # Halo; the cursor key is only ever read by the functions that seal list cursors.
             value: dict[str, Any] = {
                 "generate_secret_string": secretsmanager.SecretStringGenerator(
                     secret_string_template="{}",  # noqa: S106 (a JSON shape, not a password)
-                    generate_string_key="token",
+                    generate_string_key=generated[spec.key],
                     exclude_punctuation=True,
                     password_length=40,
                 )
@@ -89,6 +96,7 @@ class Data(Construct):
             "Rotated by the operator, not by a rotation Lambda: the clients secret holds several key "
             "hashes and signing secrets at once so a PSP can roll them over without downtime, and the "
             "halo-webhook token must be re-registered with Halo when it changes (two stay valid during "
-            "the overlap). A scheduled automatic rotation would break both.",
+            "the overlap). A scheduled automatic rotation would break both. Rotating the cursor key only "
+            "invalidates the list cursors in flight (a client restarts its listing), so it is rotated by hand.",
         )
         return secret

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from halotap.adapters.tables import DUE_INDEX, HALO_REFERENCE_INDEX
+from halotap.adapters.tables import DUE_INDEX, HALO_REFERENCE_INDEX, MERCHANT_CREATED_INDEX
 from halotap.domain import timing
 from halotap.domain.errors import PROBLEM_TYPE_BASE
 
@@ -31,6 +31,7 @@ class Table:
     partition_key: str
     ttl_attribute: str
     indexes: tuple[Index, ...] = ()
+    sort_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,17 @@ CHECKOUTS = Table(
         Index(HALO_REFERENCE_INDEX, "haloReference"),
         # Sparse: only checkouts with something left to check carry dueShard/dueAt (see halotap/app/reconcile.py).
         Index(DUE_INDEX, "dueShard", "dueAt"),
+        # Only checkouts carry merchantId and createdAt (reference guards lack merchantId), so only they list.
+        Index(MERCHANT_CREATED_INDEX, "merchantId", "createdAt"),
     ),
 )
 IDEMPOTENCY = Table(
     key="idempotency", env="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration"
 )
-TABLES = (CHECKOUTS, IDEMPOTENCY)
+# Each client's event feed (halotap/adapters/events.py): one item per event, sorted by a per-client sequence
+# number allocated in commit order, read with a consistent Query. Kept EVENT_RETENTION_DAYS by TTL.
+EVENTS = Table(key="events", env="EVENTS_TABLE", partition_key="pk", sort_key="sk", ttl_attribute="ttl")
+TABLES = (CHECKOUTS, IDEMPOTENCY, EVENTS)
 
 APPLY_TIMEOUT_SECONDS = 30
 HALO_EVENTS = Queue(
@@ -129,6 +135,7 @@ SECRETS = (
     Secret(
         "halo-webhook", "The path token(s) Halo's webhook URL carries; two may be valid during rotation", True
     ),
+    Secret("cursor-key", "The HMAC key that seals list cursors; generated at deploy, never leaves AWS", True),
     Secret(
         "merchants/*", "One secret per merchant: {haloMerchantId, apiKey}; written by the operator", False
     ),
@@ -140,6 +147,8 @@ SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT")
 OPTIONAL_ENV = frozenset({"PAY_BASE_URL"})
 
 _READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# Recording an event allocates its sequence number and writes it in one TransactWriteItems (adapters/events.py).
+_RECORD_EVENTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 FUNCTIONS = (
@@ -163,17 +172,19 @@ FUNCTIONS = (
     ),
     Function(
         name="get_checkout",
-        description="GET /v1/checkouts/{id} and GET /v1/checkouts?merchantId&reference",
+        description="GET /v1/checkouts/{id}, and GET /v1/checkouts to list a merchant's or find one by reference",
         routes=(Route("GET", "/v1/checkouts/{id}"), Route("GET", "/v1/checkouts")),
-        env=("CHECKOUTS_TABLE", *SETTING_ENV),
+        env=("CHECKOUTS_TABLE", "PAY_BASE_URL", *SETTING_ENV),  # PAY_BASE_URL: payUrl of an open checkout
         table_actions={"checkouts": ("dynamodb:GetItem",)},
+        index_query=("checkouts",),  # the list reads byMerchantCreated: a Query, never a Scan
+        reads_secrets=("cursor-key",),
     ),
     Function(
         name="cancel_checkout",
         description="POST /v1/checkouts/{id}/cancel: open -> cancelled",
         routes=(Route("POST", "/v1/checkouts/{id}/cancel"),),
-        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
-        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "events": _RECORD_EVENTS},
         sends_to=("notifications",),
     ),
     Function(
@@ -194,8 +205,14 @@ FUNCTIONS = (
         # the burst of webhooks; the rest wait in the queue, which is what it is for. 20 x ~3 records/s keeps
         # up with the API's 50 creates/s (docs/performance.md, "Bounded fan-out").
         max_concurrency=20,
-        env=("CHECKOUTS_TABLE", "HALO_EVENTS_QUEUE_URL", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
-        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        env=(
+            "CHECKOUTS_TABLE",
+            "EVENTS_TABLE",
+            "HALO_EVENTS_QUEUE_URL",
+            "NOTIFICATIONS_QUEUE_URL",
+            *SETTING_ENV,
+        ),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "events": _RECORD_EVENTS},
         index_query=("checkouts",),
         sends_to=("notifications",),
         reads_secrets=("merchants/*",),
@@ -205,8 +222,11 @@ FUNCTIONS = (
         description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid",
         schedule_minutes=1,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
-        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
-        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")},
+        env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
+        table_actions={
+            "checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            "events": _RECORD_EVENTS,
+        },
         index_query=("checkouts",),
         sends_to=("notifications",),
         reads_secrets=("merchants/*",),
@@ -223,6 +243,21 @@ FUNCTIONS = (
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to_dlq=("notifications",),
         reads_secrets=("clients",),
+    ),
+    Function(
+        name="events",
+        description="GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping",
+        routes=(
+            Route("GET", "/v1/events"),
+            Route("GET", "/v1/events/{id}"),
+            Route("POST", "/v1/events/{id}/resend"),
+            Route("POST", "/v1/webhook-endpoint/ping"),
+        ),
+        timeout_seconds=25,  # a ping waits for one delivery (15 s at most)
+        env=("EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
+        table_actions={"events": ("dynamodb:GetItem", "dynamodb:Query")},
+        sends_to=("notifications",),
+        reads_secrets=("clients", "cursor-key"),
     ),
     Function(
         name="checkout_page",
@@ -260,6 +295,7 @@ class GatewayResponse:
     code: str
     title: str
     detail: str
+    headers: tuple[tuple[str, str], ...] = ()  # besides Content-Type
 
 
 GATEWAY_RESPONSES = (
@@ -269,6 +305,7 @@ GATEWAY_RESPONSES = (
         "unauthorized",
         "Missing or invalid credentials",
         "Send your halotap API key as 'Authorization: Bearer <key>'.",
+        headers=(("WWW-Authenticate", 'Bearer realm="halotap"'),),  # RFC 9110: a 401 names its scheme
     ),
     GatewayResponse(
         "ACCESS_DENIED", 403, "forbidden", "Access denied", "This API key may not call this route."
@@ -297,6 +334,27 @@ GATEWAY_RESPONSES = (
         "API Gateway could not complete the request. It is safe to retry with the same Idempotency-Key.",
     ),
 )
+
+
+# A known path with a method it does not take. Not one of API Gateway's response types: on AWS each
+# resource gets an ANY method answered by a mock integration (infra/api.py), in the devstack the emulator
+# answers it (devstack/apigw.py). Both send `Allow` with the path's methods.
+METHOD_NOT_ALLOWED = GatewayResponse(
+    "METHOD_NOT_ALLOWED",
+    405,
+    "method_not_allowed",
+    "Method not allowed",
+    "This path does not take this method; the Allow header lists the methods it does.",
+)
+
+
+def methods_by_path() -> dict[str, tuple[str, ...]]:
+    """Every routed path and the methods it takes, for the Allow header of a 405."""
+    found: dict[str, set[str]] = {}
+    for spec in FUNCTIONS:
+        for route in spec.routes:
+            found.setdefault(route.path, set()).add(route.method)
+    return {path: tuple(sorted(methods)) for path, methods in found.items()}
 
 
 def problem_body(response: GatewayResponse) -> dict[str, object]:

@@ -16,7 +16,15 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from halotap.domain import errors
-from halotap.domain.models import INTERNAL_FIELDS, Checkout, CheckoutCreated, CreateCheckoutRequest
+from halotap.domain.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from halotap.domain.models import (
+    INTERNAL_FIELDS,
+    Checkout,
+    CheckoutCreated,
+    CreateCheckoutRequest,
+    NotificationState,
+)
+from halotap.domain.notifications import EVENT_TYPES
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -31,7 +39,7 @@ def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
 
 def _problem_codes() -> list[str]:
     found = {cls.code for cls in _subclasses(errors.HalotapError)} | {
-        r.code for r in manifest.GATEWAY_RESPONSES
+        r.code for r in (*manifest.GATEWAY_RESPONSES, manifest.METHOD_NOT_ALLOWED)
     }
     return sorted(found)
 
@@ -47,14 +55,62 @@ def _checkout_view() -> dict[str, Any]:
         schema["properties"].pop(internal, None)
         if internal in schema.get("required", []):
             schema["required"].remove(internal)
-    schema["properties"]["notifications"] = {
-        "type": "array",
-        "items": {
-            "allOf": [{"$ref": REF + "NotificationState"}],
-            "properties": {"eventId": {"type": "string"}},
-        },
+    # One flat schema per entry: an allOf of a closed schema (additionalProperties: false) plus eventId
+    # would reject every entry, eventId included.
+    schema["properties"]["notifications"] = {"type": "array", "items": {"$ref": REF + "NotificationView"}}
+    schema["properties"]["payUrl"] = {
+        "type": "string",
+        "format": "uri",
+        "description": "While open: halotap's hosted checkout page (QR code on a desktop, button on a phone).",
+    }
+    schema["properties"]["qrCode"] = {
+        "type": "string",
+        "description": "While open, if the create asked for one: a QR code image of the deep link (data URI).",
     }
     return schema
+
+
+def _notification_view() -> dict[str, Any]:
+    schema = _schema(NotificationState, mode="serialization")
+    schema["title"] = "NotificationView"
+    schema["properties"] = {
+        "eventId": {"type": "string", "description": "The webhook-id"},
+        **schema["properties"],
+    }
+    schema["required"] = ["eventId", *schema.get("required", [])]
+    return schema
+
+
+def _event() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id", "type", "timestamp", "data"],
+        "properties": {
+            "id": {"type": "string", "description": "The webhook-id the notification carried"},
+            "type": {"type": "string", "enum": sorted(EVENT_TYPES.values())},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "data": {"type": "object", "description": "The checkout, as the notification carried it"},
+        },
+    }
+
+
+def _list(item: str, description: str, *, nullable_cursor: bool) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["data", "nextCursor"],
+        "additionalProperties": False,
+        "properties": {
+            "data": {"type": "array", "items": {"$ref": REF + item}},
+            "nextCursor": {
+                "type": ["string", "null"] if nullable_cursor else "string",
+                "description": description,
+            },
+        },
+    }
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -92,12 +148,35 @@ RESPONSES = {
         "404": _problem("No such checkout for this API key"),
     },
     ("GET", "/v1/checkouts"): {
-        "200": {
-            "description": "The checkout with this reference",
-            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
-        },
-        "400": _problem("merchantId and reference are both required"),
-        "404": _problem("No such checkout for this API key"),
+        "200": _json(
+            "With reference: the checkout with this reference. Without: a page of the merchant's checkouts",
+            {"anyOf": [{"$ref": REF + "CheckoutView"}, {"$ref": REF + "CheckoutList"}]},
+        ),
+        "400": _problem("merchantId missing, a filter malformed, or invalid_cursor"),
+        "404": _problem("No such checkout, or a merchant not available to this API key"),
+    },
+    ("GET", "/v1/events"): {
+        "200": _json("The events after the cursor, oldest first", {"$ref": REF + "EventList"}),
+        "400": _problem("A malformed filter, or invalid_cursor"),
+    },
+    ("GET", "/v1/events/{id}"): {
+        "200": _json("The event", {"$ref": REF + "Event"}),
+        "404": _problem("No such event for this API key"),
+    },
+    ("POST", "/v1/events/{id}/resend"): {
+        "202": _json(
+            "Queued for delivery again, with the same webhook-id",
+            {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {"id": {"type": "string"}, "status": {"const": "queued"}},
+            },
+        ),
+        "404": _problem("No such event for this API key"),
+    },
+    ("POST", "/v1/webhook-endpoint/ping"): {
+        "200": _json("How the signed ping to your notification URL went", {"$ref": REF + "PingResult"}),
+        "400": _problem("No notification URL or signing secret is configured"),
     },
     ("POST", "/v1/checkouts/{id}/cancel"): {
         "200": {
@@ -131,7 +210,7 @@ RESPONSES = {
         },
         "404": _problem("No such checkout"),
     },
-    ("POST", "/v1/halo/webhooks/{token}"): {
+    ("POST", "/v1/halo/webhooks/{token}"): {  # Halo's call, documented for completeness
         "200": {"description": "Queued for processing"},
         "400": _problem(
             "Not JSON, no merchantReference/id and disposition, a field of the wrong type or over 128 "
@@ -144,11 +223,100 @@ RESPONSES = {
 }
 
 
+# Readable, unique ids, which generated clients turn into method names.
+OPERATION_IDS = {
+    ("POST", "/v1/checkouts"): "createCheckout",
+    ("GET", "/v1/checkouts/{id}"): "getCheckout",
+    ("GET", "/v1/checkouts"): "listCheckouts",
+    ("POST", "/v1/checkouts/{id}/cancel"): "cancelCheckout",
+    ("GET", "/pay/{id}"): "getCheckoutPage",
+    ("GET", "/pay/{id}/status"): "getCheckoutPageStatus",
+    ("POST", "/v1/halo/webhooks/{token}"): "receiveHaloWebhook",
+    ("GET", "/v1/events"): "listEvents",
+    ("GET", "/v1/events/{id}"): "getEvent",
+    ("POST", "/v1/events/{id}/resend"): "resendEvent",
+    ("POST", "/v1/webhook-endpoint/ping"): "pingWebhookEndpoint",
+}
+
+
+def operation_id(route: manifest.Route) -> str:
+    """The readable id, or one spelled from the method and path: unique either way, as a path is."""
+    spelled = "_".join(part.strip("{}") for part in route.path.split("/") if part)
+    return OPERATION_IDS.get((route.method, route.path), f"{route.method.lower()}_{spelled}")
+
+
+_LIST_PARAMETERS = [
+    {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "reference",
+        "in": "query",
+        "required": False,
+        "description": "Find the one checkout with this reference (the answer is that checkout, or 404)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "description": "Repeat to list several statuses",
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string", "enum": [s.value for s in CheckoutStatus]}},
+    },
+    {
+        "name": "createdFrom",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    {
+        "name": "createdTo",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The previous page's nextCursor, with the same filters",
+        "schema": {"type": "string"},
+    },
+]
+_EVENT_PARAMETERS = [
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": "The previous answer's nextCursor; without it, from the oldest event kept (30 days)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+    },
+    {
+        "name": "type",
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string", "enum": sorted(EVENT_TYPES.values())}},
+    },
+]
+
+
 def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "operationId": f"{function.name}_{route.method.lower()}"
-        if len(function.routes) > 1
-        else function.name,
+        "operationId": operation_id(route),
         "summary": function.description,
         "responses": RESPONSES.get((route.method, route.path), {"200": {"description": "OK"}}),
     }
@@ -158,10 +326,14 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
         if name.startswith("{")
     ]
     if (route.method, route.path) == ("GET", "/v1/checkouts"):
-        parameters += [
-            {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
-            {"name": "reference", "in": "query", "required": True, "schema": {"type": "string"}},
-        ]
+        parameters += _LIST_PARAMETERS
+    if (route.method, route.path) == ("GET", "/v1/events"):
+        parameters += _EVENT_PARAMETERS
+    if (route.method, route.path) == ("POST", "/v1/halo/webhooks/{token}"):
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": HALO_WEBHOOK_BODY}},
+        }
     if (route.method, route.path) == ("POST", "/v1/checkouts"):
         parameters.append(
             {
@@ -184,15 +356,56 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
     return operation
 
 
+# What Halo POSTs (see halotap.domain.halo): the checkout is found by merchantReference (halotap's
+# checkout id), else by id; the disposition is confirmed with Halo's status endpoint before it counts.
+HALO_WEBHOOK_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["disposition"],
+    "anyOf": [{"required": ["merchantReference"]}, {"required": ["id"]}],
+    "properties": {
+        "merchantReference": {"type": "string", "description": "halotap's checkout id (paymentReference)"},
+        "id": {"type": "string", "description": "Halo's reference for the transaction"},
+        "haloReference": {"type": "string"},
+        "disposition": {
+            "type": "string",
+            "description": "Approved, Declined, DeclinedOffline, UnableToGoOnline, Indeterminate or Voided, "
+            "in any case",
+        },
+        "amount": {"type": ["string", "number"]},
+        "currency": {"type": "string"},
+        "authorisationCode": {"type": "string"},
+        "authorizationCode": {"type": "string"},
+        "responseCode": {"type": "string"},
+        "transactionId": {"type": "string"},
+    },
+}
+
+
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for name, schema in (
         ("CreateCheckoutRequest", _schema(CreateCheckoutRequest)),
         ("CheckoutCreated", _schema(CheckoutCreated, mode="serialization")),
         ("CheckoutView", _checkout_view()),
+        ("NotificationView", _notification_view()),
     ):
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
+    schemas["CheckoutList"] = _list(
+        "CheckoutView", "The next page's cursor; null on the last page", nullable_cursor=True
+    )
+    schemas["Event"] = _event()
+    schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
+    schemas["PingResult"] = {
+        "type": "object",
+        "required": ["delivered", "status", "latencyMs", "error"],
+        "properties": {
+            "delivered": {"type": "boolean"},
+            "status": {"type": ["integer", "null"], "description": "Your endpoint's HTTP status"},
+            "latencyMs": {"type": "integer"},
+            "error": {"type": ["string", "null"]},
+        },
+    }
     schemas["Problem"] = {
         "type": "object",
         "required": ["type", "title", "status", "code"],
@@ -269,7 +482,32 @@ def document() -> dict[str, Any]:
                         "410": {"description": "Stop sending"},
                     },
                 }
-            }
+            },
+            "ping": {
+                "post": {
+                    "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
+                    "notification; not an event, never retried)",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["type", "timestamp", "data"],
+                                    "properties": {
+                                        "type": {"const": "ping"},
+                                        "timestamp": {"type": "string", "format": "date-time"},
+                                        "data": {
+                                            "type": "object",
+                                            "properties": {"clientId": {"type": "string"}},
+                                        },
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
+                }
+            },
         },
     }
 

@@ -195,8 +195,9 @@ def redrive(
 
     Per message: the checkout's notification is marked `queued`, the original message is sent to the
     queue, and only then is the DLQ copy deleted, so a failure part way leaves it in the DLQ. The
-    deliverer counts attempts from ApproximateReceiveCount, which starts again at 1 for the new
-    message: a redriven notification gets the whole retry schedule again. Results are yielded as they
+    deliverer schedules retries by ApproximateReceiveCount, which starts again at 1 for the new
+    message: a redriven notification gets the whole retry schedule again, while the attempts that GET
+    shows keep counting from the earlier ones. Results are yielded as they
     happen; ids that were asked for and never seen come last as `not_found`.
     """
     wanted = None if message_ids is None else set(message_ids)
@@ -506,9 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="move DLQ messages back to the notifications queue",
         description=(
             "Move messages from the notifications DLQ back to the notifications queue, without their "
-            "attempts and lastError, and mark each checkout notification `queued`. The deliverer counts "
-            "attempts from SQS's ApproximateReceiveCount, which starts at 1 for the new message, so a "
-            "redriven notification gets the full retry schedule again."
+            "attempts and lastError, and mark each checkout notification `queued`. The deliverer schedules "
+            "retries by SQS's ApproximateReceiveCount, which starts at 1 for the new message, so a "
+            "redriven notification gets the full retry schedule again; the checkout's attempt count keeps "
+            "the earlier attempts."
         ),
     )
     which = moving.add_mutually_exclusive_group(required=True)

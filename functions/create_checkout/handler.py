@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.adapters.idempotency import check_key
 from halotap.domain.errors import HaloAuthFailed, HaloError
 from halotap.domain.models import CreateCheckoutRequest
@@ -37,9 +37,9 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
                 metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
         metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
-        base = services.config.pay_base_url or request.api_url  # configuration, never the Host header
-        if base:
-            created = created.model_copy(update={"pay_url": f"{base}/pay/{created.id}"})
+        created = created.model_copy(
+            update={"pay_url": pay_url(request, created.id, services.config.pay_base_url)}
+        )
         return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
 
     key = request.headers.get("idempotency-key")

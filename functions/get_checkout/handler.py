@@ -1,4 +1,5 @@
-"""GET /v1/checkouts/{id}, and GET /v1/checkouts?merchantId=..&reference=.. to find one by the PSP's reference."""
+"""GET /v1/checkouts/{id}; GET /v1/checkouts?merchantId=..&reference=.. finds one by the PSP's reference, and
+GET /v1/checkouts?merchantId=..[&status=..][&createdFrom=..][&createdTo=..][&limit=..][&cursor=..] lists."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.domain.errors import InvalidRequest
+from halotap.domain.listing import CheckoutListQuery
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
 logger = Logger()
 metrics = Metrics()
+
+_LIST_PARAMETERS = ("merchantId", "createdFrom", "createdTo", "limit")
 
 
 def read(request: ApiRequest, services: Services) -> dict[str, Any]:
@@ -20,19 +24,24 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     checkout_id = request.path_params.get("id")
     if checkout_id is not None:
         checkout = services.checkouts.get(caller, checkout_id)
-    else:
-        merchant_id, reference = request.query.get("merchantId"), request.query.get("reference")
-        if not merchant_id or not reference:
-            raise InvalidRequest(
-                "pass both merchantId and reference to find a checkout",
-                errors=[
-                    {"field": name, "message": "is required"}
-                    for name in ("merchantId", "reference")
-                    if not request.query.get(name)
-                ],
-            )
+        return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))
+    merchant_id, reference = request.query.get("merchantId"), request.query.get("reference")
+    if not merchant_id:
+        raise InvalidRequest(
+            "pass merchantId to list its checkouts, with reference to find one",
+            errors=[{"field": "merchantId", "message": "is required"}],
+        )
+    if reference is not None:
         checkout = services.checkouts.find(caller, merchant_id, reference)
-    return response(200, checkout.to_api())
+        return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))
+    query = CheckoutListQuery.model_validate(
+        {
+            **{name: request.query[name] for name in _LIST_PARAMETERS if name in request.query},
+            "status": request.multi_query.get("status", []),
+        }
+    )
+    page = services.listing.page(caller, query, request.query.get("cursor") or None)
+    return response(200, page.to_api())
 
 
 @lambda_handler(logger, metrics, api=True)

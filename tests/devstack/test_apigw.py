@@ -327,10 +327,21 @@ def test_an_unknown_route_is_the_manifests_route_not_found_problem(gateway_with)
     assert lambdas.events == {}
 
 
+def test_a_known_path_with_a_wrong_method_is_405_with_allow(gateway_with):
+    gateway, lambdas = gateway_with()
+    response = gateway.handle(HttpRequest("DELETE", "/v1/checkouts"))
+    assert (response.status, _problem(response)["code"]) == (405, "method_not_allowed")
+    assert ("Allow", "GET, POST") in response.headers
+    assert _problem(response)["requestId"]
+    assert lambdas.events == {}
+
+
 def test_an_unauthorized_exception_from_the_authorizer_is_a_401_and_the_handler_never_runs(gateway_with):
     gateway, lambdas = gateway_with(authorizer=Exception("Unauthorized"))
     response = gateway.handle(_post_checkout())
     assert (response.status, _problem(response)["code"]) == (401, "unauthorized")
+    assert ("WWW-Authenticate", 'Bearer realm="halotap"') in response.headers
+    assert _problem(response)["requestId"]
     assert "create_checkout" not in lambdas.events
 
 

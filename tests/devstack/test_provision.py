@@ -37,7 +37,10 @@ def test_every_manifest_table_exists_with_its_keys_indexes_and_ttl(provisioned):
         name = provisioned.environment[spec.env]
         assert name == resource_name(spec.key)
         table = dynamodb.describe_table(TableName=name)["Table"]
-        assert table["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+        assert table["KeySchema"] == [
+            {"AttributeName": spec.partition_key, "KeyType": "HASH"},
+            *([{"AttributeName": spec.sort_key, "KeyType": "RANGE"}] if spec.sort_key else []),
+        ]
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
         assert set(indexes) == {index.name for index in spec.indexes}

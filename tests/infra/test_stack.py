@@ -208,9 +208,12 @@ def test_role_is_its_own_and_has_no_managed_or_inline_policies(dev: Synth, spec:
     assert role_id(dev, spec.name) not in others
 
 
-def test_get_checkout_can_only_get_items(dev: Synth) -> None:
-    data_actions = {a for a, _ in grants(dev, "get_checkout") if not a.startswith(("logs:", "xray:"))}
-    assert data_actions == {"dynamodb:GetItem"}
+def test_get_checkout_can_get_items_and_query_indexes_but_never_scan(dev: Synth) -> None:
+    data = [(a, r) for a, r in grants(dev, "get_checkout") if not a.startswith(("logs:", "xray:"))]
+    assert {a for a, _ in data} == {"dynamodb:GetItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
+    query_resources = [r for a, r in data if a == "dynamodb:Query"]
+    assert query_resources
+    assert all("/index/" in r for r in query_resources)  # the indexes, never the table itself
 
 
 def test_halo_webhook_can_queue_but_not_touch_dynamodb(dev: Synth) -> None:
@@ -235,7 +238,10 @@ def test_no_wildcard_actions_and_star_resource_only_for_xray(dev: Synth) -> None
 def test_table(dev: Synth, spec: manifest.Table) -> None:
     props = dev.json["Resources"][dev.logical_id(dev.stack.data.tables[spec.key])]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    assert props["KeySchema"] == [
+        {"AttributeName": spec.partition_key, "KeyType": "HASH"},
+        *([{"AttributeName": spec.sort_key, "KeyType": "RANGE"}] if spec.sort_key else []),
+    ]
     assert {"AttributeName": spec.partition_key, "AttributeType": "S"} in props["AttributeDefinitions"]
     assert props["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -250,7 +256,7 @@ def test_table(dev: Synth, spec: manifest.Table) -> None:
         assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
 
 
-def test_checkouts_table_has_the_halo_reference_and_sparse_due_indexes(dev: Synth) -> None:
+def test_checkouts_table_has_the_halo_reference_sparse_due_and_listing_indexes(dev: Synth) -> None:
     dev.template.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -269,6 +275,15 @@ def test_checkouts_table_has_the_halo_reference_and_sparse_due_indexes(dev: Synt
                         "KeySchema": [
                             {"AttributeName": "dueShard", "KeyType": "HASH"},
                             {"AttributeName": "dueAt", "KeyType": "RANGE"},
+                        ],
+                    }
+                ),
+                Match.object_like(
+                    {
+                        "IndexName": "byMerchantCreated",
+                        "KeySchema": [
+                            {"AttributeName": "merchantId", "KeyType": "HASH"},
+                            {"AttributeName": "createdAt", "KeyType": "RANGE"},
                         ],
                     }
                 ),
@@ -482,7 +497,10 @@ def methods_by_route(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_one_method_per_route_and_no_other(dev: Synth) -> None:
-    assert set(methods_by_route(dev)) == {(route.method, route.path) for _, route in ROUTES}
+    """Besides the routes, only each routed path's ANY, which answers 405 (tested below)."""
+    assert set(methods_by_route(dev)) == {(route.method, route.path) for _, route in ROUTES} | {
+        ("ANY", path) for path in manifest.methods_by_path()
+    }
 
 
 @pytest.mark.parametrize(("spec", "route"), ROUTES, ids=lambda v: getattr(v, "path", getattr(v, "name", "")))
@@ -543,6 +561,32 @@ def test_stage_logging_tracing_and_throttling(dev: Synth) -> None:
     assert all(settings["DataTraceEnabled"] is False for settings in stage["MethodSettings"])
 
 
+def test_a_401_names_the_bearer_scheme() -> None:
+    [unauthorized] = [r for r in manifest.GATEWAY_RESPONSES if r.kind == "UNAUTHORIZED"]
+    assert dict(unauthorized.headers)["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_every_routed_path_answers_a_wrong_method_with_405_and_allow(dev: Synth) -> None:
+    mocks = [
+        m["Properties"]
+        for m in dev.resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "ANY"
+    ]
+    assert len(mocks) == len(manifest.methods_by_path())
+    allows = set()
+    for props in mocks:
+        assert props["AuthorizationType"] == "NONE"
+        assert props["Integration"]["Type"] == "MOCK"  # no Lambda runs, nothing is read
+        [answer] = props["Integration"]["IntegrationResponses"]
+        assert answer["StatusCode"] == "405"
+        allows.add(answer["ResponseParameters"]["method.response.header.Allow"])
+        body = json.loads(
+            answer["ResponseTemplates"]["application/json"].replace("$context.requestId", "rid")
+        )
+        assert (body["status"], body["code"]) == (405, "method_not_allowed")
+    assert allows == {f"'{', '.join(methods)}'" for methods in manifest.methods_by_path().values()}
+
+
 @pytest.mark.parametrize("response", manifest.GATEWAY_RESPONSES, ids=lambda r: r.kind)
 def test_gateway_responses_are_problem_json(dev: Synth, response: manifest.GatewayResponse) -> None:
     matches = [
@@ -553,10 +597,13 @@ def test_gateway_responses_are_problem_json(dev: Synth, response: manifest.Gatew
     assert len(matches) == 1
     props = matches[0]
     assert props["ResponseParameters"] == {
-        "gatewayresponse.header.Content-Type": "'application/problem+json'"
+        "gatewayresponse.header.Content-Type": "'application/problem+json'",
+        **{f"gatewayresponse.header.{name}": f"'{value}'" for name, value in response.headers},
     }
-    template = props["ResponseTemplates"]["application/json"]
-    expected = manifest.problem_body(response)
+    # Every body carries the request's id, as the functions' problems do.
+    template = props["ResponseTemplates"]["application/json"].replace('"$context.requestId"', '"rid"')
+    assert "$context.requestId" not in template
+    expected = {**manifest.problem_body(response), "requestId": "rid"}
     if response.kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         assert "StatusCode" not in props  # these cover many statuses; API Gateway keeps the real one
         assert template.count("$context.error.messageString") == 1

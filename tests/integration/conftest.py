@@ -43,13 +43,15 @@ class MotoAccount:
         dynamodb = self._session.client("dynamodb")
         for table in manifest.TABLES:
             name = self.environment[table.env]
-            key = table.partition_key
+            keys = [table.partition_key, *([table.sort_key] if table.sort_key else [])]
             scan = dynamodb.get_paginator("scan").paginate(  # a test fixture's cleanup, never production
-                TableName=name, ProjectionExpression="#k", ExpressionAttributeNames={"#k": key}
+                TableName=name,
+                ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+                ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)},
             )
             for page in scan:
                 for item in page["Items"]:
-                    dynamodb.delete_item(TableName=name, Key={key: item[key]})
+                    dynamodb.delete_item(TableName=name, Key={key: item[key] for key in keys})
         sqs = self._session.client("sqs")
         for queue in manifest.QUEUES:
             for env in (queue.env, queue.dlq_env):

@@ -297,6 +297,31 @@ def test_get_shows_where_the_notification_stands(services, halo, clock, approval
     assert "503" in shown["lastError"]
 
 
+def test_next_attempt_at_is_cleared_once_the_notification_is_settled(services, halo, clock, approval):
+    checkout, message = approval
+    psp = FakePsp(clock)
+    psp.answers = [httpx.Response(503)]
+    run_delivery(halo, psp, message, 1, clock=clock)
+    assert services.store.get(checkout.id).notifications[message["eventId"]].next_attempt_at is not None
+    run_delivery(halo, psp, message, 2, clock=clock)
+    [shown] = services.store.get(checkout.id).to_api()["notifications"]
+    assert (shown["status"], shown["attempts"]) == ("delivered", 2)
+    assert "nextAttemptAt" not in shown
+
+
+def test_a_redriven_notification_keeps_its_earlier_attempts_in_the_count(services, halo, clock, approval):
+    checkout, message = approval
+    psp = FakePsp(clock)
+    psp.answers = [httpx.Response(503)] * 4
+    for attempt in (1, 2, 3, 4):
+        run_delivery(halo, psp, message, attempt, clock=clock)
+    [parked] = queued(settings().notifications_dlq_url)
+    redriven = {k: v for k, v in parked.items() if k not in ("attempts", "lastError")}  # as redrive sends it
+    run_delivery(halo, psp, redriven, 1, clock=clock)  # a new message: SQS counts its receives from 1
+    state = services.store.get(checkout.id).notifications[message["eventId"]]
+    assert (state.status, state.attempts, state.next_attempt_at) == ("delivered", 5, None)
+
+
 # -- SSRF ------------------------------------------------------------------------------------------
 
 UNSAFE = [

@@ -88,7 +88,7 @@ def test_find_by_the_psps_reference(services, checkout):
     [
         ({"merchantId": "demo-merchant", "reference": "nope"}, 404),
         ({"merchantId": "other", "reference": "order-9"}, 404),
-        ({"merchantId": "demo-merchant"}, 400),
+        ({"reference": "order-9"}, 400),
         (None, 400),
     ],
 )

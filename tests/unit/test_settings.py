@@ -19,6 +19,7 @@ PROPERTY_OF = {
     "HALO_EVENTS_QUEUE_URL": "halo_events_queue_url",
     "NOTIFICATIONS_QUEUE_URL": "notifications_queue_url",
     "NOTIFICATIONS_DLQ_URL": "notifications_dlq_url",
+    "EVENTS_TABLE": "events_table",
     "SECRETS_PREFIX": "secrets_prefix",
     "HALO_ENV": "halo_base_url",
     "HALO_LINK_ENDPOINT": "halo_link_path",

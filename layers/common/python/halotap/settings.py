@@ -72,6 +72,10 @@ class Settings:
         return self.required("CHECKOUTS_TABLE")
 
     @property
+    def events_table(self) -> str:
+        return self.required("EVENTS_TABLE")
+
+    @property
     def idempotency_table(self) -> str:
         return self.required("IDEMPOTENCY_TABLE")
 

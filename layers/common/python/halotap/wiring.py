@@ -21,13 +21,16 @@ if TYPE_CHECKING:
     import httpx
 
     from halotap.adapters.dynamodb import CheckoutStore
+    from halotap.adapters.events import EventLog
     from halotap.adapters.halo import HaloClient
     from halotap.adapters.idempotency import IdempotentRunner
     from halotap.adapters.queues import SqsQueue
     from halotap.adapters.secrets import SecretStore
     from halotap.adapters.webhooks import Attempt
     from halotap.app.checkouts import CheckoutService
+    from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
+    from halotap.app.listing import CheckoutListing
     from halotap.app.notifications import NotificationDeliverer
     from halotap.app.outcomes import OutcomeService
     from halotap.app.reconcile import Reconciler
@@ -68,6 +71,12 @@ class Services:
         return CheckoutStore(
             self.config.checkouts_table, client=self._dynamodb, retention_days=self.config.retention_days
         )
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        from halotap.adapters.events import EventLog
+
+        return EventLog(lambda: self.config.events_table, client=self._dynamodb)
 
     @cached_property
     def secrets(self) -> SecretStore:
@@ -161,8 +170,23 @@ class Services:
             self.secrets,
             notifications=self.notifications_queue,
             url_guard=self.url_guard,
+            events=self.event_log,
             check_backoff=self.config.check_backoff,
             clock=self.clock,
+        )
+
+    @cached_property
+    def listing(self) -> CheckoutListing:
+        from halotap.app.listing import CheckoutListing
+
+        return CheckoutListing(self.store, self.secrets)
+
+    @cached_property
+    def events(self) -> EventService:
+        from halotap.app.events import EventService
+
+        return EventService(
+            self.event_log, self.secrets, self.notifications_queue, self.post_notification, clock=self.clock
         )
 
     @cached_property

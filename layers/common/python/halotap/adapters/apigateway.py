@@ -6,11 +6,17 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from halotap.domain import json_input
-from halotap.domain.errors import HalotapError, InvalidRequest, PayloadTooLarge, Unauthorized
+from halotap.domain.errors import (
+    HalotapError,
+    IdempotencyInProgress,
+    InvalidRequest,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from halotap.domain.parties import Caller
 
 if TYPE_CHECKING:
@@ -34,6 +40,9 @@ class ApiRequest:
     request_id: str
     authorizer: dict[str, Any]
     api_url: str = ""  # where API Gateway serves this API, with its stage prefix: https://api.example/prod
+    # Every value of each query parameter (API Gateway's multiValueQueryStringParameters): `query` keeps
+    # only the last of a repeated one, as API Gateway does.
+    multi_query: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> ApiRequest:
@@ -48,6 +57,13 @@ class ApiRequest:
             request_id=context.get("requestId", ""),
             authorizer=context.get("authorizer") or {},
             api_url=_api_url(event),
+            multi_query={
+                name: list(values)
+                for name, values in (
+                    event.get("multiValueQueryStringParameters")
+                    or {name: [value] for name, value in (event.get("queryStringParameters") or {}).items()}
+                ).items()
+            },
         )
 
     @property
@@ -64,7 +80,9 @@ class ApiRequest:
             raise InvalidRequest(f"send the body as application/json, not {content_type}")
         if len(self.body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the request body may be at most {MAX_BODY_BYTES} bytes")
-        return json_input.load(self.body)  # 400 for bad JSON, deep nesting, NaN, lone surrogates
+        return json_input.load(
+            self.body
+        )  # 400 for bad JSON, deep nesting, NaN, lone surrogates, repeated keys
 
 
 def _api_url(event: dict[str, Any]) -> str:
@@ -84,6 +102,13 @@ def _api_url(event: dict[str, Any]) -> str:
     return f"https://{domain}{prefix}"
 
 
+def pay_url(request: ApiRequest, checkout_id: str, configured_base: str | None) -> str | None:
+    """halotap's hosted checkout page for a checkout: at the configured base (PAY_BASE_URL, the custom
+    domain) or else at the address API Gateway itself reports, never at the caller's Host header."""
+    base = configured_base or request.api_url
+    return f"{base}/pay/{checkout_id}" if base else None
+
+
 def response(
     status: int, body: Any, content_type: str = JSON, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -97,9 +122,13 @@ def response(
 
 def problem(error: HalotapError, request: ApiRequest) -> dict[str, Any]:
     headers = {}
-    if error.status == 503:
-        # Tell the caller when a retry makes sense: a throttled or unreachable dependency clears in seconds.
+    if error.status == 503 or isinstance(error, IdempotencyInProgress):
+        # Tell the caller when a retry makes sense: a throttled or unreachable dependency clears in seconds,
+        # and a request in flight with the same Idempotency-Key finishes within the create's timeout.
         headers["retry-after"] = str(error.extensions.get("retryAfter", 1))
+    if isinstance(error, Unauthorized):
+        headers["www-authenticate"] = 'Bearer realm="halotap"'
+
     return response(
         error.status,
         error.problem(instance=request.path or None) | {"requestId": request.request_id},
@@ -118,9 +147,19 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
             message = "is not a field of this request"
         elif item["type"] == "missing":
             message = "is required"
+        elif item["type"] == "string_pattern_mismatch" and field in _pattern_hints():
+            message = _pattern_hints()[field]
         errors.append({"field": field, "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return InvalidRequest(detail, errors=errors)
+
+
+def _pattern_hints() -> dict[str, str]:
+    """What to send for each patterned field, instead of the regular expression (only routes that validated
+    with pydantic get here, and they have the models loaded already)."""
+    from halotap.domain.models import PATTERN_HINTS
+
+    return PATTERN_HINTS
 
 
 def _is_validation_error(error: Exception) -> TypeGuard[ValidationError]:

@@ -12,7 +12,7 @@ import time
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from halotap.adapters.tables import DUE_INDEX, DUE_SHARDS, HALO_REFERENCE_INDEX
+from halotap.adapters.tables import DUE_INDEX, DUE_SHARDS, HALO_REFERENCE_INDEX, MERCHANT_CREATED_INDEX
 from halotap.domain import timing
 from halotap.domain.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
 from halotap.domain.models import Checkout, HistoryEntry
@@ -280,3 +280,66 @@ class CheckoutStore:
         except ClientError as error:
             if _error_code(error) != "ConditionalCheckFailedException":
                 raise
+
+    def by_merchant(
+        self,
+        merchant_id: str,
+        *,
+        statuses: tuple[str, ...],
+        window: tuple[str | None, str | None],
+        limit: int,
+        after: dict[str, str] | None,
+    ) -> tuple[list[Checkout], dict[str, str] | None]:
+        """One page of a merchant's checkouts, newest first, from the byMerchantCreated index: Query only.
+
+        A status filter is applied by DynamoDB after the key condition, so a page is filled by reading on
+        until `limit` checkouts matched or the index ran out. Returns the page and where the next one
+        starts (the last checkout's index key), or None when nothing is left.
+        """
+        created_from, created_to = window
+        values: dict[str, Any] = {":merchant": merchant_id}
+        condition = "merchantId = :merchant"
+        if created_from and created_to:
+            condition += " AND createdAt BETWEEN :from AND :to"
+            values.update({":from": created_from, ":to": created_to})
+        elif created_from:
+            condition += " AND createdAt >= :from"
+            values[":from"] = created_from
+        elif created_to:
+            condition += " AND createdAt <= :to"
+            values[":to"] = created_to
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": MERCHANT_CREATED_INDEX,
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+        }
+        if statuses:
+            names = [f":s{index}" for index in range(len(statuses))]
+            request["FilterExpression"] = f"#status IN ({', '.join(names)})"
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+            values.update(dict(zip(names, statuses, strict=True)))
+        request["ExpressionAttributeValues"] = _to_item(values)
+        start = (
+            _to_item(
+                {"pk": f"checkout#{after['id']}", "merchantId": merchant_id, "createdAt": after["createdAt"]}
+            )
+            if after
+            else None
+        )
+        found: list[Checkout] = []
+        while True:
+            # One more than asked for, so a full page knows whether another follows.
+            page = self._call(
+                "query",
+                **request,
+                Limit=limit + 1,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found += [_checkout(item) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if len(found) > limit:
+                last = found[limit - 1]
+                return found[:limit], {"id": last.id, "createdAt": last.created_at}
+            if not start:
+                return found, None

@@ -2,5 +2,7 @@
 
 HALO_REFERENCE_INDEX = "byHaloReference"
 DUE_INDEX = "byDue"
+# Every checkout by merchant, newest first (sort key createdAt): GET /v1/checkouts lists through it.
+MERCHANT_CREATED_INDEX = "byMerchantCreated"
 # The sparse due index is keyed by shard, so a thousand open checkouts never pile onto one partition.
 DUE_SHARDS = 8

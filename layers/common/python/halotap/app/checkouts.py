@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from halotap.app.ports import CheckoutRepository, Halo, Queue, Secrets
+from halotap.app.ports import CheckoutRepository, EventRecorder, Halo, Queue, Secrets
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import (
@@ -20,6 +20,7 @@ from halotap.domain.errors import (
     InvalidRequest,
     MerchantNotFound,
 )
+from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
 from halotap.domain.models import (
     Checkout,
@@ -28,7 +29,7 @@ from halotap.domain.models import (
     Failure,
     HistoryEntry,
 )
-from halotap.domain.notifications import message, outbox_changes, pending_events
+from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, can_cancel
@@ -45,6 +46,7 @@ class CheckoutService:
     secret_store: Secrets
     notifications: Queue
     url_guard: Callable[[str], None]  # the SSRF guard for a per-checkout notificationUrl
+    events: EventRecorder  # the clients' event feeds (GET /v1/events): every notification is also an event
     check_backoff: tuple[int, ...] = timing.RECONCILE_BACKOFF
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = new_checkout_id
@@ -86,6 +88,7 @@ class CheckoutService:
             notification_url=client_request.notification_url,
             is_consumer_app=client_request.is_consumer_app,
             metadata=client_request.metadata,
+            wants_qr_code=client_request.qr_code,
             expires_at=iso(now + timedelta(seconds=client_request.expires_in_seconds)),
             created_at=iso(now),
             updated_at=iso(now),
@@ -125,6 +128,8 @@ class CheckoutService:
             )
         except HalotapError as error:
             self.abandon(checkout, error.code, error.detail)
+            # Name the checkout this left failed, so the PSP can find it (GET /v1/checkouts/{id}).
+            error.extensions.setdefault("checkoutId", checkout.id)
             raise
         qr_code = None
         if client_request.qr_code:
@@ -252,9 +257,12 @@ class CheckoutService:
 
     # -- the outbox ------------------------------------------------------------------------------
     def publish(self, checkout: Checkout) -> Checkout:
-        """Queue the checkout's pending notifications, then mark them queued and take it off the due index.
+        """Record the checkout's pending notifications as events, queue them, then mark them queued and take
+        the checkout off the due index.
 
-        Any failure here is logged and left: the entries stay `pending` and the checkout stays due, so
+        Each event is placed in its client's feed before it is queued, so whatever the PSP is sent it can
+        also pull; a second publish of the same event finds it recorded and queues that same body. Any
+        failure here is logged and left: the entries stay `pending` and the checkout stays due, so
         reconciliation queues them on its next run. The change itself is already safe in DynamoDB.
         """
         events = pending_events(checkout)
@@ -262,7 +270,11 @@ class CheckoutService:
             return checkout
         try:
             for event in events:
-                self.notifications.send(message(checkout, event, self.clock()))
+                body = notification_body(checkout, event, self.clock())
+                recorded = self.events.record(
+                    event_from_checkout(checkout.id, checkout.client_id, event, body)
+                )
+                self.notifications.send(message(checkout, event, self.clock(), body=recorded.body))
             changes: dict[str, Any] = {f"notifications.{event}.status": "queued" for event in events}
             if checkout.status.is_final:
                 changes["dueAt"] = None

@@ -89,22 +89,27 @@ class NotificationDeliverer:
         else:
             body = message["body"].encode()
             result = self.post(url, body, signing.headers(secrets, event, int(now.timestamp()), body))
+        # A settled notification has no next attempt: nextAttemptAt goes (None removes the attribute).
         if result.outcome == "delivered":
-            self._record(checkout, event, {"status": "delivered", "deliveredAt": iso(now)}, attempt, result)
+            self._record(
+                checkout,
+                event,
+                {"status": "delivered", "deliveredAt": iso(now), "nextAttemptAt": None},
+                result,
+            )
             return DeliveryResult("delivered")
         if result.outcome == "gone":
-            self._record(checkout, event, {"status": "gone"}, attempt, result)
+            self._record(checkout, event, {"status": "gone", "nextAttemptAt": None}, result)
             return DeliveryResult("gone", error=result.error)
         delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
         if delay is None:
             self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
-            self._record(checkout, event, {"status": "failed"}, attempt, result)
+            self._record(checkout, event, {"status": "failed", "nextAttemptAt": None}, result)
             return DeliveryResult("exhausted", error=result.error)
         self._record(
             checkout,
             event,
             {"status": "retrying", "nextAttemptAt": iso(now + timedelta(seconds=delay))},
-            attempt,
             result,
         )
         return DeliveryResult("retry", delay, result.error)
@@ -115,18 +120,19 @@ class NotificationDeliverer:
             return None, ()
         return checkout.notification_url or client.notification_url, client.signing_secrets
 
-    def _record(
-        self, checkout: Checkout, event: str, fields: dict[str, Any], attempt: int, result: Attempt
-    ) -> None:
-        changes = {
-            **{f"notifications.{event}.{name}": value for name, value in fields.items()},
-            f"notifications.{event}.attempts": attempt,
-            f"notifications.{event}.lastStatus": result.status,
-            f"notifications.{event}.lastError": result.error,
-        }
+    def _record(self, checkout: Checkout, event: str, fields: dict[str, Any], result: Attempt) -> None:
+        """Record one attempt. The count is the record's own plus one, not the queue's receive count, so
+        attempts made before a redrive or a resend (each a new message, counted from 1 again) still count."""
         for _ in range(timing.RACE_RETRIES):
-            if event not in checkout.notifications:
+            state = checkout.notifications.get(event)
+            if state is None:
                 return  # replayed for a checkout whose record predates this event: nothing to update
+            changes = {
+                **{f"notifications.{event}.{name}": value for name, value in fields.items()},
+                f"notifications.{event}.attempts": state.attempts + 1,
+                f"notifications.{event}.lastStatus": result.status,
+                f"notifications.{event}.lastError": result.error,
+            }
             try:
                 self.store.update(checkout, changes, [])
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from halotap.domain.events import Event
 from halotap.domain.halo import DeepLink, HaloTransaction
 from halotap.domain.models import Checkout, HistoryEntry
 from halotap.domain.money import Money
@@ -26,6 +27,33 @@ class CheckoutRepository(Protocol):
     ) -> Checkout: ...
     def due(self, shard: int, now: str, limit: int) -> list[Checkout]: ...
     def release_reference(self, checkout: Checkout) -> None: ...
+
+
+class CheckoutIndex(Protocol):
+    """A merchant's checkouts by creation time, newest first: the listing's only read."""
+
+    def by_merchant(
+        self,
+        merchant_id: str,
+        *,
+        statuses: tuple[str, ...],
+        window: tuple[str | None, str | None],
+        limit: int,
+        after: dict[str, str] | None,
+    ) -> tuple[list[Checkout], dict[str, str] | None]: ...
+
+
+class EventRecorder(Protocol):
+    """Each client's event feed: `record` places an event once, in commit order, and returns the record."""
+
+    def record(self, event: Event) -> Event: ...
+
+
+class EventFeed(EventRecorder, Protocol):
+    def get(self, event_id: str) -> Event | None: ...
+    def after(
+        self, client_id: str, sequence: int, limit: int, types: tuple[str, ...]
+    ) -> tuple[list[Event], int]: ...
 
 
 class CircuitState(Protocol):
@@ -56,6 +84,7 @@ class Secrets(Protocol):
     def merchant(self, merchant_id: str) -> MerchantCredentials: ...
     def clients(self) -> list[Client]: ...
     def webhook_tokens(self) -> list[str]: ...
+    def cursor_key(self) -> bytes: ...
 
 
 class Queue(Protocol):

@@ -43,12 +43,22 @@ class PayloadTooLarge(HalotapError):
     status, code, title = 413, "payload_too_large", "The request body is too large"
 
 
+class InvalidCursor(HalotapError):
+    """A list cursor that was altered, or belongs to another client or another query."""
+
+    status, code, title = 400, "invalid_cursor", "The cursor is not valid for this query"
+
+
 class Unauthorized(HalotapError):
     status, code, title = 401, "unauthorized", "Missing or invalid credentials"
 
 
 class CheckoutNotFound(HalotapError):
     status, code, title = 404, "checkout_not_found", "No such checkout"
+
+
+class EventNotFound(HalotapError):
+    status, code, title = 404, "event_not_found", "No such event"
 
 
 class MerchantNotFound(HalotapError):

@@ -2,8 +2,9 @@
 
 Python's `json` accepts what halotap must not store or compute with: nesting deep enough to raise
 `RecursionError` (not a `ValueError`), the constants `NaN` and `Infinity`, and `\\ud800`-style escapes
-that decode to lone surrogates, which no UTF-8 encoder (boto3's included) can write. Each is refused
-here, once, with a message that says what is wrong.
+that decode to lone surrogates, which no UTF-8 encoder (boto3's included) can write; and a key given
+twice, where Python silently keeps the last (`"amount":"10.00","amount":"20.00"` would charge 20.00).
+Each is refused here, once, with a message that says what is wrong.
 """
 
 from __future__ import annotations
@@ -21,10 +22,33 @@ def _refuse_constant(name: str) -> Any:
     raise InvalidRequest(f"the body contains {name}, which is not a number halotap accepts")
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise _DuplicateKey(key)
+        body[key] = value
+    return body
+
+
 def load(text: str | bytes, *, what: str = "the body") -> Any:
-    """Parse `text` as JSON (floats as Decimal), refusing deep nesting, NaN/Infinity and lone surrogates."""
+    """Parse `text` as JSON (floats as Decimal), refusing deep nesting, NaN/Infinity, lone surrogates and
+    repeated keys."""
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        value = json.loads(
+            text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
+    except _DuplicateKey as duplicate:
+        raise InvalidRequest(
+            f"{what} names {duplicate.key!r} more than once; send each field once",
+            errors=[{"field": duplicate.key, "message": "is given more than once"}],
+        ) from None
     except RecursionError:
         raise InvalidRequest(f"{what} nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors

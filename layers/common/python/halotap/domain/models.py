@@ -23,6 +23,16 @@ from halotap.domain.states import CheckoutStatus
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 MAX_METADATA_PAIRS = 20
+MAX_METADATA_KEY = 40
+MAX_METADATA_VALUE = 500
+# What to send, for a field whose pattern failed: a caller should read an example, not a regular expression.
+PATTERN_HINTS = {
+    "merchantId": "must be 1 to 64 letters, digits, '.', '_' or '-', such as \"demo-merchant\"",
+    "reference": "must be 1 to 64 letters, digits, '.', '_', ':' or '-', such as \"order-1042\"",
+    "currency": 'must be an ISO 4217 alpha-3 code in capitals, such as "ZAR"',
+    "amount": 'must be a decimal string such as "149.99"',
+    "notificationUrl": "must be an absolute URL starting with https://",
+}
 DEFAULT_EXPIRY_SECONDS = 1800
 
 
@@ -41,10 +51,10 @@ def _metadata(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_METADATA_PAIRS:
         raise ValueError(f"may hold at most {MAX_METADATA_PAIRS} pairs")
     for key, item in value.items():
-        if not 1 <= len(key) <= 40:
-            raise ValueError(f"key {key[:40]!r} must be 1 to 40 characters")
-        if len(item) > 500:
-            raise ValueError(f"value of {key!r} must be at most 500 characters")
+        if not 1 <= len(key) <= MAX_METADATA_KEY:
+            raise ValueError(f"key {key[:MAX_METADATA_KEY]!r} must be 1 to {MAX_METADATA_KEY} characters")
+        if len(item) > MAX_METADATA_VALUE:
+            raise ValueError(f"value of {key!r} must be at most {MAX_METADATA_VALUE} characters")
     return value
 
 
@@ -82,9 +92,15 @@ class CreateCheckoutRequest(ApiModel):
     )
     is_consumer_app: Annotated[StrictBool, Field(description="Passed to Halo.")] = False
     metadata: Annotated[
-        dict[StrictStr, StrictStr],
+        dict[
+            Annotated[StrictStr, Field(min_length=1, max_length=MAX_METADATA_KEY)],
+            Annotated[StrictStr, Field(max_length=MAX_METADATA_VALUE)],
+        ],
         AfterValidator(_metadata),
-        Field(description="Up to 20 string pairs, returned as given."),
+        Field(
+            max_length=MAX_METADATA_PAIRS,
+            description="Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
+        ),
     ] = Field(default_factory=dict)
     # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
     notification_url: (
@@ -194,7 +210,15 @@ class Failure(ApiModel):
 
 
 # Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
-INTERNAL_FIELDS = ("version", "client_id", "due_at", "checks", "merchant_name", "merchant_locale")
+INTERNAL_FIELDS = (
+    "version",
+    "client_id",
+    "due_at",
+    "checks",
+    "merchant_name",
+    "merchant_locale",
+    "wants_qr_code",
+)
 
 
 class Checkout(ApiModel):
@@ -226,12 +250,26 @@ class Checkout(ApiModel):
     version: int = 0
     due_at: str | None = None  # when reconciliation next looks at it; None once nothing is left to do
     checks: int = 0  # how many times reconciliation asked Halo, for its backoff
+    # The create asked for a QR code: GET shows one while the checkout is open. Only the wish is stored;
+    # the image is drawn again from the deep link, so the item stays far from DynamoDB's 400 KB.
+    wants_qr_code: bool = False
 
-    def to_api(self) -> dict[str, Any]:
-        """The checkout as GET returns it. Bookkeeping fields stay internal."""
+    def to_api(self, pay_url: str | None = None) -> dict[str, Any]:
+        """The checkout as GET returns it. Bookkeeping fields stay internal.
+
+        While it is open it also says how to pay, so a PSP that lost the create response can still send
+        the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
+        """
         body = self.model_dump(
             mode="json", by_alias=True, exclude=set(INTERNAL_FIELDS) | {"notifications"}, exclude_none=True
         )
+        if self.status is CheckoutStatus.OPEN and self.deep_link:
+            if pay_url:
+                body["payUrl"] = pay_url
+            if self.wants_qr_code:
+                from halotap.domain.qr import svg_data_uri
+
+                body["qrCode"] = svg_data_uri(self.deep_link)
         body.setdefault("outcome", None)
         body["notifications"] = [
             {"eventId": event_id, **state.model_dump(mode="json", by_alias=True, exclude_none=True)}

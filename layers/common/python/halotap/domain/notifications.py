@@ -50,14 +50,17 @@ def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 
 
-def message(checkout: Checkout, event: str, at: datetime, *, replay: bool = False) -> str:
+def message(
+    checkout: Checkout, event: str, at: datetime, *, replay: bool = False, body: str | None = None
+) -> str:
+    """The queued message. `body` is the event as already recorded in the feed, so both carry the same."""
     return json.dumps(
         {
             "eventId": event,
             "checkoutId": checkout.id,
             "clientId": checkout.client_id,
             "type": checkout.notifications[event].type,
-            "body": notification_body(checkout, event, at),
+            "body": body or notification_body(checkout, event, at),
             "replay": replay,
         }
     )

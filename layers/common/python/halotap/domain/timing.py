@@ -25,6 +25,8 @@ MAX_RETRY_AFTER = 3600  # an endpoint may slow us down, but not park a notificat
 MAX_VISIBILITY_DELAY = 43200  # ChangeMessageVisibility refuses more than 12 h
 # A status change's outbox entry is swept by reconcile this long after the change, if still pending.
 OUTBOX_SWEEP_AFTER = timedelta(seconds=60)
+# How long GET /v1/events keeps an event: the promised 30 days, plus a day so TTL never undercuts it.
+EVENT_RETENTION = timedelta(days=31)
 
 # -- Confirming a Halo webhook -----------------------------------------------------------------------
 # While Halo shows nothing final for a webhook's payment, the event is retried through its queue this
