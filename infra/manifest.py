@@ -157,8 +157,12 @@ FUNCTIONS = (
     ),
     Function(
         name="get_checkout",
-        description="GET /v1/checkouts/{id} and GET /v1/checkouts?merchantId&reference",
-        routes=(Route("GET", "/v1/checkouts/{id}"), Route("GET", "/v1/checkouts")),
+        description="GET /v1/checkouts/{id}, GET /v1/checkouts?merchantId&reference and GET a refund",
+        routes=(
+            Route("GET", "/v1/checkouts/{id}"),
+            Route("GET", "/v1/checkouts"),
+            Route("GET", "/v1/checkouts/{id}/refunds/{refundId}"),
+        ),
         env=("CHECKOUTS_TABLE", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem",)},
     ),
@@ -169,6 +173,16 @@ FUNCTIONS = (
         env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         sends_to=("notifications",),
+    ),
+    Function(
+        name="create_refund",
+        description="POST /v1/checkouts/{id}/refunds: reserves a refund with a conditional write and asks Halo",
+        routes=(Route("POST", "/v1/checkouts/{id}/refunds"),),
+        timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
+        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "idempotency": _IDEMPOTENCY},
+        sends_to=("notifications",),
+        reads_secrets=("merchants/*",),
     ),
     Function(
         name="halo_webhook",
@@ -188,18 +202,19 @@ FUNCTIONS = (
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
         index_query=("checkouts",),
         sends_to=("notifications",),
-        reads_secrets=("merchants/*",),
+        reads_secrets=("merchants/*", "clients"),  # clients: a late approval's lateApprovals setting
     ),
     Function(
         name="reconcile",
-        description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid",
+        description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid, "
+        "retries pending refunds",
         schedule_minutes=1,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
         env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")},
         index_query=("checkouts",),
         sends_to=("notifications",),
-        reads_secrets=("merchants/*",),
+        reads_secrets=("merchants/*", "clients"),  # clients: a late approval's lateApprovals setting
     ),
     Function(
         name="deliver_notification",

@@ -15,6 +15,8 @@ ALARMS = {
     "DLQ. Check the PSP's endpoint, then redrive with halotap-notifications (docs/operations.md).",
     "HaloAuthFailed": "Halo refused a merchant's x-api-key: checkouts for that merchant fail. Fix the merchant "
     "secret (<prefix>/merchants/<merchantId>).",
+    "RefundPendingTooLong": "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
+    "keeps retrying it with the same refundReference. Check Halo's status and the refund (docs/operations.md).",
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }

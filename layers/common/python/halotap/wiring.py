@@ -26,6 +26,7 @@ from halotap.app.intake import HaloWebhookIntake
 from halotap.app.notifications import NotificationDeliverer
 from halotap.app.outcomes import OutcomeService
 from halotap.app.reconcile import Reconciler
+from halotap.app.refunds import RefundService
 from halotap.domain import ssrf
 from halotap.domain.models import utc_now
 from halotap.settings import Settings, settings
@@ -149,8 +150,13 @@ class Services:
         return OutcomeService(
             self.checkouts,
             ConfirmWithHalo(self.halo, self.secrets),
+            self.refunds,
             confirm_retry_seconds=self.config.confirm_retry_seconds,
         )
+
+    @cached_property
+    def refunds(self) -> RefundService:
+        return RefundService(self.checkouts)
 
     @cached_property
     def reconciler(self) -> Reconciler:
@@ -159,6 +165,7 @@ class Services:
         return Reconciler(
             self.checkouts,
             self.outcomes,
+            self.refunds,
             shards=DUE_SHARDS,
             grace=timedelta(seconds=self.config.expiry_grace_seconds),
             batch_size=self.config.reconcile_batch,

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from halotap.adapters.tables import DUE_INDEX, DUE_SHARDS, HALO_REFERENCE_INDEX
 from halotap.domain import timing
 from halotap.domain.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
-from halotap.domain.models import Checkout, HistoryEntry
+from halotap.domain.models import Checkout, HistoryEntry, Refund
+from halotap.domain.refunds import MAX_REFUNDS_PER_CHECKOUT
+from halotap.domain.states import CheckoutStatus
 
 if TYPE_CHECKING:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -250,6 +252,68 @@ class CheckoutStore:
                 raise ConcurrentUpdate(
                     f"checkout {checkout.id} changed since version {checkout.version}"
                 ) from None
+            raise
+        return _checkout(result["Attributes"])
+
+    def reserve_refund(self, checkout: Checkout, refund: Refund, amount: int, limit: int) -> Checkout | None:
+        """Add `refund` to the checkout if it is approved, the reference is new, and it fits. None if not.
+
+        One UpdateItem whose condition is the rule itself: `reservedMinor + amount <= amount` (written
+        as `reservedMinor <= limit`, with `limit` the checkout's amount less this refund's). However many
+        requests race, DynamoDB lets through only those that fit; the caller re-reads to say why not.
+        """
+        from botocore.exceptions import ClientError
+
+        names = {
+            "#version": "version",
+            "#status": "status",
+            "#reserved": "reservedMinor",
+            "#count": "refundCount",
+            "#refunds": "refunds",
+            "#refs": "refundReferences",
+            "#id": refund.id,
+            "#ref": refund.reference,
+            "#updated": "updatedAt",
+            "#due": "dueAt",
+            "#shard": "dueShard",
+        }
+        body = refund.model_dump(mode="json", by_alias=True, exclude_none=True)
+        values = {
+            ":approved": CheckoutStatus.APPROVED.value,
+            ":limit": limit,
+            ":amount": amount,
+            ":zero": 0,
+            ":one": 1,
+            ":max": MAX_REFUNDS_PER_CHECKOUT,
+            ":refund": body,
+            ":refund_id": refund.id,
+            ":at": refund.created_at,
+            ":due": refund.next_attempt_at,
+            ":shard": due_shard(checkout.id),
+        }
+        update = (
+            "SET #reserved = if_not_exists(#reserved, :zero) + :amount, "
+            "#count = if_not_exists(#count, :zero) + :one, #refunds.#id = :refund, #refs.#ref = :refund_id, "
+            "#version = #version + :one, #updated = :at, #due = :due, #shard = :shard"
+        )
+        condition = (
+            "#status = :approved AND (attribute_not_exists(#reserved) OR #reserved <= :limit) "
+            "AND attribute_not_exists(#refs.#ref) AND (attribute_not_exists(#count) OR #count < :max)"
+        )
+        try:
+            result = self._call(
+                "update_item",
+                TableName=self._table,
+                Key=checkout_key(checkout.id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return None
             raise
         return _checkout(result["Attributes"])
 

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from halotap.app.checkouts import CheckoutService
 from halotap.app.outcomes import OutcomeService
 from halotap.app.ports import Halo
+from halotap.app.refunds import RefundService
 from halotap.domain import timing
 from halotap.domain.errors import HalotapError
 from halotap.domain.halo import ReportedOutcome
 from halotap.domain.models import Checkout, iso, utc_now
 from halotap.domain.notifications import pending_events
+from halotap.domain.refunds import next_due
 from halotap.domain.states import CheckoutStatus
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ class RunReport:
     rescheduled: int = 0
     abandoned: int = 0
     published: int = 0
+    refunds_retried: int = 0
+    refunds_overdue: int = 0  # pending refunds older than timing.REFUND_PENDING_ALARM_AFTER (an alarm)
     errors: int = 0
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
     outcomes: dict[str, str] = field(default_factory=dict)  # checkout id -> what happened
@@ -44,6 +48,7 @@ class RunReport:
 class Reconciler:
     service: CheckoutService
     outcomes: OutcomeService
+    refunds: RefundService
     shards: int  # how many shards the due index has (adapters/tables.py)
     grace: timedelta = timedelta(seconds=timing.EXPIRY_GRACE_SECONDS)
     batch_size: int = 200
@@ -83,13 +88,7 @@ class Reconciler:
                 report.abandoned += 1
                 return "abandoned"
             if checkout.status != CheckoutStatus.OPEN:
-                # Final: due only while a notification waits in its outbox (a crash after the change).
-                if pending_events(checkout):
-                    published = self.service.publish(checkout)
-                    report.published += 1
-                    return "published" if not pending_events(published) else "publish_failed"
-                self.service.store.update(checkout, {"dueAt": None}, [])
-                return "cleared"
+                return self._check_final(checkout, now, report)
             return self._check_open(checkout, now, report)
         except HalotapError as error:
             # Halo down or DynamoDB throttled: nothing was changed; look again shortly, after the others.
@@ -100,6 +99,24 @@ class Reconciler:
             )
             self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
             return f"error:{error.code}"
+
+    def _check_final(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        """Final: due only while a notification waits in its outbox (a crash after the change) or a
+        refund waits for Halo's definite answer."""
+        done = []
+        if pending_events(checkout):
+            checkout = self.service.publish(checkout)
+            report.published += 1
+            done.append("published" if not pending_events(checkout) else "publish_failed")
+        checkout, retried, overdue = self.refunds.retry_due(checkout, now)
+        report.refunds_retried += retried
+        report.refunds_overdue += overdue
+        if retried:
+            done.append(f"refunds_retried:{retried}")
+        if done:
+            return ",".join(done)
+        self.service.store.update(checkout, {"dueAt": next_due(checkout)}, [])
+        return "cleared"
 
     def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
         merchant = self.service.secret_store.merchant(checkout.merchant_id)

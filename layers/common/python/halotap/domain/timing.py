@@ -47,6 +47,17 @@ EXPIRY_GRACE_SECONDS = (
 )
 CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
 
+# -- Refunds ------------------------------------------------------------------------------------------
+# A refund whose answer is unknown is retried by reconciliation on the reconcile backoff (above); one
+# still pending after this long raises RefundPendingTooLong (docs/operations.md).
+REFUND_PENDING_ALARM_AFTER = timedelta(minutes=15)
+
+
+def refund_retry_delay(attempts: int, backoff: tuple[int, ...]) -> timedelta:
+    """The gap before retrying a pending refund already sent `attempts` times."""
+    return timedelta(seconds=backoff[min(max(attempts - 1, 0), len(backoff) - 1)])
+
+
 # -- Calls to Halo -----------------------------------------------------------------------------------
 HALO_CONNECT_TIMEOUT_SECONDS = 3.0
 HALO_READ_TIMEOUT_SECONDS = 10.0  # with connect, inside API Gateway's 29 s
