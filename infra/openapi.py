@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from halotap.domain import errors
-from halotap.domain.models import Checkout, CheckoutCreated, CreateCheckoutRequest
+from halotap.domain.models import (
+    Checkout,
+    CheckoutCreated,
+    CreateCheckoutRequest,
+    CreateRefundRequest,
+    Refund,
+)
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -38,13 +44,41 @@ def _subclasses(cls: type[Any]) -> list[type[Any]]:
     return [cls, *(sub for child in cls.__subclasses__() for sub in _subclasses(child))]
 
 
+def _without(schema: dict[str, Any], internal: tuple[str, ...]) -> dict[str, Any]:
+    for name in internal:
+        schema["properties"].pop(name, None)
+        if name in schema.get("required", []):
+            schema["required"].remove(name)
+    return schema
+
+
+def _refund_view() -> dict[str, Any]:
+    """A refund as the API returns it: the stored model less its retry bookkeeping."""
+    return _without(_schema(Refund, mode="serialization"), ("requestedAmount", "attempts", "nextAttemptAt"))
+
+
 def _checkout_view() -> dict[str, Any]:
     """The checkout as GET returns it: the stored model less its internal bookkeeping."""
-    schema = _schema(Checkout, mode="serialization")
-    for internal in ("version", "clientId", "dueAt", "checks"):
-        schema["properties"].pop(internal, None)
-        if internal in schema.get("required", []):
-            schema["required"].remove(internal)
+    schema = _without(
+        _schema(Checkout, mode="serialization"),
+        (
+            "version",
+            "clientId",
+            "dueAt",
+            "checks",
+            "refundReferences",
+            "reservedMinor",
+            "refundedMinor",
+            "refundCount",
+        ),
+    )
+    schema["properties"]["amountRefunded"] = {
+        "type": "string",
+        "description": "The sum of the succeeded refunds, a decimal string like amount.",
+    }
+    schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
+    schema.setdefault("required", [])
+    schema["required"] += ["amountRefunded", "refunds"]
     schema["properties"]["notifications"] = {
         "type": "array",
         "items": {
@@ -104,6 +138,31 @@ RESPONSES = {
         "404": _problem("No such checkout for this API key"),
         "409": _problem("Not open; `currentStatus` says what it is"),
     },
+    ("POST", "/v1/checkouts/{id}/refunds"): {
+        "201": {
+            "description": "Created: succeeded, failed, or pending while Halo's answer is unknown",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "200": {
+            "description": "The same reference and body again: the first refund (Idempotent-Replayed: true)",
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "400": _problem("Malformed request; `errors` names each field"),
+        "404": _problem("No such checkout for this API key"),
+        "409": _problem(
+            "checkout_not_refundable (`currentStatus`), refund_exceeds_amount (`amountRefundable`), "
+            "refund_reference_used (`refundId`), refund_limit_reached, or the Idempotency-Key is in flight"
+        ),
+        "422": _problem("Idempotency-Key reused with another body"),
+    },
+    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): {
+        "200": {
+            "description": "The refund",
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "404": _problem("No such checkout for this API key, or no such refund"),
+    },
     # The shopper's hosted checkout page: HTML, even for errors, because a person reads it.
     ("GET", "/pay/{id}"): {
         "200": _html("The checkout page: merchant, amount, status and, while open, the QR code"),
@@ -155,6 +214,19 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
             {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
             {"name": "reference", "in": "query", "required": True, "schema": {"type": "string"}},
         ]
+    if (route.method, route.path) == ("POST", "/v1/checkouts/{id}/refunds"):
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF + "CreateRefundRequest"}}},
+        }
     if (route.method, route.path) == ("POST", "/v1/checkouts"):
         parameters.append(
             {
@@ -177,12 +249,38 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
     return operation
 
 
+def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": f"{summary} (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)",
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["type", "timestamp", "data"],
+                            "properties": {
+                                "type": {"type": "string", "enum": types},
+                                "timestamp": {"type": "string", "format": "date-time"},
+                                "data": {"$ref": REF + data},
+                            },
+                        }
+                    }
+                }
+            },
+            "responses": {"2XX": {"description": "Delivered"}, "410": {"description": "Stop sending"}},
+        }
+    }
+
+
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for name, schema in (
         ("CreateCheckoutRequest", _schema(CreateCheckoutRequest)),
         ("CheckoutCreated", _schema(CheckoutCreated, mode="serialization")),
         ("CheckoutView", _checkout_view()),
+        ("CreateRefundRequest", _schema(CreateRefundRequest)),
+        ("Refund", _refund_view()),
     ):
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
@@ -226,43 +324,25 @@ def document() -> dict[str, Any]:
         },
         "paths": dict(sorted(paths.items())),
         "webhooks": {
-            "checkoutEvent": {
-                "post": {
-                    "summary": "A checkout's status changed (Standard Webhooks: webhook-id, webhook-timestamp, "
-                    "webhook-signature)",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["type", "timestamp", "data"],
-                                    "properties": {
-                                        "type": {
-                                            "type": "string",
-                                            "enum": sorted(
-                                                {
-                                                    "checkout.approved",
-                                                    "checkout.declined",
-                                                    "checkout.failed",
-                                                    "checkout.cancelled",
-                                                    "checkout.expired",
-                                                    "checkout.voided",
-                                                }
-                                            ),
-                                        },
-                                        "timestamp": {"type": "string", "format": "date-time"},
-                                        "data": {"$ref": REF + "CheckoutView"},
-                                    },
-                                }
-                            }
-                        }
-                    },
-                    "responses": {
-                        "2XX": {"description": "Delivered"},
-                        "410": {"description": "Stop sending"},
-                    },
-                }
-            }
+            "checkoutEvent": _webhook(
+                "A checkout's status changed",
+                sorted(
+                    {
+                        "checkout.approved",
+                        "checkout.declined",
+                        "checkout.failed",
+                        "checkout.cancelled",
+                        "checkout.expired",
+                        "checkout.voided",
+                    }
+                ),
+                "CheckoutView",
+            ),
+            "refundEvent": _webhook(
+                "A refund succeeded or failed; `data` is the refund",
+                ["refund.failed", "refund.succeeded"],
+                "Refund",
+            ),
         },
     }
 
