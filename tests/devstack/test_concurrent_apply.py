@@ -9,47 +9,18 @@ non-atomic DynamoDB loses show up in practically every run, not only in some.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import uuid
 
 import boto3
-import httpx
 import pytest
 
-from devstack.aws import MotoServer
-from devstack.config import DevConfig
-from devstack.provision import provision
 from functions.apply_halo_event import handler as apply_handler
 from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
 from tests.fakes import CallCounter, FakeHalo, FakeLambdaContext, sqs_event, wait_until
-from tests.wiring import LAMBDA_SETTINGS, build_services, forget_clients
-
-
-@pytest.fixture(scope="module")
-def moto_server():
-    saved = dict(os.environ)
-    server = MotoServer(port=0)
-    server.start()  # points this process's SDK at it (AWS_ENDPOINT_URL)
-    try:
-        httpx.post(f"{server.url}/moto-api/reset").raise_for_status()  # moto's state is per process
-        os.environ.update(LAMBDA_SETTINGS)
-        # Handlers of several "containers" run in this one process, and Powertools' metrics are one
-        # process-wide set, so one thread's flush would empty another's mid-flush. A Lambda container
-        # runs one invocation at a time; the devstack, which runs handlers in threads too, also sets this.
-        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-        environment, _secrets = provision(DevConfig())
-        os.environ.update(environment)
-        forget_clients()
-        yield server
-    finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_clients()
-
+from tests.wiring import build_services
 
 ROUNDS = 4
 

@@ -226,7 +226,13 @@ class RefundService:
                 )
                 updated = self.checkouts.publish(updated)
             return updated.refunds[refund_id]
-        raise ConcurrentUpdate(f"checkout {checkout.id} is changing too fast; the refund stays pending")
+        # Halo's answer is not recorded, so the refund stays pending and due: reconciliation sends it again
+        # with the same refundReference and records that answer (an approval comes back as 213).
+        logger.warning(
+            "could not record Halo's refund answer; reconciliation will ask again",
+            extra={"checkoutId": checkout.id, "refundId": refund_id},
+        )
+        return checkout.refunds[refund_id]
 
     def _outcome(
         self, checkout: Checkout, refund: Refund, judgement: Judgement
