@@ -40,6 +40,7 @@ log = logging.getLogger("devstack.halo_sim")
 
 DISPOSITIONS = ("Approved", "Declined", "DeclinedOffline", "UnableToGoOnline", "Indeterminate", "Voided")
 FAULT_MODES = ("timeout", "error500", "malformed", "slow")
+CALL_KINDS = ("create", "status", "refund")  # a fault may be aimed at one kind of Halo call
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOK_TIMES = 100
 STOP_JOIN_SECONDS = 5.0
@@ -202,6 +203,12 @@ def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
     return str(merchant_id), reference, amount, currency.upper(), image["required"]
 
 
+def _call_kind(path: str) -> str:
+    if path.rstrip("/").endswith("/refund"):
+        return "refund"
+    return "create" if re.search(r"/consumer/(qrcode|applink)/?$", path, re.I) else "status"
+
+
 def _refusal(code: int, message: str) -> Json:
     """A refund refused in the shape of Halo's refund answer, with its generic error fields as well."""
     return {
@@ -337,7 +344,8 @@ class HaloSimulator(JsonHttpServer):
                     "json": None if parsed is MISSING else parsed,
                 }
             )
-            fault = (self._faults.take() or {}).get("mode")
+            kind = _call_kind(request.path)
+            fault = (self._faults.take(lambda f: f.get("calls", kind) == kind) or {}).get("mode")
         if fault == "timeout":
             self._stopping.wait(self._timeout_fault_seconds)
             return None
@@ -531,8 +539,13 @@ class HaloSimulator(JsonHttpServer):
         if body.get("mode") not in FAULT_MODES:
             raise ControlError(400, f"mode must be one of {', '.join(FAULT_MODES)}")
         count = _control_int(body, "count", 1, 1, 1_000_000)
+        calls = body.get("calls")
+        if calls is not None and calls not in CALL_KINDS:
+            raise ControlError(
+                400, f"calls must be one of {', '.join(CALL_KINDS)}, or left out for every call"
+            )
         with self._lock:
-            self._faults.append({"mode": body["mode"], "count": count})
+            self._faults.append({"mode": body["mode"], "count": count, **({"calls": calls} if calls else {})})
             return json_response(200, {"pending": [dict(f) for f in self._faults]})
 
     def _ctl_clear_faults(self, match: re.Match[str], request: Request) -> Response:

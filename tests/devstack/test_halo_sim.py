@@ -581,3 +581,12 @@ def test_faults_apply_to_refund_calls_and_the_refund_is_not_made(client: httpx.C
     assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).status_code in (200, 500)
     assert client.get("/_sim/refunds").json() == []
     assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).json()["type"] == "Approved"
+
+
+def test_a_fault_aimed_at_refund_calls_leaves_other_calls_alone(client: httpx.Client) -> None:
+    transaction_id = approved_transaction(client)
+    assert client.post("/_sim/faults", json={"mode": "error500", "calls": "refund"}).status_code == 200
+    assert create(client).status_code == 200  # a create passes the refund fault by
+    assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).status_code == 500
+    assert client.get("/_sim/faults").json() == {"pending": []}
+    assert client.post("/_sim/faults", json={"mode": "slow", "calls": "void"}).status_code == 400

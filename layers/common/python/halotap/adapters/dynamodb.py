@@ -317,6 +317,53 @@ class CheckoutStore:
             raise
         return _checkout(result["Attributes"])
 
+    def update_refund(
+        self, checkout: Checkout, refund_id: str, changes: dict[str, Any], deltas: dict[str, int]
+    ) -> Checkout | None:
+        """Record Halo's answer on a refund that is still pending; None if it is not (settled meanwhile).
+
+        Conditioned on the refund's own status, not on the checkout's version, so refunds of one checkout
+        never contend with each other. Running totals move by `deltas`, added by DynamoDB itself.
+        """
+        from botocore.exceptions import ClientError
+
+        if "dueAt" in changes:
+            changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
+        names = {"#version": "version", "#refunds": "refunds", "#id": refund_id, "#status": "status"}
+        values: dict[str, Any] = {":one": 1, ":pending": "pending", **({":zero": 0} if deltas else {})}
+        sets, removes = ["#version = #version + :one"], []
+        for index, (name, value) in enumerate(changes.items()):
+            parts = name.split(".")
+            path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
+            names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
+            if value is None:
+                removes.append(path)
+                continue
+            values[f":v{index}"] = value
+            sets.append(f"{path} = :v{index}")
+        for index, (name, delta) in enumerate(deltas.items()):
+            names[f"#d{index}"] = name
+            values[f":d{index}"] = delta
+            sets.append(f"#d{index} = if_not_exists(#d{index}, :zero) + :d{index}")
+        try:
+            result = self._call(
+                "update_item",
+                TableName=self._table,
+                Key=checkout_key(checkout.id),
+                UpdateExpression="SET "
+                + ", ".join(sets)
+                + (" REMOVE " + ", ".join(removes) if removes else ""),
+                ConditionExpression="#refunds.#id.#status = :pending",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _checkout(result["Attributes"])
+
     def due(self, shard: int, now: str, limit: int) -> list[Checkout]:
         """Checkouts of one shard whose next check is due by `now`, oldest first: a Query, never a Scan."""
         result = self._call(

@@ -27,7 +27,7 @@ from halotap.domain.errors import (
     RefundReferenceUsed,
 )
 from halotap.domain.ids import is_refund_id, new_refund_id
-from halotap.domain.models import Checkout, CreateRefundRequest, HistoryEntry, Refund, RefundStatus, iso
+from halotap.domain.models import Checkout, CreateRefundRequest, Refund, RefundStatus, iso
 from halotap.domain.money import Money, MoneyError, from_minor
 from halotap.domain.notifications import pending_events, refund_outbox_changes
 from halotap.domain.parties import Caller
@@ -202,41 +202,28 @@ class RefundService:
         return transaction.transaction_id if transaction else None
 
     def record(self, checkout: Checkout, refund_id: str, judgement: Judgement) -> Refund:
-        """Write Halo's answer with a conditional update on the version read; re-read on a lost race."""
-        for _ in range(timing.RACE_RETRIES):
-            refund = checkout.refunds[refund_id]
-            if refund.status != RefundStatus.PENDING:
-                return refund  # settled meanwhile (by a concurrent retry): its outcome was notified once
-            changes, history = self._outcome(checkout, refund, judgement)
-            try:
-                updated = self.checkouts.store.update(checkout, changes, history)
-            except ConcurrentUpdate:
-                fresh = self.checkouts.store.get(checkout.id)
-                assert fresh is not None
-                checkout = fresh
-                continue
-            if judgement.status != RefundStatus.PENDING:
-                logger.info(
-                    "refund settled",
-                    extra={
-                        "checkoutId": checkout.id,
-                        "refundId": refund_id,
-                        "status": judgement.status.value,
-                    },
-                )
-                updated = self.checkouts.publish(updated)
-            return updated.refunds[refund_id]
-        # Halo's answer is not recorded, so the refund stays pending and due: reconciliation sends it again
-        # with the same refundReference and records that answer (an approval comes back as 213).
-        logger.warning(
-            "could not record Halo's refund answer; reconciliation will ask again",
-            extra={"checkoutId": checkout.id, "refundId": refund_id},
-        )
-        return checkout.refunds[refund_id]
+        """Write Halo's answer, conditioned on the refund still being pending; queue its notification."""
+        refund = checkout.refunds[refund_id]
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        changes, deltas = self._outcome(checkout, refund, judgement)
+        updated = self.checkouts.store.update_refund(checkout, refund_id, changes, deltas)
+        if updated is None:
+            # Settled meanwhile by a concurrent retry, whose write also queued the one notification.
+            fresh = self.checkouts.store.get(checkout.id)
+            assert fresh is not None
+            return fresh.refunds[refund_id]
+        if judgement.status != RefundStatus.PENDING:
+            logger.info(
+                "refund settled",
+                extra={"checkoutId": checkout.id, "refundId": refund_id, "status": judgement.status.value},
+            )
+            updated = self.checkouts.publish(updated)
+        return updated.refunds[refund_id]
 
     def _outcome(
         self, checkout: Checkout, refund: Refund, judgement: Judgement
-    ) -> tuple[dict[str, Any], list[HistoryEntry]]:
+    ) -> tuple[dict[str, Any], dict[str, int]]:
         moment = self.checkouts.clock()
         at = iso(moment)
         prefix = f"refunds.{refund.id}"
@@ -248,7 +235,7 @@ class RefundService:
                 f"{prefix}.nextAttemptAt": retry_at,
                 f"{prefix}.attempts": refund.attempts + 1,
                 "dueAt": min([*due, *([others] if others else [])]),
-            }, []
+            }, {}
         amount = minor(refund.amount, refund.currency)
         changes: dict[str, Any] = {
             f"{prefix}.status": judgement.status.value,
@@ -257,19 +244,15 @@ class RefundService:
             "updatedAt": at,
         }
         if judgement.status == RefundStatus.SUCCEEDED:
-            changes["refundedMinor"] = checkout.refunded_minor + amount
+            deltas = {"refundedMinor": amount}
             if judgement.halo_reference:
                 changes[f"{prefix}.haloReference"] = judgement.halo_reference
         else:
             assert judgement.failure is not None
-            changes["reservedMinor"] = checkout.reserved_minor - amount  # a failed refund frees its room
+            deltas = {"reservedMinor": -amount}  # a failed refund frees its room
             changes[f"{prefix}.failure"] = judgement.failure.model_dump(by_alias=True)
-        event_type = f"refund.{judgement.status.value}"
-        changes.update(refund_outbox_changes(checkout, refund.id, event_type, moment))
-        entry = HistoryEntry(
-            at=at, type="refund", source="halo", detail=f"{refund.id} {judgement.status.value}"
-        )
-        return changes, [entry]
+        changes.update(refund_outbox_changes(refund.id, f"refund.{judgement.status.value}", moment))
+        return changes, deltas
 
     # -- reconciliation ------------------------------------------------------------------------------------
     def retry_due(self, checkout: Checkout, now: datetime) -> tuple[Checkout, int, int]:

@@ -34,3 +34,8 @@ def is_refund_id(value: str) -> bool:
 def event_id(checkout_id: str, version: int) -> str:
     """`evt_` + the checkout + the version the change creates: the same on every retry of that change."""
     return f"evt_{checkout_id.removeprefix('chk_')}_{version}"
+
+
+def refund_event_id(refund_id: str, event_type: str) -> str:
+    """`evt_` + the refund + its outcome (refund.succeeded -> succeeded): a refund settles once."""
+    return f"evt_{refund_id.removeprefix('rfd_')}_{event_type.removeprefix('refund.')}"

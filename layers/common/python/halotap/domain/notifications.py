@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from halotap.domain.ids import event_id
+from halotap.domain.ids import event_id, refund_event_id
 from halotap.domain.models import Checkout, NotificationState, iso
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.timing import OUTBOX_SWEEP_AFTER
@@ -42,13 +42,14 @@ def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime)
     }
 
 
-def refund_outbox_changes(
-    checkout: Checkout, refund_id: str, event_type: str, at: datetime
-) -> dict[str, Any]:
-    """The outbox entry of a refund's outcome, written in the same conditional update as the outcome."""
+def refund_outbox_changes(refund_id: str, event_type: str, at: datetime) -> dict[str, Any]:
+    """The outbox entry of a refund's outcome, written in the same conditional update as the outcome.
+
+    Its id comes from the refund and its outcome, which happens once, so any retry carries the same id.
+    """
     entry = NotificationState(type=event_type, status="pending", created_at=iso(at), refund_id=refund_id)
     return {
-        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.model_dump(
+        f"notifications.{refund_event_id(refund_id, event_type)}": entry.model_dump(
             mode="json", by_alias=True, exclude_none=True
         ),
         "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
