@@ -326,3 +326,13 @@ def test_an_approval_after_a_cancel_is_kept_for_a_client_with_the_default(servic
     services.checkouts.cancel(CALLER, created.id)
     approved = approve(services, halo, created)
     assert (approved.status.value, approved.refunds, halo.refund_requests) == ("approved", {}, [])
+
+
+def test_a_checkout_stored_before_refunds_existed_can_be_refunded(services, halo, approved):
+    aws.dynamodb().update_item(
+        TableName=services.config.checkouts_table,
+        Key={"pk": {"S": f"checkout#{approved.id}"}},
+        UpdateExpression="REMOVE refunds, refundReferences",
+    )
+    answer, body = refund(services, approved.id, {"reference": "rf"})
+    assert (answer["statusCode"], body["status"]) == (201, "succeeded")

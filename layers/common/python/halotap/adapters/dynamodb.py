@@ -300,22 +300,38 @@ class CheckoutStore:
             "#status = :approved AND (attribute_not_exists(#reserved) OR #reserved <= :limit) "
             "AND attribute_not_exists(#refs.#ref) AND (attribute_not_exists(#count) OR #count < :max)"
         )
-        try:
-            result = self._call(
-                "update_item",
-                TableName=self._table,
-                Key=checkout_key(checkout.id),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _error_code(error) == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _checkout(result["Attributes"])
+        for first in (True, False):
+            try:
+                result = self._call(
+                    "update_item",
+                    TableName=self._table,
+                    Key=checkout_key(checkout.id),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=_to_item(values),
+                    ReturnValues="ALL_NEW",
+                )
+                return _checkout(result["Attributes"])
+            except ClientError as error:
+                if _error_code(error) == "ConditionalCheckFailedException":
+                    return None
+                if _error_code(error) != "ValidationException" or not first:
+                    raise
+                # A checkout stored before refunds existed has no maps to add a refund to: add them, once.
+                self._add_refund_maps(checkout.id)
+        raise AssertionError("unreachable")
+
+    def _add_refund_maps(self, checkout_id: str) -> None:
+        self._call(
+            "update_item",
+            TableName=self._table,
+            Key=checkout_key(checkout_id),
+            UpdateExpression="SET #refunds = if_not_exists(#refunds, :empty), #refs = if_not_exists(#refs, :empty)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#refunds": "refunds", "#refs": "refundReferences"},
+            ExpressionAttributeValues={":empty": {"M": {}}},
+        )
 
     def update_refund(
         self, checkout: Checkout, refund_id: str, changes: dict[str, Any], deltas: dict[str, int]
