@@ -53,7 +53,7 @@ def refund_events(sink, checkout_id):
     ]
 
 
-def wait_refund(psp, checkout_id, refund_id, status, timeout=30.0):
+def wait_refund(psp, checkout_id, refund_id, status, timeout=60.0):
     deadline = time.monotonic() + timeout
     while True:
         found = psp.api.get(f"/v1/checkouts/{checkout_id}/refunds/{refund_id}").json()

@@ -15,6 +15,7 @@ from halotap.domain.halo import ReportedOutcome
 from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
 from halotap.domain.states import Disposition
+from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, api_event
 from tests.wiring import build_services
 
@@ -336,3 +337,25 @@ def test_a_checkout_stored_before_refunds_existed_can_be_refunded(services, halo
     )
     answer, body = refund(services, approved.id, {"reference": "rf"})
     assert (answer["statusCode"], body["status"]) == (201, "succeeded")
+
+
+def test_a_refund_whose_first_call_died_is_not_retried_while_that_call_may_be_in_flight(
+    moto_env, halo, monkeypatch
+):
+    monkeypatch.setenv("HALOTAP_RECONCILE_BACKOFF", "2,4,8")  # the devstack's: shorter than the window
+    settings.cache_clear()
+    clock = FakeClock()
+    services = build_services(halo, clock=clock)
+    approved = approve(services, halo, open_checkout(services))
+    halo.faults.append(RuntimeError("the Lambda died while Halo was being asked"))
+    answer, _ = refund(services, approved.id, {"reference": "rf"})
+    assert answer["statusCode"] == 500
+    [reserved] = services.store.get(approved.id).refunds.values()
+    window = services.refunds.first_call_window.total_seconds()
+    assert window == 3 + 10 + 5  # Halo's connect and read timeouts, and a margin to record the answer
+    clock.advance(window - 1)
+    assert services.reconciler.run().refunds_retried == 0
+    clock.advance(2)
+    assert services.reconciler.run().refunds_retried == 1
+    assert get(services, approved.id, reserved.id)[1]["status"] == "succeeded"
+    assert list(halo.refunded) == [reserved.id]

@@ -27,7 +27,7 @@ from halotap.app.notifications import NotificationDeliverer
 from halotap.app.outcomes import OutcomeService
 from halotap.app.reconcile import Reconciler
 from halotap.app.refunds import RefundService
-from halotap.domain import ssrf
+from halotap.domain import ssrf, timing
 from halotap.domain.models import utc_now
 from halotap.settings import Settings, settings
 
@@ -156,7 +156,12 @@ class Services:
 
     @cached_property
     def refunds(self) -> RefundService:
-        return RefundService(self.checkouts)
+        return RefundService(
+            self.checkouts,
+            first_call_window=timing.refund_first_call_window(
+                self.config.halo_connect_timeout, self.config.halo_read_timeout
+            ),
+        )
 
     @cached_property
     def reconciler(self) -> Reconciler:

@@ -10,8 +10,8 @@ reconciliation sends it again with the same refundReference (the refund id) unti
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from halotap.app.checkouts import CheckoutService
@@ -19,6 +19,7 @@ from halotap.domain import timing
 from halotap.domain.errors import (
     CheckoutNotRefundable,
     ConcurrentUpdate,
+    HaloBadResponse,
     HalotapError,
     InvalidRequest,
     RefundExceedsAmount,
@@ -56,15 +57,28 @@ class RefundCreated:
 @dataclass
 class RefundService:
     checkouts: CheckoutService
+    # No retry while the first call may still be in flight (domain/timing.py, refund_first_call_window).
+    first_call_window: timedelta = field(
+        default_factory=lambda: timing.refund_first_call_window(
+            timing.HALO_CONNECT_TIMEOUT_SECONDS, timing.HALO_READ_TIMEOUT_SECONDS
+        )
+    )
 
     # -- the PSP's calls --------------------------------------------------------------------------------
     def create(self, caller: Caller, checkout_id: str, request: CreateRefundRequest) -> RefundCreated:
         checkout = self.checkouts.get(caller, checkout_id)  # 404 outside the caller's merchants
+        transaction_id = checkout.halo_transaction_id
         for _ in range(timing.RACE_RETRIES):
             existing = _same_reference(checkout, request)
             if existing is not None:
                 return RefundCreated(existing, replayed=True)
             refund, amount = self._new_refund(checkout, request)
+            if transaction_id is None:
+                # An approval recorded before halotap kept Halo's id: read it now (a status read is safe to
+                # repeat), so the first refund call follows its reservation at once.
+                transaction_id = self._transaction_id(checkout)
+                if transaction_id is None:
+                    raise HaloBadResponse(f"Halo's status of checkout {checkout.id} names no transactionId")
             total = minor(checkout.amount, checkout.currency)
             reserved = self.checkouts.store.reserve_refund(checkout, refund, amount, total - amount)
             if reserved is None:
@@ -78,7 +92,8 @@ class RefundService:
                 "refund reserved",
                 extra={"checkoutId": checkout.id, "refundId": refund.id, "amount": refund.amount},
             )
-            return RefundCreated(self.send(reserved, refund.id, retry=False), replayed=False)
+            sent = self.send(reserved, refund.id, retry=False, transaction_id=transaction_id)
+            return RefundCreated(sent, replayed=False)
         raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry with the same reference")
 
     def get(self, caller: Caller, checkout_id: str, refund_id: str) -> Refund:
@@ -129,8 +144,12 @@ class RefundService:
             updated_at=iso(moment),
             requested_amount=request.amount,
             attempts=1,  # the first send follows the reservation at once
-            # If this process dies before Halo's answer is recorded, reconciliation sends it again then.
-            next_attempt_at=iso(moment + timing.refund_retry_delay(1, self.checkouts.check_backoff)),
+            # If this process dies before Halo's answer is recorded, reconciliation sends it again then,
+            # and never while the first call may still be on its way.
+            next_attempt_at=iso(
+                moment
+                + max(timing.refund_retry_delay(1, self.checkouts.check_backoff), self.first_call_window)
+            ),
         )
 
     # -- a late approval ---------------------------------------------------------------------------------
@@ -161,7 +180,9 @@ class RefundService:
         }
 
     # -- Halo ----------------------------------------------------------------------------------------------
-    def send(self, checkout: Checkout, refund_id: str, *, retry: bool) -> Refund:
+    def send(
+        self, checkout: Checkout, refund_id: str, *, retry: bool, transaction_id: str | None = None
+    ) -> Refund:
         """Ask Halo for one pending refund and record what its answer makes of it.
 
         `retry`: halotap has sent this refund before without recording an answer, so Halo's 213 "Refund
@@ -170,7 +191,7 @@ class RefundService:
         refund = checkout.refunds[refund_id]
         try:
             merchant = self.checkouts.secret_store.merchant(checkout.merchant_id)
-            transaction_id = checkout.halo_transaction_id or self._transaction_id(checkout)
+            transaction_id = transaction_id or checkout.halo_transaction_id or self._transaction_id(checkout)
             if transaction_id is None:
                 logger.error(
                     "Halo does not name the transaction to refund", extra={"checkoutId": checkout.id}
