@@ -359,3 +359,17 @@ def test_a_refund_whose_first_call_died_is_not_retried_while_that_call_may_be_in
     assert services.reconciler.run().refunds_retried == 1
     assert get(services, approved.id, reserved.id)[1]["status"] == "succeeded"
     assert list(halo.refunded) == [reserved.id]
+
+
+def test_an_approval_after_expiry_is_refunded_in_full_for_a_client_that_asks(moto_env, halo):
+    clock = FakeClock()
+    services = build_services(halo, clock=clock)
+    caller = Caller("demo-psp-autorefund", frozenset({"demo-merchant"}))
+    created = open_checkout(services, caller=caller)
+    clock.advance(1800 + 120 + 1)  # past expiresAt and the grace for taps in flight
+    services.reconciler.run()
+    assert services.store.get(created.id).status.value == "expired"
+    approved = approve(services, halo, created)
+    assert (approved.status.value, approved.replaced_status.value) == ("approved", "expired")
+    assert approved.to_api()["amountRefunded"] == "100.00"
+    assert queued_types(created.id) == ["checkout.expired", "checkout.approved", "refund.succeeded"]
