@@ -373,3 +373,16 @@ def test_an_approval_after_expiry_is_refunded_in_full_for_a_client_that_asks(mot
     assert (approved.status.value, approved.replaced_status.value) == ("approved", "expired")
     assert approved.to_api()["amountRefunded"] == "100.00"
     assert queued_types(created.id) == ["checkout.expired", "checkout.approved", "refund.succeeded"]
+
+
+def test_a_late_approval_of_a_checkout_stored_before_refunds_existed_is_refunded(services, halo):
+    caller = Caller("demo-psp-autorefund", frozenset({"demo-merchant"}))
+    created = open_checkout(services, caller=caller)
+    services.checkouts.cancel(caller, created.id)
+    aws.dynamodb().update_item(
+        TableName=services.config.checkouts_table,
+        Key={"pk": {"S": f"checkout#{created.id}"}},
+        UpdateExpression="REMOVE refunds, refundReferences",
+    )
+    approved = approve(services, halo, created)
+    assert (approved.status.value, approved.to_api()["amountRefunded"]) == ("approved", "100.00")

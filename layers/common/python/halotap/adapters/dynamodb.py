@@ -234,26 +234,31 @@ class CheckoutStore:
             ]
             values[":empty"] = []
             sets.append("#history = list_append(if_not_exists(#history, :empty), :history)")
-        try:
-            result = self._call(
-                "update_item",
-                TableName=self._table,
-                Key=checkout_key(checkout.id),
-                UpdateExpression="SET "
-                + ", ".join(sets)
-                + (" REMOVE " + ", ".join(removes) if removes else ""),
-                ConditionExpression="#version = :expected",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _error_code(error) == "ConditionalCheckFailedException":
-                raise ConcurrentUpdate(
-                    f"checkout {checkout.id} changed since version {checkout.version}"
-                ) from None
-            raise
-        return _checkout(result["Attributes"])
+        request = {
+            "TableName": self._table,
+            "Key": checkout_key(checkout.id),
+            "UpdateExpression": "SET "
+            + ", ".join(sets)
+            + (" REMOVE " + ", ".join(removes) if removes else ""),
+            "ConditionExpression": "#version = :expected",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _to_item(values),
+            "ReturnValues": "ALL_NEW",
+        }
+        adds_refund = any(name.startswith("refunds.") for name in changes)
+        for first in (True, False):
+            try:
+                return _checkout(self._call("update_item", **request)["Attributes"])
+            except ClientError as error:
+                if _error_code(error) == "ConditionalCheckFailedException":
+                    raise ConcurrentUpdate(
+                        f"checkout {checkout.id} changed since version {checkout.version}"
+                    ) from None
+                if _error_code(error) != "ValidationException" or not (first and adds_refund):
+                    raise
+                # A late approval's refund on a checkout stored before refunds existed: add the maps, once.
+                self._add_refund_maps(checkout.id)
+        raise AssertionError("unreachable")
 
     def reserve_refund(self, checkout: Checkout, refund: Refund, amount: int, limit: int) -> Checkout | None:
         """Add `refund` to the checkout if it is approved, the reference is new, and it fits. None if not.
