@@ -17,6 +17,8 @@ RESOURCE_PREFIX = f"{manifest.SERVICE_NAME}-{STAGE}"  # halotap-local-checkouts,
 SECRETS_PREFIX = f"{manifest.SERVICE_NAME}/{STAGE}"  # halotap/local/clients
 
 DEMO_CLIENT_ID = "demo-psp"
+# A second PSP client that has every late approval refunded at once (lateApprovals: refund).
+AUTOREFUND_CLIENT_ID = "demo-psp-autorefund"
 DEMO_MERCHANT_ID = "demo-merchant"
 # halotap merchant id -> (Halo merchant id, Halo x-api-key); the simulator is started with the same pairs.
 DEMO_MERCHANTS = {DEMO_MERCHANT_ID: ("sim-merchant-001", "sim-api-key-demo-merchant")}
@@ -27,6 +29,7 @@ DEMO_MERCHANT_PROFILES = {
 }
 
 DEFAULT_API_KEY = "dev-psp-key-0123456789abcdef"
+DEFAULT_AUTOREFUND_API_KEY = "dev-psp-autorefund-key-0123456789"
 DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
 DEFAULT_SIGNING_SECRET = "whsec_aGFsb3RhcC1kZXYtc2lnbmluZy1zZWNyZXQtMDEyMw=="
 DEFAULT_NOTIFY_SCHEDULE = "1,2,4,8"  # the deployed default is Svix's 5 s ... 10 h
@@ -38,6 +41,7 @@ class DevConfig:
     halo_port: int = 4010
     moto_port: int = 5000
     api_key: str = DEFAULT_API_KEY
+    autorefund_api_key: str = DEFAULT_AUTOREFUND_API_KEY
     webhook_token: str = DEFAULT_WEBHOOK_TOKEN
     signing_secret: str = DEFAULT_SIGNING_SECRET
     sink_port: int = 4020
@@ -62,6 +66,7 @@ class DevConfig:
             halo_port=number("HALOTAP_HALO_PORT", cls.halo_port),
             moto_port=number("HALOTAP_MOTO_PORT", cls.moto_port),
             api_key=environ.get("HALOTAP_DEV_API_KEY") or DEFAULT_API_KEY,
+            autorefund_api_key=environ.get("HALOTAP_DEV_AUTOREFUND_API_KEY") or DEFAULT_AUTOREFUND_API_KEY,
             webhook_token=environ.get("HALOTAP_DEV_WEBHOOK_TOKEN") or DEFAULT_WEBHOOK_TOKEN,
             signing_secret=environ.get("HALOTAP_DEV_SIGNING_SECRET") or DEFAULT_SIGNING_SECRET,
             sink_port=number("HALOTAP_SINK_PORT", cls.sink_port),

@@ -1,8 +1,9 @@
-"""`python -m devstack.demo` (make demo): one checkout from creation to approval, then everything stops.
+"""`python -m devstack.demo` (make demo): one checkout from creation to approval and a refund, then everything stops.
 
 Starts the devstack as a child process (log in .devstack/devstack.log), creates a checkout as the
-demo PSP, shows its deep link as a QR code, taps "Approved" on the simulated phone, and waits
-until the checkout says so. Exits 0 when it does, 1 with the reason when it does not.
+demo PSP, shows its deep link as a QR code, taps "Approved" on the simulated phone, waits until the
+checkout says so, then refunds part of it through Halo and waits for the PSP's refund.succeeded.
+Exits 0 when all of that happened, 1 with the reason when it did not.
 """
 
 from __future__ import annotations
@@ -118,6 +119,42 @@ def print_transcript(checkout: dict[str, Any]) -> None:
         )
 
 
+REFUND_AMOUNT = "49.99"
+
+
+def refund(stack: DevstackProcess, api: httpx.Client, checkout_id: str) -> None:
+    """Give part of the payment back through Halo, and see the PSP told of it."""
+    body = {"reference": "demo-refund-1", "amount": REFUND_AMOUNT, "reason": "the demo gives some back"}
+    created = _expect(api.post(f"/v1/checkouts/{checkout_id}/refunds", json=body), 201, "POST .../refunds")
+    if created["status"] != "succeeded":
+        raise DemoFailed(f"the refund is {created['status']}: {created}")
+    step(f"refunded {created['amount']} {created['currency']} through Halo: refund {created['id']} succeeded")
+    deadline = time.monotonic() + APPROVAL_TIMEOUT_SECONDS
+    with httpx.Client(base_url=stack.sink_url, timeout=10) as sink:
+        while time.monotonic() < deadline:
+            received = _expect(sink.get("/_sink/received"), 200, "reading the PSP webhook sink")
+            told = [
+                r
+                for r in received
+                if r.get("checkoutId") == checkout_id and r.get("type") == "refund.succeeded"
+            ]
+            if told and told[-1].get("verified"):
+                step(
+                    f"the PSP received refund.succeeded (webhook-id {told[-1]['webhookId']}); signature verified"
+                )
+                break
+            time.sleep(0.25)
+        else:
+            raise DemoFailed(f"no refund.succeeded for {checkout_id} reached the PSP sink")
+    checkout = _expect(api.get(f"/v1/checkouts/{checkout_id}"), 200, "reading the checkout")
+    print(f"\n  amount             {checkout['amount']} {checkout['currency']}")
+    print(f"  amountRefunded     {checkout['amountRefunded']}")
+    for made in checkout["refunds"]:
+        print(
+            f"  refund             {made['id']} {made['amount']} {made['status']} (reference {made['reference']})"
+        )
+
+
 def run(stack: DevstackProcess) -> None:
     auth = {"Authorization": f"Bearer {stack.api_key}"}
     with (
@@ -129,6 +166,7 @@ def run(stack: DevstackProcess) -> None:
         tap_approved(halo, checkout)
         wait_for_approval(api, checkout["id"])
         print_transcript(wait_for_notification(stack, api, checkout["id"]))
+        refund(stack, api, checkout["id"])
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:

@@ -19,6 +19,7 @@ Run standalone with ``python -m devstack.halo_sim --port 4010 --merchant KEY=MID
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import secrets
@@ -43,6 +44,7 @@ log = logging.getLogger("devstack.halo_sim")
 
 DISPOSITIONS = ("Approved", "Declined", "DeclinedOffline", "UnableToGoOnline", "Indeterminate", "Voided")
 FAULT_MODES = ("timeout", "error500", "malformed", "slow")
+CALL_KINDS = ("create", "status", "refund")  # a fault may be aimed at one kind of Halo call
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOK_TIMES = 100
 STOP_JOIN_SECONDS = 5.0
@@ -100,7 +102,8 @@ class _Transaction:
     currency: str
     endpoint: str
     url: str
-    transaction_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    transaction_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # Halo's backend transaction id
+    consumer_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # the webhook's `id`
     user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     device_installation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=_now)
@@ -113,10 +116,13 @@ class _Transaction:
         default_factory=lambda: deque(maxlen=MAX_DELIVERIES_PER_TRANSACTION)
     )
     webhooks_pending: int = 0  # sends accepted by the control API whose outcome is not recorded yet
+    approved_at: float | None = None  # monotonic time of the approval, for the refund window
+    refunded: Decimal = Decimal(0)
 
     def tap(self, disposition: str) -> None:
         self.disposition = disposition
         approved = disposition == "Approved"
+        self.approved_at = time.monotonic() if approved else None
         self.authorisation_code = secrets.token_hex(4).upper() if approved else None
         self.payment_provider_reference = secrets.token_hex(8)
         self.updated_at = _now()
@@ -142,14 +148,14 @@ class _Transaction:
 
     def webhook_payload(self) -> Json:
         payload: Json = {
-            "id": self.transaction_id,
+            "id": self.consumer_id,
             "merchantReference": self.payment_reference,
             "disposition": self.disposition,
             "paymentProviderReference": self.payment_provider_reference,
             "authorisationCode": self.authorisation_code,
             "amount": float(self.amount),  # Halo documents the webhook amount as a number
             "currency": self.currency,
-            "haloReference": self.reference,
+            "haloReference": self.transaction_id,  # as documented: the backend transaction id
             "deviceInstallationId": self.device_installation_id,
         }
         if payload["authorisationCode"] is None:
@@ -172,6 +178,11 @@ def _parse_amount(value: Any) -> Decimal:
     if not amount.is_finite():
         raise _invalid("amount", "is not a number")
     return amount
+
+
+def _exponent(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
 
 
 def _amount_text(amount: Decimal) -> str:
@@ -210,6 +221,23 @@ def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
     if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
         raise _invalid("image.size", "must be a number")
     return str(merchant_id), reference, amount, currency.upper(), image["required"]
+
+
+def _call_kind(path: str) -> str:
+    if path.rstrip("/").endswith("/refund"):
+        return "refund"
+    return "create" if re.search(r"/consumer/(qrcode|applink)/?$", path, re.I) else "status"
+
+
+def _refusal(code: int, message: str) -> Json:
+    """A refund refused in the shape of Halo's refund answer, with its generic error fields as well."""
+    return {
+        "type": "Declined",
+        "errorCode": code,
+        "errorMessage": message,
+        "message": f"E{code}: {message}",
+        "httpStatusCode": 400,
+    }
 
 
 def _control_int(body: Json, key: str, default: int, minimum: int, maximum: int) -> int:
@@ -257,6 +285,8 @@ class HaloSimulator(JsonHttpServer):
         self._transactions: dict[str, _Transaction] = {}
         self._references: set[tuple[str, str]] = set()  # (merchantId, paymentReference)
         self._requests: deque[Json] = deque(maxlen=MAX_LOGGED_REQUESTS)
+        self._refunds: dict[str, Json] = {}  # refundReference -> the refund Halo made
+        self._refund_window: float | None = None  # seconds after an approval; later refunds answer 212
         self._faults = FaultQueue()  # of {"mode", "count"}
         self._stopping = threading.Event()
         self._background: list[threading.Thread] = []
@@ -264,6 +294,7 @@ class HaloSimulator(JsonHttpServer):
             ("POST", re.compile(rf"^{_VERSION}/consumer/qrcode/?$", re.I), self._create_qrcode),
             ("POST", re.compile(rf"^{_VERSION}/consumer/applink/?$", re.I), self._create_applink),
             ("GET", re.compile(rf"^{_VERSION}/consumer/qrcode/(?P<ref>[^/]+)/?$", re.I), self._get_status),
+            ("POST", re.compile(rf"^{_VERSION}/transactions/(?P<tx>[^/]+)/refund/?$"), self._refund),
         ]
         tx = r"^/_sim/transactions/(?P<ref>[^/]+)"
         self._control_routes: list[Route] = [
@@ -272,6 +303,7 @@ class HaloSimulator(JsonHttpServer):
             ("GET", re.compile(tx + r"$"), self._ctl_get_transaction),
             ("GET", re.compile(r"^/_sim/transactions$"), self._ctl_list_transactions),
             ("GET", re.compile(r"^/_sim/requests$"), self._ctl_get_requests),
+            ("GET", re.compile(r"^/_sim/refunds$"), self._ctl_get_refunds),
             ("DELETE", re.compile(r"^/_sim/requests$"), self._ctl_clear_requests),
             ("GET", re.compile(r"^/_sim/faults$"), self._ctl_get_faults),
             ("POST", re.compile(r"^/_sim/faults$"), self._ctl_add_fault),
@@ -334,7 +366,8 @@ class HaloSimulator(JsonHttpServer):
                     "json": None if parsed is MISSING else parsed,
                 }
             )
-            fault = (self._faults.take() or {}).get("mode")
+            kind = _call_kind(request.path)
+            fault = (self._faults.take(lambda f: f.get("calls", kind) == kind) or {}).get("mode")
         if fault == "timeout":
             self._stopping.wait(self._timeout_fault_seconds)
             return None
@@ -396,6 +429,58 @@ class HaloSimulator(JsonHttpServer):
             if tx is None or tx.merchant_id != merchant_id:
                 raise HaloError(404, 122, "Transaction not found. It may have not gone online yet.")
             return json_response(200, tx.status_view())
+
+    def _refund(self, match: re.Match[str], request: Request) -> Response:
+        """POST /transactions/{transactionId}/refund {amount: number, refundReference: string}."""
+        merchant_id = self._merchant_for(request)
+        if request.json() is MISSING:
+            raise HaloError(400, 103, "Invalid JSON")
+        body = json.loads(request.body, parse_float=Decimal)  # the amount exactly as sent
+        if not isinstance(body, dict):
+            raise _invalid("body", "must be a JSON object")
+        amount = body.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+            raise _invalid("amount", "is required and must be a number")
+        reference = body.get("refundReference")
+        if not isinstance(reference, str) or not reference.strip():
+            raise _invalid("refundReference", "is required and must be a non-empty string")
+        value = _parse_amount(str(amount))
+        with self._lock:
+            tx = next((t for t in self._transactions.values() if t.transaction_id == match["tx"]), None)
+            if tx is None or tx.merchant_id != merchant_id:
+                raise HaloError(404, 122, "Transaction Not Found")
+            if reference in self._refunds:
+                return json_response(400, _refusal(213, "Refund Already Processed"))
+            if tx.disposition != "Approved" or tx.approved_at is None:
+                raise _invalid("transactionId", "is not an approved transaction")
+            # Creates accept any number of decimals (Halo is silent); a refund is of money taken, so it
+            # has at most the decimals the sale's amount had (two at least: ZAR "100" is 100.00).
+            places = max(2, -_exponent(tx.amount))
+            if value <= 0 or -_exponent(value) > places:
+                raise _invalid("amount", f"must be positive with at most {places} decimal places")
+            if self._refund_window is not None and time.monotonic() - tx.approved_at > self._refund_window:
+                return json_response(400, _refusal(212, "Refund Too Late"))
+            if tx.refunded + value > tx.amount:
+                raise _invalid("amount", f"exceeds what is left to refund ({tx.amount - tx.refunded})")
+            tx.refunded += value
+            halo_reference = str(uuid.uuid4())
+            self._refunds[reference] = {
+                "refundReference": reference,
+                "transactionId": tx.transaction_id,
+                "amount": f"{value:.2f}",
+                "haloReference": halo_reference,
+            }
+        return json_response(
+            200,
+            {
+                "type": "Approved",
+                "authorizationCode": secrets.token_hex(3).upper(),
+                "haloReference": halo_reference,
+                "errorCode": None,
+                "errorMessage": None,
+                "isoResponseCode": "00",
+            },
+        )
 
     # ----------------------------------------------------------------------- control API
 
@@ -485,8 +570,13 @@ class HaloSimulator(JsonHttpServer):
         if body.get("mode") not in FAULT_MODES:
             raise ControlError(400, f"mode must be one of {', '.join(FAULT_MODES)}")
         count = _control_int(body, "count", 1, 1, 1_000_000)
+        calls = body.get("calls")
+        if calls is not None and calls not in CALL_KINDS:
+            raise ControlError(
+                400, f"calls must be one of {', '.join(CALL_KINDS)}, or left out for every call"
+            )
         with self._lock:
-            self._faults.append({"mode": body["mode"], "count": count})
+            self._faults.append({"mode": body["mode"], "count": count, **({"calls": calls} if calls else {})})
             return json_response(200, {"pending": [dict(f) for f in self._faults]})
 
     def _ctl_clear_faults(self, match: re.Match[str], request: Request) -> Response:
@@ -496,17 +586,43 @@ class HaloSimulator(JsonHttpServer):
 
     def _ctl_get_config(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
-            return json_response(
-                200, {"webhookUrl": self._webhook_url, "merchantIds": sorted(set(self._merchants.values()))}
-            )
+            return json_response(200, self._config_view())
 
     def _ctl_set_config(self, match: re.Match[str], request: Request) -> Response:
-        url = self._control_body(request).get("webhookUrl", MISSING)
-        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        """{"webhookUrl": url | null} and/or {"refundWindowSeconds": N | null}; a key left out is left alone."""
+        body = self._control_body(request)
+        url = body.get("webhookUrl", MISSING)
+        if (
+            url is not MISSING
+            and url is not None
+            and (not isinstance(url, str) or not url.startswith(("http://", "https://")))
+        ):
             raise ControlError(400, "webhookUrl must be an http(s) URL or null")
+        window = body.get("refundWindowSeconds", MISSING)
+        if (
+            window is not MISSING
+            and window is not None
+            and (isinstance(window, bool) or not isinstance(window, int | float) or window < 0)
+        ):
+            raise ControlError(400, "refundWindowSeconds must be a number of seconds (0 or more) or null")
         with self._lock:
-            self._webhook_url = url
-        return json_response(200, {"webhookUrl": url})
+            if url is not MISSING:
+                self._webhook_url = url
+            if window is not MISSING:
+                self._refund_window = None if window is None else float(window)
+            return json_response(200, self._config_view())
+
+    def _config_view(self) -> Json:
+        """Call with the lock held."""
+        return {
+            "webhookUrl": self._webhook_url,
+            "refundWindowSeconds": self._refund_window,
+            "merchantIds": sorted(set(self._merchants.values())),
+        }
+
+    def _ctl_get_refunds(self, match: re.Match[str], request: Request) -> Response:
+        with self._lock:
+            return json_response(200, list(self._refunds.values()))
 
     def _ctl_reset(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
@@ -514,6 +630,8 @@ class HaloSimulator(JsonHttpServer):
             self._references.clear()
             self._requests.clear()
             self._faults.clear()
+            self._refunds.clear()
+            self._refund_window = None
         return json_response(200, {"reset": True})
 
     # ----------------------------------------------------------------------- webhooks

@@ -12,6 +12,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -176,12 +177,13 @@ class _Handler(BaseHTTPRequestHandler):
 class FaultQueue(list[dict[str, Any]]):
     """Injected faults, oldest first; each is used `count` times. Not locked: callers hold their own lock."""
 
-    def take(self) -> dict[str, Any] | None:
-        """One use of the oldest fault (a copy), or None when nothing is pending."""
-        if not self:
-            return None
-        fault = self[0]
-        fault["count"] -= 1
-        if fault["count"] <= 0:
-            self.pop(0)
-        return dict(fault)
+    def take(self, applies: Callable[[dict[str, Any]], bool] = lambda _fault: True) -> dict[str, Any] | None:
+        """One use of the oldest fault that `applies` (a copy), or None when none is pending."""
+        for index, fault in enumerate(self):
+            if not applies(fault):
+                continue
+            fault["count"] -= 1
+            if fault["count"] <= 0:
+                self.pop(index)
+            return dict(fault)
+        return None

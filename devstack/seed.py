@@ -6,22 +6,32 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from devstack.config import DEMO_CLIENT_ID, DEMO_MERCHANT_PROFILES, DEMO_MERCHANTS, DevConfig
+from devstack.config import (
+    AUTOREFUND_CLIENT_ID,
+    DEMO_CLIENT_ID,
+    DEMO_MERCHANT_PROFILES,
+    DEMO_MERCHANTS,
+    DevConfig,
+)
 from infra import manifest
 
 SecretValues = dict[str, Any]  # name below the secrets prefix -> JSON value
 
 
 def _clients(config: DevConfig) -> SecretValues:
-    key_hash = hashlib.sha256(config.api_key.encode()).hexdigest()
+    def client(api_key: str, **settings: Any) -> dict[str, Any]:
+        return {
+            "keyHashes": [hashlib.sha256(api_key.encode()).hexdigest()],
+            "merchants": list(DEMO_MERCHANTS),
+            "notificationUrl": f"http://127.0.0.1:{config.sink_port}/",
+            "signingSecrets": [config.signing_secret],
+            **settings,
+        }
+
     return {
         "clients": {
-            DEMO_CLIENT_ID: {
-                "keyHashes": [key_hash],
-                "merchants": list(DEMO_MERCHANTS),
-                "notificationUrl": f"http://127.0.0.1:{config.sink_port}/",
-                "signingSecrets": [config.signing_secret],
-            }
+            DEMO_CLIENT_ID: client(config.api_key),  # lateApprovals: the default, keep
+            AUTOREFUND_CLIENT_ID: client(config.autorefund_api_key, lateApprovals="refund"),
         }
     }
 

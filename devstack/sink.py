@@ -193,7 +193,8 @@ def _describe(body: bytes) -> tuple[str | None, str | None]:
         return None, None
     event_type = event.get("type") if isinstance(event.get("type"), str) else None
     payload = event.get("data")
-    checkout_id = payload.get("id") if isinstance(payload, dict) else None
+    # A checkout event's data is the checkout; a refund event's is the refund, which names its checkout.
+    checkout_id = payload.get("checkoutId", payload.get("id")) if isinstance(payload, dict) else None
     return event_type, checkout_id if isinstance(checkout_id, str) else None
 
 

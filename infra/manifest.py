@@ -172,8 +172,13 @@ FUNCTIONS = (
     ),
     Function(
         name="get_checkout",
-        description="GET /v1/checkouts/{id}, and GET /v1/checkouts to list a merchant's or find one by reference",
-        routes=(Route("GET", "/v1/checkouts/{id}"), Route("GET", "/v1/checkouts")),
+        description="GET /v1/checkouts/{id}, GET /v1/checkouts to list a merchant's or find one by reference, "
+        "and GET a refund",
+        routes=(
+            Route("GET", "/v1/checkouts/{id}"),
+            Route("GET", "/v1/checkouts"),
+            Route("GET", "/v1/checkouts/{id}/refunds/{refundId}"),
+        ),
         env=("CHECKOUTS_TABLE", "PAY_BASE_URL", *SETTING_ENV),  # PAY_BASE_URL: payUrl of an open checkout
         table_actions={"checkouts": ("dynamodb:GetItem",)},
         index_query=("checkouts",),  # the list reads byMerchantCreated: a Query, never a Scan
@@ -186,6 +191,20 @@ FUNCTIONS = (
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "events": _RECORD_EVENTS},
         sends_to=("notifications",),
+    ),
+    Function(
+        name="create_refund",
+        description="POST /v1/checkouts/{id}/refunds: reserves a refund with a conditional write and asks Halo",
+        routes=(Route("POST", "/v1/checkouts/{id}/refunds"),),
+        timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
+        env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "IDEMPOTENCY_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
+        table_actions={
+            "checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+            "events": _RECORD_EVENTS,
+            "idempotency": _IDEMPOTENCY,
+        },
+        sends_to=("notifications",),
+        reads_secrets=("merchants/*",),
     ),
     Function(
         name="halo_webhook",
@@ -215,11 +234,12 @@ FUNCTIONS = (
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "events": _RECORD_EVENTS},
         index_query=("checkouts",),
         sends_to=("notifications",),
-        reads_secrets=("merchants/*",),
+        reads_secrets=("merchants/*", "clients"),  # clients: a late approval's lateApprovals setting
     ),
     Function(
         name="reconcile",
-        description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid",
+        description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid, "
+        "retries pending refunds",
         schedule_minutes=1,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
@@ -229,7 +249,7 @@ FUNCTIONS = (
         },
         index_query=("checkouts",),
         sends_to=("notifications",),
-        reads_secrets=("merchants/*",),
+        reads_secrets=("merchants/*", "clients"),  # clients: a late approval's lateApprovals setting
     ),
     Function(
         name="deliver_notification",

@@ -21,6 +21,8 @@ ALARMS = {
     "DLQ. Check the PSP's endpoint, then redrive with halotap-notifications (docs/operations.md).",
     "HaloAuthFailed": "Halo refused a merchant's x-api-key: checkouts for that merchant fail. Fix the merchant "
     "secret (<prefix>/merchants/<merchantId>).",
+    "RefundPendingTooLong": "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
+    "keeps retrying it with the same refundReference. Check Halo's status and the refund (docs/operations.md).",
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }
@@ -84,8 +86,8 @@ class Monitoring(Construct):
                 ),
                 threshold=DLQ_OLDEST_HOURS * 3600,
             )
-        # Work left pending too long. Refunds (when they exist) add their own alarm here, on the
-        # measure the refunds work defines; notifications are measured by their queue's oldest message.
+        # Work left pending too long. Refunds: RefundPendingTooLong (in ALARMS), counted by reconcile;
+        # notifications are measured by their queue's oldest message.
         self._alarm(
             "NotificationPendingTooLong",
             f"A PSP notification has waited over {NOTIFICATION_PENDING_HOURS} h to be delivered: the PSP's "

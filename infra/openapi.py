@@ -22,9 +22,11 @@ from halotap.domain.models import (
     Checkout,
     CheckoutCreated,
     CreateCheckoutRequest,
+    CreateRefundRequest,
     NotificationState,
+    Refund,
 )
-from halotap.domain.notifications import EVENT_TYPES
+from halotap.domain.notifications import EVENT_TYPES, REFUND_EVENT_TYPES
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -48,6 +50,19 @@ def _subclasses(cls: type[Any]) -> list[type[Any]]:
     return [cls, *(sub for child in cls.__subclasses__() for sub in _subclasses(child))]
 
 
+def _without(schema: dict[str, Any], internal: tuple[str, ...]) -> dict[str, Any]:
+    for name in internal:
+        schema["properties"].pop(name, None)
+        if name in schema.get("required", []):
+            schema["required"].remove(name)
+    return schema
+
+
+def _refund_view() -> dict[str, Any]:
+    """A refund as the API returns it: the stored model less its retry bookkeeping."""
+    return _without(_schema(Refund, mode="serialization"), ("requestedAmount", "attempts", "nextAttemptAt"))
+
+
 def _checkout_view() -> dict[str, Any]:
     """The checkout as GET returns it: the stored model less its internal bookkeeping."""
     schema = _schema(Checkout, mode="serialization")
@@ -67,6 +82,13 @@ def _checkout_view() -> dict[str, Any]:
         "type": "string",
         "description": "While open, if the create asked for one: a QR code image of the deep link (data URI).",
     }
+    schema["properties"]["amountRefunded"] = {
+        "type": "string",
+        "description": "The sum of the succeeded refunds, a decimal string like amount.",
+    }
+    schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
+    schema.setdefault("required", [])
+    schema["required"] += ["amountRefunded", "refunds"]
     return schema
 
 
@@ -87,9 +109,12 @@ def _event() -> dict[str, Any]:
         "required": ["id", "type", "timestamp", "data"],
         "properties": {
             "id": {"type": "string", "description": "The webhook-id the notification carried"},
-            "type": {"type": "string", "enum": sorted(EVENT_TYPES.values())},
+            "type": {"type": "string", "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES})},
             "timestamp": {"type": "string", "format": "date-time"},
-            "data": {"type": "object", "description": "The checkout, as the notification carried it"},
+            "data": {
+                "type": "object",
+                "description": "The checkout, or the refund, as the notification carried it",
+            },
         },
     }
 
@@ -186,6 +211,31 @@ RESPONSES = {
         "404": _problem("No such checkout for this API key"),
         "409": _problem("Not open; `currentStatus` says what it is"),
     },
+    ("POST", "/v1/checkouts/{id}/refunds"): {
+        "201": {
+            "description": "Created: succeeded, failed, or pending while Halo's answer is unknown",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "200": {
+            "description": "The same reference and body again: the first refund (Idempotent-Replayed: true)",
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "400": _problem("Malformed request; `errors` names each field"),
+        "404": _problem("No such checkout for this API key"),
+        "409": _problem(
+            "checkout_not_refundable (`currentStatus`), refund_exceeds_amount (`amountRefundable`), "
+            "refund_reference_used (`refundId`), refund_limit_reached, or the Idempotency-Key is in flight"
+        ),
+        "422": _problem("Idempotency-Key reused with another body"),
+    },
+    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): {
+        "200": {
+            "description": "The refund",
+            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
+        },
+        "404": _problem("No such checkout for this API key, or no such refund"),
+    },
     # The shopper's hosted checkout page: HTML, even for errors, because a person reads it.
     ("GET", "/pay/{id}"): {
         "200": _html("The checkout page: merchant, amount, status and, while open, the QR code"),
@@ -229,6 +279,8 @@ OPERATION_IDS = {
     ("GET", "/v1/checkouts/{id}"): "getCheckout",
     ("GET", "/v1/checkouts"): "listCheckouts",
     ("POST", "/v1/checkouts/{id}/cancel"): "cancelCheckout",
+    ("POST", "/v1/checkouts/{id}/refunds"): "createRefund",
+    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): "getRefund",
     ("GET", "/pay/{id}"): "getCheckoutPage",
     ("GET", "/pay/{id}/status"): "getCheckoutPageStatus",
     ("POST", "/v1/halo/webhooks/{token}"): "receiveHaloWebhook",
@@ -309,7 +361,10 @@ _EVENT_PARAMETERS = [
         "required": False,
         "style": "form",
         "explode": True,
-        "schema": {"type": "array", "items": {"type": "string", "enum": sorted(EVENT_TYPES.values())}},
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES})},
+        },
     },
 ]
 
@@ -333,6 +388,19 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": HALO_WEBHOOK_BODY}},
+        }
+    if (route.method, route.path) == ("POST", "/v1/checkouts/{id}/refunds"):
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF + "CreateRefundRequest"}}},
         }
     if (route.method, route.path) == ("POST", "/v1/checkouts"):
         parameters.append(
@@ -381,6 +449,30 @@ HALO_WEBHOOK_BODY: dict[str, Any] = {
 }
 
 
+def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": f"{summary} (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)",
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["type", "timestamp", "data"],
+                            "properties": {
+                                "type": {"type": "string", "enum": types},
+                                "timestamp": {"type": "string", "format": "date-time"},
+                                "data": {"$ref": REF + data},
+                            },
+                        }
+                    }
+                }
+            },
+            "responses": {"2XX": {"description": "Delivered"}, "410": {"description": "Stop sending"}},
+        }
+    }
+
+
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for name, schema in (
@@ -388,6 +480,8 @@ def document() -> dict[str, Any]:
         ("CheckoutCreated", _schema(CheckoutCreated, mode="serialization")),
         ("CheckoutView", _checkout_view()),
         ("NotificationView", _notification_view()),
+        ("CreateRefundRequest", _schema(CreateRefundRequest)),
+        ("Refund", _refund_view()),
     ):
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
@@ -446,43 +540,25 @@ def document() -> dict[str, Any]:
         },
         "paths": dict(sorted(paths.items())),
         "webhooks": {
-            "checkoutEvent": {
-                "post": {
-                    "summary": "A checkout's status changed (Standard Webhooks: webhook-id, webhook-timestamp, "
-                    "webhook-signature)",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["type", "timestamp", "data"],
-                                    "properties": {
-                                        "type": {
-                                            "type": "string",
-                                            "enum": sorted(
-                                                {
-                                                    "checkout.approved",
-                                                    "checkout.declined",
-                                                    "checkout.failed",
-                                                    "checkout.cancelled",
-                                                    "checkout.expired",
-                                                    "checkout.voided",
-                                                }
-                                            ),
-                                        },
-                                        "timestamp": {"type": "string", "format": "date-time"},
-                                        "data": {"$ref": REF + "CheckoutView"},
-                                    },
-                                }
-                            }
-                        }
-                    },
-                    "responses": {
-                        "2XX": {"description": "Delivered"},
-                        "410": {"description": "Stop sending"},
-                    },
-                }
-            },
+            "checkoutEvent": _webhook(
+                "A checkout's status changed",
+                sorted(
+                    {
+                        "checkout.approved",
+                        "checkout.declined",
+                        "checkout.failed",
+                        "checkout.cancelled",
+                        "checkout.expired",
+                        "checkout.voided",
+                    }
+                ),
+                "CheckoutView",
+            ),
+            "refundEvent": _webhook(
+                "A refund succeeded or failed; `data` is the refund",
+                sorted(REFUND_EVENT_TYPES),
+                "Refund",
+            ),
             "ping": {
                 "post": {
                     "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "

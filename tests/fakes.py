@@ -7,6 +7,7 @@ import threading
 import uuid
 import uuid as _uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -35,6 +36,12 @@ class FakeHalo:
         self.faults: list[Any] = []  # each: an httpx.Response to answer with, or an exception to raise
         self.with_qr_code = True
         self.gate: threading.Event | None = None  # when set, creates wait for it (in-flight tests)
+        self.refund_answers: list[
+            tuple[int, dict[str, Any]]
+        ] = []  # scripted refund answers, first used first
+        self.refunded: dict[str, dict[str, Any]] = {}  # refundReference -> the body Halo approved
+        self.lose_refund_answers = 0  # refunds Halo approves whose answer then never arrives (a read timeout)
+        self._refund_lock = threading.Lock()
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
@@ -48,6 +55,8 @@ class FakeHalo:
             if isinstance(fault, Exception):
                 raise fault
             return fault
+        if request.method == "POST" and request.url.path.endswith("/refund"):
+            return self._refund(request)
         if request.method == "POST":
             body = _json.loads(request.content)
             reference = str(_uuid.uuid4())
@@ -79,6 +88,36 @@ class FakeHalo:
             },
         )
 
+    def _refund(self, request: httpx.Request) -> httpx.Response:
+        """POST /transactions/{transactionId}/refund: Approved once per refundReference, then 213."""
+        body = _json.loads(request.content, parse_float=Decimal)
+        transaction_id = request.url.path.split("/")[-2]
+        with self._refund_lock:
+            if self.refund_answers:
+                status, answer = self.refund_answers.pop(0)
+                return httpx.Response(status, json=answer)
+            if not any(t["transactionId"] == transaction_id for t in self.transactions.values()):
+                return httpx.Response(400, json={"errorCode": 122, "message": "E122: Transaction not found"})
+            if body["refundReference"] in self.refunded:
+                return httpx.Response(
+                    400, json={"errorCode": 213, "errorMessage": "Refund Already Processed"}
+                )
+            self.refunded[body["refundReference"]] = {**body, "transactionId": transaction_id}
+            if self.lose_refund_answers:
+                self.lose_refund_answers -= 1
+                raise httpx.ReadTimeout("the answer was lost", request=request)
+        return httpx.Response(
+            200, json={"type": "Approved", "authorizationCode": "R1", "haloReference": str(_uuid.uuid4())}
+        )
+
+    @property
+    def refund_requests(self) -> list[dict[str, Any]]:
+        return [
+            _json.loads(r.content, parse_float=Decimal)
+            for r in self.requests
+            if r.method == "POST" and r.url.path.endswith("/refund")
+        ]
+
     def tap(self, reference: str, disposition: str) -> None:
         self.transactions[reference]["disposition"] = disposition
 
@@ -88,7 +127,11 @@ class FakeHalo:
 
     @property
     def creates(self) -> list[dict[str, Any]]:
-        return [_json.loads(r.content) for r in self.requests if r.method == "POST"]
+        return [
+            _json.loads(r.content)
+            for r in self.requests
+            if r.method == "POST" and not r.url.path.endswith("/refund")
+        ]
 
 
 class FaultyClient:

@@ -1,5 +1,6 @@
-"""GET /v1/checkouts/{id}; GET /v1/checkouts?merchantId=..&reference=.. finds one by the PSP's reference, and
-GET /v1/checkouts?merchantId=..[&status=..][&createdFrom=..][&createdTo=..][&limit=..][&cursor=..] lists."""
+"""GET /v1/checkouts/{id}; GET /v1/checkouts?merchantId=..&reference=.. finds one by the PSP's reference;
+GET /v1/checkouts?merchantId=..[&status=..][&createdFrom=..][&createdTo=..][&limit=..][&cursor=..] lists; and
+GET /v1/checkouts/{id}/refunds/{refundId} (a refund lives in its checkout's item: one GetItem)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ _LIST_PARAMETERS = ("merchantId", "createdFrom", "createdTo", "limit")
 def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     caller = request.caller
     checkout_id = request.path_params.get("id")
+    refund_id = request.path_params.get("refundId")
+    if checkout_id is not None and refund_id is not None:
+        return response(200, services.refunds.get(caller, checkout_id, refund_id).to_api())
     if checkout_id is not None:
         checkout = services.checkouts.get(caller, checkout_id)
         return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))

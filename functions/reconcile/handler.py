@@ -1,4 +1,4 @@
-"""Every minute (EventBridge): reconcile due checkouts with Halo and expire the unpaid ones."""
+"""Every minute (EventBridge): reconcile due checkouts with Halo, expire the unpaid ones, retry pending refunds."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ def handler(event: dict[str, Any], context: Any, services: Services | None = Non
         )
     # How long the oldest due checkout had waited: above a run's interval, reconciliation is falling behind.
     metrics.add_metric(name="ReconcileLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
+    metrics.add_metric(name="RefundRetried", unit=MetricUnit.Count, value=report.refunds_retried)
+    # An alarm (infra/monitoring.py): a refund still waiting for Halo's answer after 15 minutes.
+    metrics.add_metric(name="RefundPendingTooLong", unit=MetricUnit.Count, value=report.refunds_overdue)
     summary = {k: v for k, v in vars(report).items() if k != "outcomes"}
     logger.info("reconciliation run", extra=summary)
     return summary

@@ -48,8 +48,8 @@ def http_client() -> Iterator[Callable[[str], httpx.Client]]:
 
 
 @pytest.fixture(scope="module")
-def moto_server():
-    """A real moto server over HTTP, atomic as the devstack runs it, provisioned as the devstack does."""
+def moto_server() -> Iterator[MotoServer]:
+    """A real moto server as the devstack runs it (atomic DynamoDB), provisioned, over HTTP; one per module."""
     saved = dict(os.environ)
     server = MotoServer(port=0)
     server.start()  # points this process's SDK at it (AWS_ENDPOINT_URL)

@@ -270,17 +270,21 @@ def test_status_before_and_after_an_approved_tap(client: httpx.Client, receiver:
     assert after["transactionId"] == before["transactionId"]
 
     [hook] = receiver.wait_for(1)
+    # As Halo documents it: `haloReference` is the backend transaction id (the status endpoint's
+    # transactionId, what a refund names); `id` is the consumer transaction id.
     assert hook == {
-        "id": after["transactionId"],
+        "id": hook["id"],
         "merchantReference": "order-1",
         "disposition": "Approved",
         "paymentProviderReference": hook["paymentProviderReference"],
         "authorisationCode": after["authorisationCode"],
         "amount": 100.01,
         "currency": "ZAR",
-        "haloReference": reference,
+        "haloReference": after["transactionId"],
         "deviceInstallationId": hook["deviceInstallationId"],
     }
+    assert hook["id"] != after["transactionId"]
+    uuid.UUID(hook["id"])
     assert isinstance(hook["paymentProviderReference"], str)
     uuid.UUID(hook["deviceInstallationId"])
 
@@ -346,7 +350,7 @@ def test_delayed_webhook_answers_at_once(client: httpx.Client, receiver: Webhook
     )
     # The tap is answered before its webhook is sent: nothing is recorded as delivered yet, and it is pending.
     assert tap.json()["webhooks"] == []
-    assert receiver.wait_for(1)[0]["haloReference"] == reference
+    assert receiver.wait_for(1)[0]["haloReference"] == status(client, reference).json()["transactionId"]
 
 
 def test_webhook_override_does_not_change_status(client: httpx.Client, receiver: WebhookReceiver) -> None:
@@ -363,7 +367,7 @@ def test_webhook_override_does_not_change_status(client: httpx.Client, receiver:
     [hook] = receiver.wait_for(1)
     assert hook["disposition"] == "Approved"
     assert "times" not in hook
-    assert hook["haloReference"] == reference
+    assert hook["haloReference"] == status(client, reference).json()["transactionId"]
     assert status(client, reference).json()["disposition"] == "Declined"
     stored = client.get(f"/_sim/transactions/{reference}").json()
     assert stored["disposition"] == "Declined"
@@ -512,3 +516,95 @@ def test_reset_clears_state(client: httpx.Client) -> None:
     assert client.get("/_sim/requests").json() == []
     assert client.get("/_sim/faults").json() == {"pending": []}
     assert create(client, paymentReference="order-reset").status_code == 200
+
+
+# ----------------------------------------------------------------------------- refunds
+
+
+def approved_transaction(client: httpx.Client, amount: str = "100.01") -> str:
+    reference = create(client, amount=amount).json()["reference"]
+    client.post(f"/_sim/transactions/{reference}/tap", json={"disposition": "Approved", "webhook": False})
+    return str(status(client, reference).json()["transactionId"])
+
+
+def refund(client: httpx.Client, transaction_id: str, body: Any, key: str = KEY) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post(
+        f"/transactions/{transaction_id}/refund",
+        content=content,
+        headers={"x-api-key": key, "content-type": "application/json"},
+    )
+
+
+def test_a_refund_is_approved_once_and_its_reference_again_answers_213(client: httpx.Client) -> None:
+    transaction_id = approved_transaction(client)
+    first = refund(client, transaction_id, b'{"amount": 40.01, "refundReference": "rfd_1"}')
+    assert first.status_code == 200
+    assert first.json()["type"] == "Approved"
+    assert first.json()["haloReference"]
+    again = refund(client, transaction_id, b'{"amount": 40.01, "refundReference": "rfd_1"}')
+    assert (again.status_code, again.json()["errorCode"]) == (400, 213)
+    assert client.get("/_sim/refunds").json() == [
+        {
+            "refundReference": "rfd_1",
+            "transactionId": transaction_id,
+            "amount": "40.01",
+            "haloReference": first.json()["haloReference"],
+        }
+    ]
+    logged = [r for r in client.get("/_sim/requests").json() if r["path"].endswith("/refund")]
+    assert len(logged) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": "10.00", "refundReference": "r"}, "amount"),
+        ({"refundReference": "r"}, "amount"),
+        ({"amount": 10.001, "refundReference": "r"}, "amount"),
+        ({"amount": 10}, "refundReference"),
+        ({"amount": 1000, "refundReference": "r"}, "amount"),
+    ],
+)
+def test_a_bad_refund_body_is_400_104(client: httpx.Client, body: dict[str, Any], field: str) -> None:
+    error = assert_halo_error(refund(client, approved_transaction(client), body), 400, 104)
+    assert error["message"].startswith(f"E104: Invalid Request: {field}")
+
+
+def test_a_refund_needs_the_merchants_key_and_a_known_transaction(client: httpx.Client) -> None:
+    transaction_id = approved_transaction(client)
+    body = {"amount": 1, "refundReference": "r"}
+    assert_halo_error(refund(client, transaction_id, body, key="nope"), 401, 102)
+    assert_halo_error(refund(client, transaction_id, body, key=OTHER_KEY), 404, 122)
+    assert_halo_error(refund(client, str(uuid.uuid4()), body), 404, 122)
+
+
+def test_a_refund_after_the_refund_window_answers_212(client: httpx.Client) -> None:
+    transaction_id = approved_transaction(client)
+    assert client.post("/_sim/config", json={"refundWindowSeconds": 0}).json()["refundWindowSeconds"] == 0
+    late = refund(client, transaction_id, {"amount": 1, "refundReference": "r"})
+    assert (late.status_code, late.json()["errorCode"], late.json()["errorMessage"]) == (
+        400,
+        212,
+        "Refund Too Late",
+    )
+    client.post("/_sim/config", json={"refundWindowSeconds": None})
+    assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).json()["type"] == "Approved"
+
+
+@pytest.mark.parametrize("mode", ["error500", "malformed"])
+def test_faults_apply_to_refund_calls_and_the_refund_is_not_made(client: httpx.Client, mode: str) -> None:
+    transaction_id = approved_transaction(client)
+    set_fault(client, mode)
+    assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).status_code in (200, 500)
+    assert client.get("/_sim/refunds").json() == []
+    assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).json()["type"] == "Approved"
+
+
+def test_a_fault_aimed_at_refund_calls_leaves_other_calls_alone(client: httpx.Client) -> None:
+    transaction_id = approved_transaction(client)
+    assert client.post("/_sim/faults", json={"mode": "error500", "calls": "refund"}).status_code == 200
+    assert create(client).status_code == 200  # a create passes the refund fault by
+    assert refund(client, transaction_id, {"amount": 1, "refundReference": "r"}).status_code == 500
+    assert client.get("/_sim/faults").json() == {"pending": []}
+    assert client.post("/_sim/faults", json={"mode": "slow", "calls": "void"}).status_code == 400

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from infra.openapi import OUTPUT
+from tests.e2e.client import Psp
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +72,15 @@ def test_every_operation_has_a_generated_function(generated):
 
 def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devstack):
     from halotap_client import AuthenticatedClient
-    from halotap_client.models import CheckoutCreated, CheckoutList, CreateCheckoutRequest, EventList
+    from halotap_client.models import (
+        CheckoutCreated,
+        CheckoutList,
+        CreateCheckoutRequest,
+        CreateRefundRequest,
+        EventList,
+        ListEventsTypeItem,
+        Refund,
+    )
 
     client = AuthenticatedClient(
         base_url=devstack.api_url, token=devstack.api_key, raise_on_unexpected_status=True
@@ -115,6 +124,31 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
         body={"merchantReference": created.id, "disposition": "Declined"},
     )
     assert webhook.status_code == 200  # queued; Halo's status endpoint, not this body, decides
+
+    # A refund of an approved checkout, then the refund read back; its outcome is an event in the feed too.
+    psp = Psp(devstack)
+    paid = psp.open_checkout(amount="20.00")
+    psp.tap(paid, "Approved")
+    psp.wait_for(paid["id"], "approved")
+    refund = op("createRefund").sync(
+        client=client, id=paid["id"], body=CreateRefundRequest(reference="gen-refund-1", amount="5.00")
+    )
+    assert isinstance(refund, Refund), refund
+    assert (refund.checkout_id, refund.amount, refund.status.value) == (paid["id"], "5.00", "succeeded")
+    read_refund = op("getRefund").sync(client=client, id=paid["id"], refund_id=refund.id)
+    assert (read_refund.id, read_refund.status.value) == (refund.id, "succeeded")
+    assert op("getCheckout").sync(client=client, id=paid["id"]).amount_refunded == "5.00"
+    refund_events = op("listEvents").sync(
+        client=client, type_=[ListEventsTypeItem("refund.succeeded")], limit=100
+    )
+    cursor, found = refund_events.next_cursor, [e for e in refund_events.data if e.data["id"] == refund.id]
+    while not found:
+        more = op("listEvents").sync(
+            client=client, type_=[ListEventsTypeItem("refund.succeeded")], after=cursor, limit=100
+        )
+        assert more.data, "the refund never appeared in the event feed"
+        cursor, found = more.next_cursor, [e for e in more.data if e.data["id"] == refund.id]
+    assert found[0].data["checkoutId"] == paid["id"]
 
     # A tripwire, not a skip: an operation added to the contract (a refund, say) must be called here too.
     assert set(OPERATION_IDS) - CALLED == set()

@@ -11,7 +11,7 @@ import pytest
 from functions.checkout_page import handler as page_handler
 from halotap.adapters import aws
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.models import CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.parties import Caller
 from halotap.domain.states import Disposition
 from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient, api_event
@@ -188,6 +188,17 @@ def test_after_approval_the_page_says_approved_and_shows_no_qr_code(services, ha
     assert "Back to the shop" in body
     assert '<p class="back" id="back" hidden>' in body  # no returnUrl, so no link to follow
     assert "<noscript>" not in body  # a final page does not reload itself
+
+
+def test_a_checkout_refunded_in_full_says_refunded(services, halo):
+    checkout = create(services)
+    approve(services, halo, checkout)
+    services.refunds.create(CALLER, checkout.id, CreateRefundRequest(reference="part", amount="249.50"))
+    assert "Payment approved" in call(services, checkout.id)["body"]  # partly refunded: still approved
+    services.refunds.create(CALLER, checkout.id, CreateRefundRequest(reference="rest"))
+    body = call(services, checkout.id)["body"]
+    assert '<h2 id="status-title">Refunded</h2>' in body
+    assert 'class="status is-refunded"' in body
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from halotap.app.notifications import NotificationDeliverer
     from halotap.app.outcomes import OutcomeService
     from halotap.app.reconcile import Reconciler
+    from halotap.app.refunds import RefundService
     from halotap.domain import ssrf
 
 
@@ -197,7 +198,20 @@ class Services:
         return OutcomeService(
             self.checkouts,
             ConfirmWithHalo(self.halo, self.secrets),
+            self.refunds,
             confirm_retry_seconds=self.config.confirm_retry_seconds,
+        )
+
+    @cached_property
+    def refunds(self) -> RefundService:
+        from halotap.app.refunds import RefundService
+        from halotap.domain import timing
+
+        return RefundService(
+            self.checkouts,
+            first_call_window=timing.refund_first_call_window(
+                self.config.halo_connect_timeout, self.config.halo_read_timeout
+            ),
         )
 
     @cached_property
@@ -210,6 +224,7 @@ class Services:
         return Reconciler(
             self.checkouts,
             self.outcomes,
+            self.refunds,
             shards=DUE_SHARDS,
             grace=timedelta(seconds=self.config.expiry_grace_seconds),
             batch_size=self.config.reconcile_batch,

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from halotap.adapters.tables import DUE_INDEX, DUE_SHARDS, HALO_REFERENCE_INDEX, MERCHANT_CREATED_INDEX
 from halotap.domain import timing
 from halotap.domain.errors import ConcurrentUpdate, DependencyUnavailable, ReferenceAlreadyUsed
-from halotap.domain.models import Checkout, HistoryEntry
+from halotap.domain.models import Checkout, HistoryEntry, Refund
+from halotap.domain.refunds import MAX_REFUNDS_PER_CHECKOUT
+from halotap.domain.states import CheckoutStatus
 
 if TYPE_CHECKING:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -232,6 +234,138 @@ class CheckoutStore:
             ]
             values[":empty"] = []
             sets.append("#history = list_append(if_not_exists(#history, :empty), :history)")
+        request = {
+            "TableName": self._table,
+            "Key": checkout_key(checkout.id),
+            "UpdateExpression": "SET "
+            + ", ".join(sets)
+            + (" REMOVE " + ", ".join(removes) if removes else ""),
+            "ConditionExpression": "#version = :expected",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _to_item(values),
+            "ReturnValues": "ALL_NEW",
+        }
+        adds_refund = any(name.startswith("refunds.") for name in changes)
+        for first in (True, False):
+            try:
+                return _checkout(self._call("update_item", **request)["Attributes"])
+            except ClientError as error:
+                if _error_code(error) == "ConditionalCheckFailedException":
+                    raise ConcurrentUpdate(
+                        f"checkout {checkout.id} changed since version {checkout.version}"
+                    ) from None
+                if _error_code(error) != "ValidationException" or not (first and adds_refund):
+                    raise
+                # A late approval's refund on a checkout stored before refunds existed: add the maps, once.
+                self._add_refund_maps(checkout.id)
+        raise AssertionError("unreachable")
+
+    def reserve_refund(self, checkout: Checkout, refund: Refund, amount: int, limit: int) -> Checkout | None:
+        """Add `refund` to the checkout if it is approved, the reference is new, and it fits. None if not.
+
+        One UpdateItem whose condition is the rule itself: `reservedMinor + amount <= amount` (written
+        as `reservedMinor <= limit`, with `limit` the checkout's amount less this refund's). However many
+        requests race, DynamoDB lets through only those that fit; the caller re-reads to say why not.
+        """
+        from botocore.exceptions import ClientError
+
+        names = {
+            "#version": "version",
+            "#status": "status",
+            "#reserved": "reservedMinor",
+            "#count": "refundCount",
+            "#refunds": "refunds",
+            "#refs": "refundReferences",
+            "#id": refund.id,
+            "#ref": refund.reference,
+            "#updated": "updatedAt",
+            "#due": "dueAt",
+            "#shard": "dueShard",
+        }
+        body = refund.model_dump(mode="json", by_alias=True, exclude_none=True)
+        values = {
+            ":approved": CheckoutStatus.APPROVED.value,
+            ":limit": limit,
+            ":amount": amount,
+            ":zero": 0,
+            ":one": 1,
+            ":max": MAX_REFUNDS_PER_CHECKOUT,
+            ":refund": body,
+            ":refund_id": refund.id,
+            ":at": refund.created_at,
+            ":due": refund.next_attempt_at,
+            ":shard": due_shard(checkout.id),
+        }
+        update = (
+            "SET #reserved = if_not_exists(#reserved, :zero) + :amount, "
+            "#count = if_not_exists(#count, :zero) + :one, #refunds.#id = :refund, #refs.#ref = :refund_id, "
+            "#version = #version + :one, #updated = :at, #due = :due, #shard = :shard"
+        )
+        condition = (
+            "#status = :approved AND (attribute_not_exists(#reserved) OR #reserved <= :limit) "
+            "AND attribute_not_exists(#refs.#ref) AND (attribute_not_exists(#count) OR #count < :max)"
+        )
+        for first in (True, False):
+            try:
+                result = self._call(
+                    "update_item",
+                    TableName=self._table,
+                    Key=checkout_key(checkout.id),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=_to_item(values),
+                    ReturnValues="ALL_NEW",
+                )
+                return _checkout(result["Attributes"])
+            except ClientError as error:
+                if _error_code(error) == "ConditionalCheckFailedException":
+                    return None
+                if _error_code(error) != "ValidationException" or not first:
+                    raise
+                # A checkout stored before refunds existed has no maps to add a refund to: add them, once.
+                self._add_refund_maps(checkout.id)
+        raise AssertionError("unreachable")
+
+    def _add_refund_maps(self, checkout_id: str) -> None:
+        self._call(
+            "update_item",
+            TableName=self._table,
+            Key=checkout_key(checkout_id),
+            UpdateExpression="SET #refunds = if_not_exists(#refunds, :empty), #refs = if_not_exists(#refs, :empty)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#refunds": "refunds", "#refs": "refundReferences"},
+            ExpressionAttributeValues={":empty": {"M": {}}},
+        )
+
+    def update_refund(
+        self, checkout: Checkout, refund_id: str, changes: dict[str, Any], deltas: dict[str, int]
+    ) -> Checkout | None:
+        """Record Halo's answer on a refund that is still pending; None if it is not (settled meanwhile).
+
+        Conditioned on the refund's own status, not on the checkout's version, so refunds of one checkout
+        never contend with each other. Running totals move by `deltas`, added by DynamoDB itself.
+        """
+        from botocore.exceptions import ClientError
+
+        if "dueAt" in changes:
+            changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
+        names = {"#version": "version", "#refunds": "refunds", "#id": refund_id, "#status": "status"}
+        values: dict[str, Any] = {":one": 1, ":pending": "pending", **({":zero": 0} if deltas else {})}
+        sets, removes = ["#version = #version + :one"], []
+        for index, (name, value) in enumerate(changes.items()):
+            parts = name.split(".")
+            path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
+            names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
+            if value is None:
+                removes.append(path)
+                continue
+            values[f":v{index}"] = value
+            sets.append(f"{path} = :v{index}")
+        for index, (name, delta) in enumerate(deltas.items()):
+            names[f"#d{index}"] = name
+            values[f":d{index}"] = delta
+            sets.append(f"#d{index} = if_not_exists(#d{index}, :zero) + :d{index}")
         try:
             result = self._call(
                 "update_item",
@@ -240,16 +374,14 @@ class CheckoutStore:
                 UpdateExpression="SET "
                 + ", ".join(sets)
                 + (" REMOVE " + ", ".join(removes) if removes else ""),
-                ConditionExpression="#version = :expected",
+                ConditionExpression="#refunds.#id.#status = :pending",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_to_item(values),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _error_code(error) == "ConditionalCheckFailedException":
-                raise ConcurrentUpdate(
-                    f"checkout {checkout.id} changed since version {checkout.version}"
-                ) from None
+                return None
             raise
         return _checkout(result["Attributes"])
 

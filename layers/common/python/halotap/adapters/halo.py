@@ -1,4 +1,4 @@
-"""The Halo Dot backend client: create a deep link, read a transaction's status.
+"""The Halo Dot backend client: create a deep link, read a transaction's status, refund a transaction.
 
 One keep-alive `httpx.Client` per container. Timeouts fit inside API Gateway's 29 s. Only calls that
 are safe to repeat are retried: a status read, or a create whose connection failed before any byte
@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.domain.halo import DeepLink, HaloTransaction
+from halotap.domain.halo import DeepLink, HaloTransaction, RefundAnswer, parse_refund_answer
 from halotap.domain.money import Money
 from halotap.domain.parties import MerchantCredentials
 from halotap.domain.states import Disposition
@@ -169,6 +170,31 @@ class HaloClient:
             status=answer.get("status"),
         )
 
+    def refund(
+        self, merchant: MerchantCredentials, transaction_id: str, *, money: Money, refund_reference: str
+    ) -> RefundAnswer:
+        """Ask Halo to refund; its answer, approved or refused. Raises HaloError when the answer is unknown.
+
+        Sent once: a refund Halo may have received is never repeated here. The caller keeps the refund
+        pending and retries later with the same refundReference, which Halo recognises (213).
+        """
+        # Halo documents `amount` as a number. It is written from the exact decimal string, so no float
+        # ever touches it: {"amount": 10.50, ...}.
+        content = (
+            '{"amount": ' + str(money) + ', "refundReference": ' + json.dumps(refund_reference) + "}"
+        ).encode()
+        answer = self._send(
+            "POST",
+            f"/transactions/{quote(transaction_id, safe='')}/refund",
+            merchant,
+            content=content,
+            retry_sent=False,
+            refusals_ok=True,
+        )
+        if not isinstance(answer, dict):
+            raise HaloBadResponse("Halo's refund answer is not a JSON object")
+        return parse_refund_answer(answer)
+
     def _send(
         self,
         method: str,
@@ -176,8 +202,10 @@ class HaloClient:
         merchant: MerchantCredentials,
         *,
         json_body: Any = None,
+        content: bytes | None = None,
         retry_sent: bool,
         not_found_ok: bool = False,
+        refusals_ok: bool = False,
     ) -> Any:
         import httpx
 
@@ -192,6 +220,7 @@ class HaloClient:
                     method,
                     self._base + path,
                     json=json_body,
+                    content=content,
                     timeout=timeout,
                     headers={
                         "x-api-key": merchant.api_key,
@@ -222,7 +251,7 @@ class HaloClient:
                 if response.status_code == 404 and not_found_ok:
                     return None
                 if response.status_code < 500 and response.status_code != 429:
-                    return _read(response, merchant)
+                    return _read(response, merchant, refusals_ok=refusals_ok)
                 failure = HaloUnavailable(f"Halo answered HTTP {response.status_code}")
                 if not retry_sent:
                     raise failure
@@ -239,7 +268,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _read(response: httpx.Response, merchant: MerchantCredentials) -> Any:
+def _read(response: httpx.Response, merchant: MerchantCredentials, *, refusals_ok: bool = False) -> Any:
     try:
         answer = json.loads(response.content, parse_float=Decimal)
     except ValueError:
@@ -253,6 +282,8 @@ def _read(response: httpx.Response, merchant: MerchantCredentials) -> Any:
             f"Halo refused the credentials of merchant {merchant.merchant_id!r}; "
             "an operator must check its secret"
         )
+    if response.status_code >= 400 and refusals_ok and isinstance(answer, dict) and "errorCode" in answer:
+        return answer  # a refusal in Halo's shape is an answer the caller reads (a refund's 212, 213, ...)
     if response.status_code >= 400:
         raise HaloRejected(
             f"Halo rejected the request (HTTP {response.status_code}): {_halo_message(answer)}",

@@ -38,6 +38,8 @@ MESSAGES = {
         "This payment request ran out of time. Go back to the shop to start again.",
     ),
     "voided": ("Payment voided", "This payment was approved and then reversed."),
+    # Not a checkout status: an approved checkout whose whole amount has been refunded (see `shown`).
+    "refunded": ("Refunded", "This payment was refunded in full."),
     "unknown": ("Checking the payment", "The status of this payment is being updated."),
     "timeUp": ("Time is up", "If you already tapped your card, wait a moment for the result."),
     "redirecting": ("Payment approved", "Thank you. Taking you back to the shop..."),
@@ -127,9 +129,16 @@ def merchant_name(checkout: Checkout) -> str:
     return checkout.merchant_name or checkout.merchant_id
 
 
+def shown(checkout: Checkout) -> str:
+    """What the page calls the checkout: its status, or "refunded" once an approval is refunded in full."""
+    if checkout.status is CheckoutStatus.APPROVED and checkout.refund_total() == checkout.amount:
+        return "refunded"
+    return checkout.status.value
+
+
 def checkout_body(checkout: Checkout, now: datetime, amount: str) -> str:
     e = html.escape
-    status = checkout.status.value
+    status = shown(checkout)
     heading, line = MESSAGES.get(status, MESSAGES["unknown"])
     seconds_left = max(0, int((datetime.fromisoformat(checkout.expires_at) - now).total_seconds()))
     deep_link = _https(checkout.deep_link) if checkout.status is CheckoutStatus.OPEN else None

@@ -31,6 +31,7 @@ from halotap.domain.models import (
 )
 from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
+from halotap.domain.refunds import next_due
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, can_cancel
 
@@ -277,7 +278,7 @@ class CheckoutService:
                 self.notifications.send(message(checkout, event, self.clock(), body=recorded.body))
             changes: dict[str, Any] = {f"notifications.{event}.status": "queued" for event in events}
             if checkout.status.is_final:
-                changes["dueAt"] = None
+                changes["dueAt"] = next_due(checkout)  # None unless a pending refund awaits its retry
             return self.store.update(checkout, changes, [])
         except Exception:  # the sweep is the retry; nothing may undo the committed change
             logger.warning(

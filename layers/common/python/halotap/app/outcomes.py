@@ -14,14 +14,15 @@ from typing import Any, Literal
 
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import Confirmation, ConfirmWithHalo
+from halotap.app.refunds import RefundService
 from halotap.domain import json_input, timing
 from halotap.domain.clock import iso
-from halotap.domain.errors import ConcurrentUpdate, InvalidRequest, RetryLater
+from halotap.domain.errors import ConcurrentUpdate, HalotapError, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
 from halotap.domain.ids import is_checkout_id
 from halotap.domain.models import Checkout, HistoryEntry, Outcome
 from halotap.domain.notifications import outbox_changes
-from halotap.domain.states import Decision, Verdict, decide
+from halotap.domain.states import CheckoutStatus, Decision, Verdict, decide
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class EventResult:
 class OutcomeService:
     checkouts: CheckoutService
     confirmer: ConfirmWithHalo
+    refunds: RefundService
     confirm_retry_seconds: int = timing.CONFIRM_RETRY_SECONDS
 
     def handle_webhook(self, message_body: str, receives: int) -> EventResult:
@@ -94,7 +96,7 @@ class OutcomeService:
             checkout = self.checkouts.store.get(reported.merchant_reference)
             if checkout is not None:
                 return checkout
-        for halo_reference in (reported.halo_reference, reported.halo_transaction_id):
+        for halo_reference in (reported.halo_reference, reported.consumer_transaction_id):
             if halo_reference:
                 checkout = self.checkouts.store.find_by_halo_reference(halo_reference)
                 if checkout is not None:
@@ -168,8 +170,15 @@ class OutcomeService:
                 decided_at=at,
             ).model_dump(mode="json", by_alias=True, exclude_none=True),
         }
+        if outcome.halo_transaction_id and decision.new_status == CheckoutStatus.APPROVED:
+            changes["haloTransactionId"] = outcome.halo_transaction_id  # what a refund names
+        late_refund = None
         if decision.replaced_status is not None:
             changes["replacedStatus"] = decision.replaced_status.value
+            if decision.replaced_status in (CheckoutStatus.CANCELLED, CheckoutStatus.EXPIRED):
+                late_refund = self.refunds.late_approval_changes(checkout)
+                if late_refund is not None:
+                    changes.update(late_refund[1])
         entry = HistoryEntry(
             at=at,
             type="status_changed",
@@ -181,4 +190,13 @@ class OutcomeService:
         )
         changes.update(outbox_changes(checkout, decision.new_status, self.checkouts.clock()))
         updated = self.checkouts.publish(self.checkouts.store.update(checkout, changes, [*anomalies, entry]))
+        if late_refund is not None:
+            # The refund is reserved with the approval; if this call fails, reconciliation sends it.
+            try:
+                self.refunds.send(updated, late_refund[0], retry=False)
+            except HalotapError:
+                logger.warning(
+                    "late-approval refund left to reconciliation", extra={"checkoutId": checkout.id}
+                )
+            updated = self.checkouts.store.get(checkout.id) or updated
         return ApplyResult(decision.verdict, updated, decision, mismatches)

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from halotap.domain.events import Event
-from halotap.domain.halo import DeepLink, HaloTransaction
-from halotap.domain.models import Checkout, HistoryEntry
+from halotap.domain.halo import DeepLink, HaloTransaction, RefundAnswer
+from halotap.domain.models import Checkout, HistoryEntry, Refund
 from halotap.domain.money import Money
 from halotap.domain.parties import Client, MerchantCredentials
 
@@ -25,6 +25,12 @@ class CheckoutRepository(Protocol):
     def update(
         self, checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]
     ) -> Checkout: ...
+    def reserve_refund(
+        self, checkout: Checkout, refund: Refund, amount: int, limit: int
+    ) -> Checkout | None: ...
+    def update_refund(
+        self, checkout: Checkout, refund_id: str, changes: dict[str, Any], deltas: dict[str, int]
+    ) -> Checkout | None: ...
     def due(self, shard: int, now: str, limit: int) -> list[Checkout]: ...
     def release_reference(self, checkout: Checkout) -> None: ...
 
@@ -78,6 +84,10 @@ class Halo(Protocol):
     ) -> DeepLink: ...
 
     def transaction(self, merchant: MerchantCredentials, reference: str) -> HaloTransaction | None: ...
+
+    def refund(
+        self, merchant: MerchantCredentials, transaction_id: str, *, money: Money, refund_reference: str
+    ) -> RefundAnswer: ...
 
 
 class Secrets(Protocol):

@@ -22,12 +22,14 @@ from datetime import datetime, timedelta
 from halotap.app.checkouts import CheckoutService
 from halotap.app.outcomes import OutcomeService
 from halotap.app.ports import Halo
+from halotap.app.refunds import RefundService
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HalotapError, HaloUnavailable
 from halotap.domain.halo import ReportedOutcome
 from halotap.domain.models import Checkout
 from halotap.domain.notifications import pending_events
+from halotap.domain.refunds import next_due
 from halotap.domain.states import CheckoutStatus
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ class RunReport:
     rescheduled: int = 0
     abandoned: int = 0
     published: int = 0
+    refunds_retried: int = 0
+    refunds_overdue: int = 0  # pending refunds older than timing.REFUND_PENDING_ALARM_AFTER (an alarm)
     errors: int = 0
     lag_seconds: int = 0  # how long the oldest due checkout had been due when the run began
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
@@ -51,6 +55,7 @@ class RunReport:
 class Reconciler:
     service: CheckoutService
     outcomes: OutcomeService
+    refunds: RefundService
     shards: int  # how many shards the due index has (adapters/tables.py)
     grace: timedelta = timedelta(seconds=timing.EXPIRY_GRACE_SECONDS)
     batch_size: int = 200
@@ -116,17 +121,27 @@ class Reconciler:
             return f"error:{error.code}"
 
     def _check_final(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
-        """Final: due only while a notification waits in its outbox (a crash after the change)."""
-        if not pending_events(checkout):
-            self.service.store.update(checkout, {"dueAt": None}, [])
-            return "cleared"
-        published = self.service.publish(checkout)
-        report.published += 1
-        if not pending_events(published):
-            return "published"
-        # The queue refused it: try again after the others, never from the head of the queue.
-        self._quietly_reschedule(published, now + timing.RECONCILE_AFTER_ERROR)
-        return "publish_failed"
+        """Final: due only while a notification waits in its outbox (a crash after the change) or a
+        refund waits for Halo's definite answer."""
+        done = []
+        if pending_events(checkout):
+            checkout = self.service.publish(checkout)
+            report.published += 1
+            if pending_events(checkout):
+                # The queue refused it: try again after the others, never from the head of the queue.
+                self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
+                done.append("publish_failed")
+            else:
+                done.append("published")
+        checkout, retried, overdue = self.refunds.retry_due(checkout, now)
+        report.refunds_retried += retried
+        report.refunds_overdue += overdue
+        if retried:
+            done.append(f"refunds_retried:{retried}")
+        if done:
+            return ",".join(done)
+        self.service.store.update(checkout, {"dueAt": next_due(checkout)}, [])
+        return "cleared"
 
     def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
         deadline = self._deadline(checkout)

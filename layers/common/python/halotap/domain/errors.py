@@ -73,6 +73,30 @@ class CheckoutNotCancellable(HalotapError):
     status, code, title = 409, "checkout_not_cancellable", "Only an open checkout can be cancelled"
 
 
+class RefundNotFound(HalotapError):
+    status, code, title = 404, "refund_not_found", "No such refund"
+
+
+class CheckoutNotRefundable(HalotapError):
+    status, code, title = 409, "checkout_not_refundable", "Only an approved checkout can be refunded"
+
+
+class RefundExceedsAmount(HalotapError):
+    status, code, title = 409, "refund_exceeds_amount", "The refund is more than is left to refund"
+
+
+class RefundReferenceUsed(HalotapError):
+    status, code, title = (
+        409,
+        "refund_reference_used",
+        "This checkout already has a refund with this reference",
+    )
+
+
+class RefundLimitReached(HalotapError):
+    status, code, title = 409, "refund_limit_reached", "This checkout has as many refunds as it may hold"
+
+
 class IdempotencyInProgress(HalotapError):
     status, code, title = 409, "idempotency_in_progress", "A request with this Idempotency-Key is in flight"
 

@@ -61,6 +61,34 @@ class HaloTransaction:
 
 
 @dataclass(frozen=True)
+class RefundAnswer:
+    """Halo's synchronous answer to a refund call, approved or refused (its HTTP status aside)."""
+
+    type: str | None  # "Approved" on success
+    error_code: int | None = None  # 212 Refund Too Late, 213 Refund Already Processed, ...
+    message: str | None = None
+    halo_reference: str | None = None
+    authorization_code: str | None = None
+
+
+def parse_refund_answer(answer: dict[str, Any]) -> RefundAnswer:
+    """Tolerant: `errorCode` as number or string, `errorMessage` or Halo's generic `message`."""
+    raw_code = answer.get("errorCode")
+    try:
+        error_code = int(raw_code) if raw_code not in (None, "", 0, "0") else None
+    except (TypeError, ValueError):
+        error_code = None
+    kind = answer.get("type")
+    return RefundAnswer(
+        type=kind if isinstance(kind, str) and kind else None,
+        error_code=error_code,
+        message=(_text(answer, "errorMessage", "message") or "")[:500] or None,
+        halo_reference=_text(answer, "haloReference"),
+        authorization_code=_text(answer, "authorizationCode", "authorisationCode"),
+    )
+
+
+@dataclass(frozen=True)
 class ReportedOutcome:
     """What a webhook (or Halo's status endpoint) says happened to a payment."""
 
@@ -68,6 +96,7 @@ class ReportedOutcome:
     merchant_reference: str | None = None
     halo_reference: str | None = None
     halo_transaction_id: str | None = None
+    consumer_transaction_id: str | None = None
     authorisation_code: str | None = None
     response_code: str | None = None
     payment_provider_reference: str | None = None
@@ -139,8 +168,11 @@ def parse_outcome(payload: dict[str, Any]) -> ReportedOutcome:
     return ReportedOutcome(
         disposition=Disposition.parse(str(payload["disposition"])),
         merchant_reference=_text(payload, "merchantReference"),
+        # Halo documents the webhook's `haloReference` as its backend transaction id (what a refund names)
+        # and `id` as the consumer transaction id. Both are kept as lookup keys for the fallback search.
         halo_reference=_text(payload, "haloReference"),
-        halo_transaction_id=_text(payload, "id"),
+        halo_transaction_id=_text(payload, "haloReference"),
+        consumer_transaction_id=_text(payload, "id"),
         authorisation_code=_text(payload, "authorisationCode", "authorizationCode"),
         response_code=_text(payload, "responseCode"),
         payment_provider_reference=_text(payload, "paymentProviderReference"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -17,7 +18,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from halotap.domain.money import Money, MoneyError, minor_digits
+from halotap.domain.money import Money, MoneyError, from_minor, minor_digits
 from halotap.domain.states import CheckoutStatus
 
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -202,11 +203,81 @@ class NotificationState(ApiModel):
     last_status: int | None = None
     delivered_at: str | None = None
     next_attempt_at: str | None = None
+    refund_id: str | None = None  # set for refund.* events: their data is this refund
 
 
 class Failure(ApiModel):
     code: str
     detail: str
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # reserved; Halo's answer is not known yet (or not sent yet)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundFailure(ApiModel):
+    code: str
+    message: str
+
+
+class Refund(ApiModel):
+    id: str
+    checkout_id: str
+    amount: str
+    currency: str
+    reference: str
+    status: RefundStatus
+    failure: RefundFailure | None = None
+    halo_reference: str | None = None
+    reason: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+    # Bookkeeping, never on the wire:
+    requested_amount: str | None = None  # as the PSP sent it (None: "what is left"), to tell a replay
+    attempts: int = 0  # calls sent to Halo (counted before each is sent)
+    next_attempt_at: str | None = None  # when reconciliation retries a pending refund
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude={"requested_amount", "attempts", "next_attempt_at"},
+            exclude_none=True,
+        )
+
+    def same_request(self, request: CreateRefundRequest) -> bool:
+        return (self.requested_amount, self.reason, self.metadata) == (
+            request.amount,
+            request.reason,
+            request.metadata,
+        )
+
+
+class CreateRefundRequest(ApiModel):
+    reference: Annotated[
+        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your refund reference, unique per checkout.")
+    ]
+    amount: (
+        Annotated[
+            StrictStr,
+            Field(
+                pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
+                description="A decimal string with the currency's minor digits. Default: what is left.",
+            ),
+        ]
+        | None
+    ) = None
+    reason: Annotated[StrictStr, Field(max_length=500, description="Why, for your own records.")] | None = (
+        None
+    )
+    metadata: Annotated[
+        dict[StrictStr, StrictStr],
+        AfterValidator(_metadata),
+        Field(description="Up to 20 string pairs, returned as given."),
+    ] = Field(default_factory=dict)
 
 
 # Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
@@ -218,6 +289,10 @@ INTERNAL_FIELDS = (
     "merchant_name",
     "merchant_locale",
     "wants_qr_code",
+    "refund_references",
+    "reserved_minor",
+    "refunded_minor",
+    "refund_count",
 )
 
 
@@ -254,6 +329,19 @@ class Checkout(ApiModel):
     # the image is drawn again from the deep link, so the item stays far from DynamoDB's 400 KB.
     wants_qr_code: bool = False
 
+    halo_transaction_id: str | None = (
+        None  # Halo's backend transaction id, stored when an approval is confirmed
+    )
+    # Refunds live in the item, so that reserving one is a single conditional write (domain/refunds.py).
+    refunds: dict[str, Refund] = Field(default_factory=dict)  # by refund id
+    refund_references: dict[str, str] = Field(default_factory=dict)  # PSP refund reference -> refund id
+    reserved_minor: int = 0  # minor units held by pending + succeeded refunds
+    refunded_minor: int = 0  # minor units of succeeded refunds
+    refund_count: int = 0
+
+    def refund_total(self) -> str:
+        return from_minor(self.refunded_minor, self.currency)
+
     def to_api(self, pay_url: str | None = None) -> dict[str, Any]:
         """The checkout as GET returns it. Bookkeeping fields stay internal.
 
@@ -261,7 +349,10 @@ class Checkout(ApiModel):
         the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
         """
         body = self.model_dump(
-            mode="json", by_alias=True, exclude=set(INTERNAL_FIELDS) | {"notifications"}, exclude_none=True
+            mode="json",
+            by_alias=True,
+            exclude=set(INTERNAL_FIELDS) | {"notifications", "refunds"},
+            exclude_none=True,
         )
         if self.status is CheckoutStatus.OPEN and self.deep_link:
             if pay_url:
@@ -271,6 +362,10 @@ class Checkout(ApiModel):
 
                 body["qrCode"] = svg_data_uri(self.deep_link)
         body.setdefault("outcome", None)
+        body["amountRefunded"] = self.refund_total()
+        body["refunds"] = [
+            refund.to_api() for refund in sorted(self.refunds.values(), key=lambda r: (r.created_at, r.id))
+        ]
         body["notifications"] = [
             {"eventId": event_id, **state.model_dump(mode="json", by_alias=True, exclude_none=True)}
             for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)

@@ -59,3 +59,10 @@ class Money:
     def __str__(self) -> str:
         """The canonical string: exactly the currency's minor digits, no exponent, no float."""
         return f"{self.amount:.{minor_digits(self.currency)}f}"
+
+
+def from_minor(units: int, currency: str) -> str:
+    """Integer minor units as the canonical decimal string, e.g. 1050 ZAR -> "10.50"."""
+    digits = minor_digits(currency)
+    text = str(units).rjust(digits + 1, "0")
+    return f"{text[:-digits]}.{text[-digits:]}" if digits else text

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from halotap.domain.clock import iso
-from halotap.domain.ids import event_id
+from halotap.domain.ids import event_id, refund_event_id
 from halotap.domain.models import Checkout, NotificationState
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.timing import OUTBOX_SWEEP_AFTER
@@ -29,6 +29,7 @@ EVENT_TYPES = {
     CheckoutStatus.EXPIRED: "checkout.expired",
     CheckoutStatus.VOIDED: "checkout.voided",
 }
+REFUND_EVENT_TYPES = ("refund.succeeded", "refund.failed")
 
 
 def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime) -> dict[str, Any]:
@@ -42,11 +43,28 @@ def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime)
     }
 
 
+def refund_outbox_changes(refund_id: str, event_type: str, at: datetime) -> dict[str, Any]:
+    """The outbox entry of a refund's outcome, written in the same conditional update as the outcome.
+
+    Its id comes from the refund and its outcome, which happens once, so any retry carries the same id.
+    """
+    entry = NotificationState(type=event_type, status="pending", created_at=iso(at), refund_id=refund_id)
+    return {
+        f"notifications.{refund_event_id(refund_id, event_type)}": entry.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        ),
+        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+    }
+
+
 def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     """The exact JSON the PSP receives, fixed when the event is queued so every attempt sends the same."""
     state = checkout.notifications[event]
-    data = checkout.to_api()
-    data.pop("notifications", None)  # delivery bookkeeping is not part of the event
+    if state.refund_id is not None:
+        data = checkout.refunds[state.refund_id].to_api()  # a refund event's data is the refund
+    else:
+        data = checkout.to_api()
+        data.pop("notifications", None)  # delivery bookkeeping is not part of the event
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 
 

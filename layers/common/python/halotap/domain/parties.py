@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALL_MERCHANTS = "*"
+LATE_APPROVALS_KEEP = "keep"
+LATE_APPROVALS_REFUND = "refund"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,13 @@ class Client:
     merchants: frozenset[str] | None  # None: every merchant
     notification_url: str | None = None
     signing_secrets: tuple[str, ...] = field(default=(), repr=False)
+    # What to do with an approval that lands on a cancelled or expired checkout: keep it (the PSP refunds),
+    # or refund it in full at once (domain/refunds.py, LATE_APPROVAL_REFERENCE).
+    late_approvals: str = LATE_APPROVALS_KEEP
+
+    @property
+    def refunds_late_approvals(self) -> bool:
+        return self.late_approvals == LATE_APPROVALS_REFUND
 
     @classmethod
     def parse(cls, client_id: str, record: dict[str, Any]) -> Client:
@@ -82,7 +91,14 @@ class Client:
             merchants=None if merchants == ALL_MERCHANTS else frozenset(merchants),
             notification_url=record.get("notificationUrl"),
             signing_secrets=tuple(record.get("signingSecrets", [])),
+            late_approvals=_late_approvals(record.get("lateApprovals")),
         )
+
+
+def _late_approvals(value: Any) -> str:
+    # Anything but "refund" keeps the approval, the documented default: the PSP is told and can refund.
+    # A bad value must not fail the whole clients record, which every API key is checked against.
+    return LATE_APPROVALS_REFUND if value == LATE_APPROVALS_REFUND else LATE_APPROVALS_KEEP
 
 
 def hash_api_key(api_key: str) -> str:

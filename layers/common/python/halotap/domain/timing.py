@@ -49,6 +49,26 @@ EXPIRY_GRACE_SECONDS = (
 )
 CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
 
+# -- Refunds ------------------------------------------------------------------------------------------
+# A refund whose answer is unknown is retried by reconciliation on the reconcile backoff (above); one
+# still pending after this long raises RefundPendingTooLong (docs/operations.md).
+REFUND_PENDING_ALARM_AFTER = timedelta(minutes=15)
+# Reconciliation never retries a refund while its first call may still be in flight: that call could
+# then meet Halo's 213 for the retry's refund and read it as a refusal. The first retry waits for the
+# call's connect and read timeouts plus this margin (for the write that records the answer).
+REFUND_FIRST_CALL_MARGIN_SECONDS = 5.0
+
+
+def refund_first_call_window(connect_timeout: float, read_timeout: float) -> timedelta:
+    """How long a refund's first call to Halo can take, answer recorded: no retry before this is over."""
+    return timedelta(seconds=connect_timeout + read_timeout + REFUND_FIRST_CALL_MARGIN_SECONDS)
+
+
+def refund_retry_delay(attempts: int, backoff: tuple[int, ...]) -> timedelta:
+    """The gap before retrying a pending refund already sent `attempts` times."""
+    return timedelta(seconds=backoff[min(max(attempts - 1, 0), len(backoff) - 1)])
+
+
 # -- Calls to Halo -----------------------------------------------------------------------------------
 HALO_CONNECT_TIMEOUT_SECONDS = 3.0
 HALO_READ_TIMEOUT_SECONDS = 10.0  # with connect, inside API Gateway's 29 s

@@ -1,0 +1,61 @@
+"""POST /v1/checkouts/{id}/refunds: refund an approved checkout through Halo (201, or 200 for a replay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.adapters.idempotency import check_key
+from halotap.domain.models import CreateRefundRequest
+from halotap.observability import lambda_handler
+from halotap.wiring import Services, default_services
+
+logger = Logger()
+metrics = Metrics()
+
+
+def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, Any]:
+    caller = request.caller
+    checkout_id = request.path_params.get("id", "")
+    refund_request = CreateRefundRequest.model_validate(request.json())  # 400 naming each bad field
+    logger.append_keys(
+        checkoutId=checkout_id, refundReference=refund_request.reference, clientId=caller.client_id
+    )
+
+    def operation(_: dict[str, Any]) -> dict[str, Any]:
+        created = services.refunds.create(caller, checkout_id, refund_request)
+        if not created.replayed:
+            metrics.add_metric(name="RefundCreated", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(
+                name=f"Refund{created.refund.status.value.title()}", unit=MetricUnit.Count, value=1
+            )
+        return {
+            "statusCode": 200 if created.replayed else 201,
+            "body": created.refund.to_api(),
+            "again": created.replayed,
+        }
+
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        answer = operation({})
+    else:
+        answer = services.idempotency.run(
+            client_id=caller.client_id,
+            key=check_key(key),
+            request={"checkoutId": checkout_id, **refund_request.model_dump(mode="json", by_alias=True)},
+            operation=operation,
+            lambda_context=context,
+        )
+    body = answer["body"]
+    headers = {"location": f"/v1/checkouts/{body['checkoutId']}/refunds/{body['id']}"}
+    if answer.get("replayed") or answer.get("again"):
+        headers["idempotent-replayed"] = "true"
+    return response(answer["statusCode"], body, headers=headers)
+
+
+@lambda_handler(logger, metrics, api=True)
+def handler(event: dict[str, Any], context: Any, services: Services | None = None) -> dict[str, Any]:
+    return handle(event, lambda request: refund(request, services or default_services(), context))

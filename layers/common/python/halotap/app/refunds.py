@@ -1,0 +1,315 @@
+"""Refunds through Halo: reserve with a conditional write, ask Halo once, record its answer, retry the unknown.
+
+A refund is reserved in its checkout's item before Halo is called (`CheckoutStore.reserve_refund`), so a
+crash mid-call leaves a pending refund that is due for reconciliation, never money sent back unrecorded.
+Halo's answer is recorded with a conditional update that also fills the outbox, so the PSP hears of each
+outcome exactly once (refund.succeeded or refund.failed). An unknown answer leaves the refund pending;
+reconciliation sends it again with the same refundReference (the refund id) until Halo answers definitely.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from halotap.app.checkouts import CheckoutService
+from halotap.domain import timing
+from halotap.domain.clock import iso
+from halotap.domain.errors import (
+    CheckoutNotRefundable,
+    ConcurrentUpdate,
+    HaloBadResponse,
+    HalotapError,
+    InvalidRequest,
+    RefundExceedsAmount,
+    RefundLimitReached,
+    RefundNotFound,
+    RefundReferenceUsed,
+)
+from halotap.domain.ids import is_refund_id, new_refund_id
+from halotap.domain.models import Checkout, CreateRefundRequest, Refund, RefundStatus
+from halotap.domain.money import Money, MoneyError, from_minor
+from halotap.domain.notifications import pending_events, refund_outbox_changes
+from halotap.domain.parties import Caller
+from halotap.domain.refunds import (
+    LATE_APPROVAL_REFERENCE,
+    MAX_REFUNDS_PER_CHECKOUT,
+    PENDING,
+    Judgement,
+    can_refund,
+    judge,
+    minor,
+    next_due,
+    refund_amount,
+    refundable,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefundCreated:
+    refund: Refund
+    replayed: bool  # the same reference and body again: the first refund, unchanged
+
+
+@dataclass
+class RefundService:
+    checkouts: CheckoutService
+    # No retry while the first call may still be in flight (domain/timing.py, refund_first_call_window).
+    first_call_window: timedelta = field(
+        default_factory=lambda: timing.refund_first_call_window(
+            timing.HALO_CONNECT_TIMEOUT_SECONDS, timing.HALO_READ_TIMEOUT_SECONDS
+        )
+    )
+
+    # -- the PSP's calls --------------------------------------------------------------------------------
+    def create(self, caller: Caller, checkout_id: str, request: CreateRefundRequest) -> RefundCreated:
+        checkout = self.checkouts.get(caller, checkout_id)  # 404 outside the caller's merchants
+        transaction_id = checkout.halo_transaction_id
+        for _ in range(timing.RACE_RETRIES):
+            existing = _same_reference(checkout, request)
+            if existing is not None:
+                return RefundCreated(existing, replayed=True)
+            refund, amount = self._new_refund(checkout, request)
+            if transaction_id is None:
+                # An approval recorded before halotap kept Halo's id: read it now (a status read is safe to
+                # repeat), so the first refund call follows its reservation at once.
+                transaction_id = self._transaction_id(checkout)
+                if transaction_id is None:
+                    raise HaloBadResponse(f"Halo's status of checkout {checkout.id} names no transactionId")
+            total = minor(checkout.amount, checkout.currency)
+            reserved = self.checkouts.store.reserve_refund(checkout, refund, amount, total - amount)
+            if reserved is None:
+                # The condition failed: another refund took the room or the reference, or the status
+                # moved. Read again and say which (or succeed, if this was only a stale read).
+                fresh = self.checkouts.store.get(checkout.id)
+                assert fresh is not None  # checkouts are never deleted while they can be refunded
+                checkout = fresh
+                continue
+            logger.info(
+                "refund reserved",
+                extra={"checkoutId": checkout.id, "refundId": refund.id, "amount": refund.amount},
+            )
+            sent = self.send(reserved, refund.id, retry=False, transaction_id=transaction_id)
+            return RefundCreated(sent, replayed=False)
+        raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry with the same reference")
+
+    def get(self, caller: Caller, checkout_id: str, refund_id: str) -> Refund:
+        checkout = self.checkouts.get(caller, checkout_id)
+        refund = checkout.refunds.get(refund_id) if is_refund_id(refund_id) else None
+        if refund is None:
+            raise RefundNotFound(f"checkout {checkout.id} has no refund {refund_id!r}")
+        return refund
+
+    def _new_refund(self, checkout: Checkout, request: CreateRefundRequest) -> tuple[Refund, int]:
+        """The refund this request asks for, judged on the checkout as read: a fast, clear refusal.
+
+        Passing here proves nothing about the total: `reserve_refund`'s condition is what holds it.
+        """
+        if not can_refund(checkout.status):
+            raise CheckoutNotRefundable(
+                f"checkout {checkout.id} is {checkout.status.value}; only an approved checkout can be refunded",
+                currentStatus=checkout.status.value,
+            )
+        if checkout.refund_count >= MAX_REFUNDS_PER_CHECKOUT:
+            raise RefundLimitReached(f"checkout {checkout.id} already has {checkout.refund_count} refunds")
+        try:
+            amount = refund_amount(checkout, request.amount)
+        except MoneyError as error:
+            raise InvalidRequest(
+                f"amount: {error}", errors=[{"field": "amount", "message": str(error)}]
+            ) from None
+        left = refundable(checkout)
+        if amount <= 0 or amount > left:
+            raise RefundExceedsAmount(
+                f"{checkout.currency} {from_minor(left, checkout.currency)} is left to refund",
+                amountRefundable=from_minor(left, checkout.currency),
+            )
+        return self._refund(checkout, request, amount), amount
+
+    def _refund(self, checkout: Checkout, request: CreateRefundRequest, amount: int) -> Refund:
+        moment = self.checkouts.clock()
+        return Refund(
+            id=new_refund_id(),
+            checkout_id=checkout.id,
+            amount=from_minor(amount, checkout.currency),
+            currency=checkout.currency,
+            reference=request.reference,
+            status=RefundStatus.PENDING,
+            reason=request.reason,
+            metadata=request.metadata,
+            created_at=iso(moment),
+            updated_at=iso(moment),
+            requested_amount=request.amount,
+            attempts=1,  # the first send follows the reservation at once
+            # If this process dies before Halo's answer is recorded, reconciliation sends it again then,
+            # and never while the first call may still be on its way.
+            next_attempt_at=iso(
+                moment
+                + max(timing.refund_retry_delay(1, self.checkouts.check_backoff), self.first_call_window)
+            ),
+        )
+
+    # -- a late approval ---------------------------------------------------------------------------------
+    def late_approval_changes(self, checkout: Checkout) -> tuple[str, dict[str, Any]] | None:
+        """The full refund of a late approval, as attributes for the approval's own write, if the client wants it.
+
+        Reserved in the same conditional update that records the approval, so the refund cannot be lost
+        between the two; the caller sends it once the write has landed.
+        """
+        client = next(
+            (c for c in self.checkouts.secret_store.clients() if c.client_id == checkout.client_id), None
+        )
+        if client is None or not client.refunds_late_approvals:
+            return None
+        amount = minor(checkout.amount, checkout.currency)
+        refund = self._refund(
+            checkout,
+            CreateRefundRequest(
+                reference=LATE_APPROVAL_REFERENCE, reason="approved after the checkout closed"
+            ),
+            amount,
+        )
+        return refund.id, {
+            f"refunds.{refund.id}": refund.model_dump(mode="json", by_alias=True, exclude_none=True),
+            f"refundReferences.{LATE_APPROVAL_REFERENCE}": refund.id,
+            "reservedMinor": checkout.reserved_minor + amount,
+            "refundCount": checkout.refund_count + 1,
+        }
+
+    # -- Halo ----------------------------------------------------------------------------------------------
+    def send(
+        self, checkout: Checkout, refund_id: str, *, retry: bool, transaction_id: str | None = None
+    ) -> Refund:
+        """Ask Halo for one pending refund and record what its answer makes of it.
+
+        `retry`: halotap has sent this refund before without recording an answer, so Halo's 213 "Refund
+        Already Processed" is that earlier call's approval (docs/architecture.md, "Refunds").
+        """
+        refund = checkout.refunds[refund_id]
+        try:
+            merchant = self.checkouts.secret_store.merchant(checkout.merchant_id)
+            transaction_id = transaction_id or checkout.halo_transaction_id or self._transaction_id(checkout)
+            if transaction_id is None:
+                logger.error(
+                    "Halo does not name the transaction to refund", extra={"checkoutId": checkout.id}
+                )
+                judgement = PENDING
+            else:
+                answer = self.checkouts.halo.refund(
+                    merchant,
+                    transaction_id,
+                    money=Money.parse(refund.amount, refund.currency),
+                    refund_reference=refund.id,
+                )
+                judgement = judge(answer, retry=retry)
+        except HalotapError as error:
+            # A timeout, a 5xx, a garbled answer, Halo's circuit open: Halo's decision is unknown.
+            logger.warning(
+                "refund answer unknown; it stays pending and is retried",
+                extra={"checkoutId": checkout.id, "refundId": refund_id, "code": error.code},
+            )
+            judgement = PENDING
+        return self.record(checkout, refund_id, judgement)
+
+    def _transaction_id(self, checkout: Checkout) -> str | None:
+        """Halo's backend id, for an approval recorded before halotap stored it: a status read, safe to repeat."""
+        if not checkout.halo_reference:
+            return None
+        merchant = self.checkouts.secret_store.merchant(checkout.merchant_id)
+        transaction = self.checkouts.halo.transaction(merchant, checkout.halo_reference)
+        return transaction.transaction_id if transaction else None
+
+    def record(self, checkout: Checkout, refund_id: str, judgement: Judgement) -> Refund:
+        """Write Halo's answer, conditioned on the refund still being pending; queue its notification."""
+        refund = checkout.refunds[refund_id]
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        changes, deltas = self._outcome(checkout, refund, judgement)
+        updated = self.checkouts.store.update_refund(checkout, refund_id, changes, deltas)
+        if updated is None:
+            # Settled meanwhile by a concurrent retry, whose write also queued the one notification.
+            fresh = self.checkouts.store.get(checkout.id)
+            assert fresh is not None
+            return fresh.refunds[refund_id]
+        if judgement.status != RefundStatus.PENDING:
+            logger.info(
+                "refund settled",
+                extra={"checkoutId": checkout.id, "refundId": refund_id, "status": judgement.status.value},
+            )
+            updated = self.checkouts.publish(updated)
+        return updated.refunds[refund_id]
+
+    def _outcome(
+        self, checkout: Checkout, refund: Refund, judgement: Judgement
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        moment = self.checkouts.clock()
+        at = iso(moment)
+        prefix = f"refunds.{refund.id}"
+        if judgement.status == RefundStatus.PENDING:
+            retry_at = iso(moment + timing.refund_retry_delay(refund.attempts, self.checkouts.check_backoff))
+            due = [retry_at, *([checkout.due_at] if checkout.due_at and pending_events(checkout) else [])]
+            others = next_due(checkout.model_copy(update={"refunds": _without(checkout, refund.id)}))
+            return {
+                f"{prefix}.nextAttemptAt": retry_at,
+                f"{prefix}.attempts": refund.attempts + 1,
+                "dueAt": min([*due, *([others] if others else [])]),
+            }, {}
+        amount = minor(refund.amount, refund.currency)
+        changes: dict[str, Any] = {
+            f"{prefix}.status": judgement.status.value,
+            f"{prefix}.updatedAt": at,
+            f"{prefix}.nextAttemptAt": None,
+            "updatedAt": at,
+        }
+        if judgement.status == RefundStatus.SUCCEEDED:
+            deltas = {"refundedMinor": amount}
+            if judgement.halo_reference:
+                changes[f"{prefix}.haloReference"] = judgement.halo_reference
+        else:
+            assert judgement.failure is not None
+            deltas = {"reservedMinor": -amount}  # a failed refund frees its room
+            changes[f"{prefix}.failure"] = judgement.failure.model_dump(by_alias=True)
+        changes.update(refund_outbox_changes(refund.id, f"refund.{judgement.status.value}", moment))
+        return changes, deltas
+
+    # -- reconciliation ------------------------------------------------------------------------------------
+    def retry_due(self, checkout: Checkout, now: datetime) -> tuple[Checkout, int, int]:
+        """Send again every pending refund whose retry is due. Returns (checkout, retried, overdue)."""
+        retried = overdue = 0
+        for refund in list(checkout.refunds.values()):
+            if refund.status != RefundStatus.PENDING or (refund.next_attempt_at or "") > iso(now):
+                continue
+            if now - datetime.fromisoformat(refund.created_at) > timing.REFUND_PENDING_ALARM_AFTER:
+                overdue += 1
+                logger.error(
+                    "refund pending too long",
+                    extra={"checkoutId": checkout.id, "refundId": refund.id, "createdAt": refund.created_at},
+                )
+            self.send(checkout, refund.id, retry=True)
+            retried += 1
+            fresh = self.checkouts.store.get(checkout.id)
+            assert fresh is not None
+            checkout = fresh
+        return checkout, retried, overdue
+
+
+def _without(checkout: Checkout, refund_id: str) -> dict[str, Refund]:
+    return {key: value for key, value in checkout.refunds.items() if key != refund_id}
+
+
+def _same_reference(checkout: Checkout, request: CreateRefundRequest) -> Refund | None:
+    """The refund already made with this reference, if the body is the same; 409 if it is not."""
+    refund_id = checkout.refund_references.get(request.reference)
+    if refund_id is None:
+        return None
+    refund = checkout.refunds[refund_id]
+    if not refund.same_request(request):
+        raise RefundReferenceUsed(
+            f"reference {request.reference!r} was used for refund {refund_id} with another body",
+            refundId=refund_id,
+        )
+    return refund
