@@ -155,6 +155,14 @@ def render() -> dict[str, Any]:
             [notification], queue_arn(resource_name(manifest.function("deliver_notification").queue or ""))
         ),
         "reconcile.json": _scheduled_event("reconcile"),
+        "create_refund.json": _api_event(
+            _request(
+                "POST",
+                f"/v1/checkouts/{CHECKOUT_ID}/refunds",
+                {"reference": "refund-1001", "amount": "49.99", "reason": "customer returned one item"},
+            )
+        ),
+        "events.json": _api_event(_request("GET", "/v1/events")),
     }
 
 

@@ -176,8 +176,14 @@ def test_a_pay_domain_is_the_apis_custom_domain_and_payurls_base(prod: Synth) ->
     )
     prod.template.resource_count_is("AWS::ApiGateway::BasePathMapping", 1)
     assert "PayDomainTarget" in prod.json["Outputs"]
-    for name in ("get_checkout", "checkout_page"):  # only create_checkout builds a payUrl
-        assert "PAY_BASE_URL" not in function_resource(prod, name)["Properties"]["Environment"]["Variables"]
+    for name in ("create_checkout", "get_checkout"):  # the create's answer, and GET of an open checkout
+        assert function_resource(prod, name)["Properties"]["Environment"]["Variables"]["PAY_BASE_URL"] == (
+            "https://pay.psp.example"
+        )
+    assert (
+        "PAY_BASE_URL"
+        not in function_resource(prod, "checkout_page")["Properties"]["Environment"]["Variables"]
+    )
 
 
 def test_settings_come_from_context(prod: Synth) -> None:
