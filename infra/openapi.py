@@ -32,6 +32,12 @@ from infra import manifest
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 REF = "#/components/schemas/"
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 
 
 def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
@@ -390,27 +396,13 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
             "content": {"application/json": {"schema": HALO_WEBHOOK_BODY}},
         }
     if (route.method, route.path) == ("POST", "/v1/checkouts/{id}/refunds"):
-        parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-            }
-        )
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF + "CreateRefundRequest"}}},
         }
     if (route.method, route.path) == ("POST", "/v1/checkouts"):
-        parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-            }
-        )
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF + "CreateCheckoutRequest"}}},

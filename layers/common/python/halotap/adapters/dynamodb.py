@@ -78,6 +78,28 @@ def _cancellation_reasons(error: Any) -> list[dict[str, Any]]:
     return list(error.response.get("CancellationReasons") or [])
 
 
+def _assign(
+    changes: dict[str, Any],
+    names: dict[str, str],
+    values: dict[str, Any],
+    sets: list[str],
+    removes: list[str],
+) -> None:
+    """Add `changes` (attribute names as stored; None removes) to an UpdateExpression being built.
+
+    "notifications.evt_x.status" addresses a nested map entry: one name placeholder per part.
+    """
+    for index, (name, value) in enumerate(changes.items()):
+        parts = name.split(".")
+        path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
+        names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
+        if value is None:
+            removes.append(path)
+            continue
+        values[f":v{index}"] = value
+        sets.append(f"{path} = :v{index}")
+
+
 class CheckoutStore:
     def __init__(self, table_name: str, client: Any = None, retention_days: int = 400) -> None:
         self._table = table_name
@@ -216,17 +238,8 @@ class CheckoutStore:
             changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
         names = {"#version": "version"}
         values: dict[str, Any] = {":expected": checkout.version, ":next": checkout.version + 1}
-        sets, removes = ["#version = :next"], []
-        for index, (name, value) in enumerate(changes.items()):
-            # "notifications.evt_x.status" addresses a nested map entry: one placeholder per part.
-            parts = name.split(".")
-            path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
-            names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
-            if value is None:
-                removes.append(path)
-                continue
-            values[f":v{index}"] = value
-            sets.append(f"{path} = :v{index}")
+        sets, removes = ["#version = :next"], list[str]()
+        _assign(changes, names, values, sets, removes)
         if history:
             names["#history"] = "history"
             values[":history"] = [
@@ -352,16 +365,8 @@ class CheckoutStore:
             changes = {**changes, "dueShard": due_shard(checkout.id) if changes["dueAt"] else None}
         names = {"#version": "version", "#refunds": "refunds", "#id": refund_id, "#status": "status"}
         values: dict[str, Any] = {":one": 1, ":pending": "pending", **({":zero": 0} if deltas else {})}
-        sets, removes = ["#version = #version + :one"], []
-        for index, (name, value) in enumerate(changes.items()):
-            parts = name.split(".")
-            path = ".".join(f"#f{index}_{depth}" for depth in range(len(parts)))
-            names.update({f"#f{index}_{depth}": part for depth, part in enumerate(parts)})
-            if value is None:
-                removes.append(path)
-                continue
-            values[f":v{index}"] = value
-            sets.append(f"{path} = :v{index}")
+        sets, removes = ["#version = #version + :one"], list[str]()
+        _assign(changes, names, values, sets, removes)
         for index, (name, delta) in enumerate(deltas.items()):
             names[f"#d{index}"] = name
             values[f":d{index}"] = delta
