@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from devstack.launcher import REPO_ROOT, DevstackFailed, DevstackProcess, free_ports, launch
+from tests.e2e.client import Psp
 from tests.e2e.settle import Settle
 
 READY_TIMEOUT_SECONDS = 90.0
@@ -42,3 +44,18 @@ def devstack() -> Iterator[DevstackProcess]:
 def settle(devstack: DevstackProcess) -> Settle:
     """`settle()` returns once nothing the tests started is still on its way through the devstack."""
     return Settle(devstack)
+
+
+@pytest.fixture(scope="module")
+def psp(devstack: DevstackProcess) -> Psp:
+    """A PSP's view of the devstack: its API with the seeded key, the simulator and the sink."""
+    return Psp(devstack)
+
+
+@pytest.fixture
+def sink(devstack: DevstackProcess) -> Iterator[httpx.Client]:
+    """The PSP webhook sink, with no faults left over from another test (and none left behind)."""
+    client = httpx.Client(base_url=devstack.sink_url, timeout=10)
+    client.delete("/_sink/faults")
+    yield client
+    client.delete("/_sink/faults")

@@ -8,14 +8,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.client import Psp
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
 
 
 def transitions(checkout):

@@ -7,22 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.client import Psp
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
-
-
-@pytest.fixture
-def sink(devstack):
-    client = httpx.Client(base_url=devstack.sink_url, timeout=10)
-    client.delete("/_sink/faults")
-    yield client
-    client.delete("/_sink/faults")
 
 
 def poll(psp, cursor):

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.client import Psp
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
 
 
 def test_a_lost_webhook_is_found_by_reconciliation(psp):

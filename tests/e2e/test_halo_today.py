@@ -11,11 +11,6 @@ from tests.e2e.client import Psp
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
-
-
 def halo_creates(psp: Psp, **match: Any) -> list[Any]:
     """The simulator's log of Halo create calls whose body has every given field."""
     response = psp.sim.get("/_sim/requests")

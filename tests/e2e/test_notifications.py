@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
-from tests.e2e.client import Psp
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
-
-
-@pytest.fixture
-def sink(devstack):
-    client = httpx.Client(base_url=devstack.sink_url, timeout=10)
-    client.delete("/_sink/faults")
-    return client
 
 
 def received(sink, checkout_id):

@@ -6,25 +6,12 @@ import concurrent.futures
 import time
 import uuid
 
-import httpx
 import pytest
 
 from devstack.config import DEFAULT_AUTOREFUND_API_KEY
 from tests.e2e.client import Psp
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def psp(devstack):
-    return Psp(devstack)
-
-
-@pytest.fixture
-def sink(devstack):
-    client = httpx.Client(base_url=devstack.sink_url, timeout=10)
-    client.delete("/_sink/faults")
-    return client
 
 
 @pytest.fixture
