@@ -13,20 +13,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic.alias_generators import to_camel
-
 from halotap.domain import errors
-from halotap.domain.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from halotap.domain.models import (
     INTERNAL_FIELDS,
+    REFUND_INTERNAL_FIELDS,
     Checkout,
-    CheckoutCreated,
-    CreateCheckoutRequest,
-    CreateRefundRequest,
+    Failure,
+    HistoryEntry,
     NotificationState,
+    Outcome,
     Refund,
+    RefundFailure,
+    wire_name,
 )
 from halotap.domain.notifications import EVENT_TYPES, REFUND_EVENT_TYPES
+from halotap.domain.requests import CheckoutCreated, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -42,6 +44,21 @@ IDEMPOTENCY_KEY_PARAMETER = {
 
 def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
     schema: dict[str, Any] = model.model_json_schema(by_alias=True, mode=mode, ref_template=REF + "{model}")
+    return schema
+
+
+def _stored_schema(record: type[Any]) -> dict[str, Any]:
+    """The JSON schema of a stored record (a plain dataclass, domain/models.py), as it is serialized:
+    pydantic reads each dataclass's fields, named as `Record.to_dict` names them on the wire."""
+    from pydantic import ConfigDict, TypeAdapter
+
+    for cls in (HistoryEntry, Outcome, NotificationState, Failure, RefundFailure, Refund, Checkout):
+        # Stored entries may carry keys an older release wrote; every other record is closed.
+        extra = "allow" if cls is HistoryEntry else "forbid"
+        cls.__pydantic_config__ = ConfigDict(alias_generator=wire_name, extra=extra)  # type: ignore[attr-defined]
+    schema: dict[str, Any] = TypeAdapter(record).json_schema(
+        by_alias=True, mode="serialization", ref_template=REF + "{model}"
+    )
     return schema
 
 
@@ -66,13 +83,13 @@ def _without(schema: dict[str, Any], internal: tuple[str, ...]) -> dict[str, Any
 
 def _refund_view() -> dict[str, Any]:
     """A refund as the API returns it: the stored model less its retry bookkeeping."""
-    return _without(_schema(Refund, mode="serialization"), ("requestedAmount", "attempts", "nextAttemptAt"))
+    return _without(_stored_schema(Refund), tuple(wire_name(name) for name in REFUND_INTERNAL_FIELDS))
 
 
 def _checkout_view() -> dict[str, Any]:
     """The checkout as GET returns it: the stored model less its internal bookkeeping."""
-    schema = _schema(Checkout, mode="serialization")
-    for internal in (to_camel(name) for name in INTERNAL_FIELDS):
+    schema = _stored_schema(Checkout)
+    for internal in (wire_name(name) for name in INTERNAL_FIELDS):
         schema["properties"].pop(internal, None)
         if internal in schema.get("required", []):
             schema["required"].remove(internal)
@@ -99,7 +116,7 @@ def _checkout_view() -> dict[str, Any]:
 
 
 def _notification_view() -> dict[str, Any]:
-    schema = _schema(NotificationState, mode="serialization")
+    schema = _stored_schema(NotificationState)
     schema["title"] = "NotificationView"
     schema["properties"] = {
         "eventId": {"type": "string", "description": "The webhook-id"},

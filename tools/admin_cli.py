@@ -31,8 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from halotap.domain.models import MERCHANT_ID_PATTERN
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
+from halotap.domain.requests import MERCHANT_ID_PATTERN
 from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
 from tools.secret_document import SecretDocument
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.adapters.idempotency import check_key
 from halotap.domain.errors import HaloAuthFailed, HaloError
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 

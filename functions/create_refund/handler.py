@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.adapters.idempotency import check_key
-from halotap.domain.models import CreateRefundRequest
+from halotap.domain.requests import CreateRefundRequest
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 

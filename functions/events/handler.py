@@ -12,7 +12,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
-from halotap.domain.listing import EventListQuery
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -29,6 +28,8 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
         logger.info("webhook endpoint pinged", extra={"status": result.status, "error": result.error})
         return response(200, result.to_api())
     if event_id is None:
+        from halotap.domain.listing import EventListQuery  # pydantic, loaded only when a list is asked for
+
         query = EventListQuery.model_validate(
             {
                 **{name: request.query[name] for name in ("after", "limit") if request.query.get(name)},

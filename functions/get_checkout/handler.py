@@ -10,7 +10,6 @@ from aws_lambda_powertools import Logger, Metrics
 
 from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.domain.errors import InvalidRequest
-from halotap.domain.listing import CheckoutListQuery
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -38,6 +37,8 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     if reference is not None:
         checkout = services.checkouts.find(caller, merchant_id, reference)
         return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))
+    from halotap.domain.listing import CheckoutListQuery  # pydantic, loaded only when a list is asked for
+
     query = CheckoutListQuery.model_validate(
         {
             **{name: request.query[name] for name in _LIST_PARAMETERS if name in request.query},

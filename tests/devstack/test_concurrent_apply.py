@@ -17,8 +17,8 @@ import boto3
 import pytest
 
 from functions.apply_halo_event import handler as apply_handler
-from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
+from halotap.domain.requests import CreateCheckoutRequest
 from tests.fakes import CallCounter, FakeHalo, FakeLambdaContext, sqs_event, wait_until
 from tests.wiring import build_services
 

@@ -17,8 +17,8 @@ import pytest
 
 from functions.create_refund import handler as refund_handler
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from tests.fakes import FakeHalo, FakeLambdaContext, api_event
 from tests.wiring import build_services

@@ -11,8 +11,8 @@ import pytest
 from functions.checkout_page import handler as page_handler
 from halotap.adapters import aws
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.parties import Caller
+from halotap.domain.requests import CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import Disposition
 from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient, api_event
 from tests.wiring import build_services

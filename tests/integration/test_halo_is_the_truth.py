@@ -10,7 +10,7 @@ from functions.apply_halo_event import handler as apply_handler
 from halotap.adapters import aws
 from halotap.app.checkouts import Caller
 from halotap.domain import timing
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeLambdaContext, sqs_event
 

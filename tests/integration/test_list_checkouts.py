@@ -9,8 +9,8 @@ import pytest
 
 from functions.get_checkout import handler as get_handler
 from halotap.adapters import aws
-from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, api_event
 from tests.wiring import build_services

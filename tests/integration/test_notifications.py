@@ -13,7 +13,7 @@ from functions.deliver_notification import handler as deliver_handler
 from halotap.adapters import aws
 from halotap.app.checkouts import Caller
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, sqs_event

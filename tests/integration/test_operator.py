@@ -203,9 +203,7 @@ def test_redrive_of_an_unknown_message_id_fails_and_touches_nothing(sqs, checkou
 
 
 def test_redrive_leaves_a_message_whose_checkout_is_gone(sqs, checkout, capsys):
-    orphan = make_checkout({APPROVED: checkout.notifications[APPROVED]}).model_copy(
-        update={"id": "chk_vanished"}
-    )
+    orphan = make_checkout({APPROVED: checkout.notifications[APPROVED]}).but(id="chk_vanished")
     orphan_id = park(sqs, orphan, event=APPROVED)
     garbage = sqs.send_message(QueueUrl=settings().notifications_dlq_url, MessageBody="not json")["MessageId"]
 
@@ -257,7 +255,7 @@ def test_replay_sends_the_latest_notification_again_marked_as_a_replay(sqs, stor
     later = NotificationState(
         type="checkout.voided", status="delivered", created_at="2026-01-05T11:00:00.000Z"
     )
-    store.update(delivered, {f"notifications.{voided}": later.model_dump(mode="json", by_alias=True)}, [])
+    store.update(delivered, {f"notifications.{voided}": later.to_dict()}, [])
 
     assert operator.main(["replay", CHECKOUT_ID, "--event", APPROVED]) == 0
     assert capsys.readouterr().out.strip() == (

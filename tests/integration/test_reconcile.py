@@ -14,7 +14,7 @@ from halotap.adapters import aws
 from halotap.app.checkouts import Caller
 from halotap.domain.clock import iso
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeClock, FakeLambdaContext, FaultyClient
@@ -126,9 +126,7 @@ def test_a_checkout_stuck_creating_is_closed_and_its_reference_freed(services, h
 def test_fifty_open_checkouts_drain_over_bounded_runs_without_a_scan(services, halo, clock, monkeypatch):
     template = services.store.get(create(services, reference="bulk-template").id)
     # Stored in batches: the create path is not what this test measures.
-    copies = [
-        template.model_copy(update={"id": f"chk_bulk{n:04d}", "reference": f"bulk-{n}"}) for n in range(49)
-    ]
+    copies = [template.but(id=f"chk_bulk{n:04d}", reference=f"bulk-{n}") for n in range(49)]
     for start in range(0, len(copies), 25):
         batch = [{"PutRequest": {"Item": services.store.item(c)}} for c in copies[start : start + 25]]
         aws.dynamodb().batch_write_item(RequestItems={settings().checkouts_table: batch})
@@ -222,20 +220,16 @@ def test_finding_2_unpaid_checkouts_expire_within_two_runs_with_300_stuck_checko
     # 300 checkouts Halo keeps showing nothing final for (the template's transaction is never tapped),
     # all due since long before the unpaid ones: the head of every shard.
     stuck = [
-        template.model_copy(
-            update={"id": f"chk_stuck{n:04d}", "reference": f"stuck-{n}", "due_at": iso(long_ago)}
-        )
+        template.but(id=f"chk_stuck{n:04d}", reference=f"stuck-{n}", due_at=iso(long_ago))
         for n in range(STUCK)
     ]
     expires_at = clock() + timedelta(seconds=60)
     unpaid = [
-        template.model_copy(
-            update={
-                "id": f"chk_unpaid{n:03d}",
-                "reference": f"unpaid-{n}",
-                "expires_at": iso(expires_at),
-                "due_at": iso(expires_at),
-            }
+        template.but(
+            id=f"chk_unpaid{n:03d}",
+            reference=f"unpaid-{n}",
+            expires_at=iso(expires_at),
+            due_at=iso(expires_at),
         )
         for n in range(UNPAID)
     ]

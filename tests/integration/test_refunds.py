@@ -12,8 +12,8 @@ from functions.get_checkout import handler as get_handler
 from functions.reconcile import handler as reconcile_handler
 from halotap.adapters import aws
 from halotap.domain.halo import ReportedOutcome
-from halotap.domain.models import CreateCheckoutRequest
 from halotap.domain.parties import Caller
+from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, api_event

@@ -2,7 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from halotap.adapters.apigateway import validation_problem
-from halotap.domain.models import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest
 
 VALID = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "100.01", "currency": "ZAR"}
 

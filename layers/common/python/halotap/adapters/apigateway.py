@@ -157,7 +157,7 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
 def _pattern_hints() -> dict[str, str]:
     """What to send for each patterned field, instead of the regular expression (only routes that validated
     with pydantic get here, and they have the models loaded already)."""
-    from halotap.domain.models import PATTERN_HINTS
+    from halotap.domain.requests import PATTERN_HINTS
 
     return PATTERN_HINTS
 

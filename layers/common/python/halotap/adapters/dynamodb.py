@@ -58,7 +58,7 @@ def _checkout(item: dict[str, Any]) -> Checkout:
     values = _from_item(item)
     for internal in ("pk", "ttl", "dueShard"):
         values.pop(internal, None)
-    return Checkout.model_validate(values)
+    return Checkout.from_dict(values)
 
 
 _THROTTLED = (
@@ -132,7 +132,7 @@ class CheckoutStore:
 
     def item(self, checkout: Checkout, ttl: int | None = None) -> dict[str, Any]:
         """The checkout as stored: its key, its attributes, its due shard and its TTL."""
-        body = checkout.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body = checkout.to_dict()
         if checkout.due_at:
             body["dueShard"] = due_shard(checkout.id)
         return {**checkout_key(checkout.id), **_to_item({**body, "ttl": ttl or self._expiry()})}
@@ -242,9 +242,7 @@ class CheckoutStore:
         _assign(changes, names, values, sets, removes)
         if history:
             names["#history"] = "history"
-            values[":history"] = [
-                entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in history
-            ]
+            values[":history"] = [entry.to_dict() for entry in history]
             values[":empty"] = []
             sets.append("#history = list_append(if_not_exists(#history, :empty), :history)")
         request = {
@@ -295,7 +293,7 @@ class CheckoutStore:
             "#due": "dueAt",
             "#shard": "dueShard",
         }
-        body = refund.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body = refund.to_dict()
         values = {
             ":approved": CheckoutStatus.APPROVED.value,
             ":limit": limit,

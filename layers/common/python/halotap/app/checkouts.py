@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halotap.app.ports import CheckoutRepository, EventRecorder, Halo, Queue, Secrets
 from halotap.domain import timing
@@ -22,18 +22,15 @@ from halotap.domain.errors import (
 )
 from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
-from halotap.domain.models import (
-    Checkout,
-    CheckoutCreated,
-    CreateCheckoutRequest,
-    Failure,
-    HistoryEntry,
-)
+from halotap.domain.models import Checkout, Failure, HistoryEntry
 from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
 from halotap.domain.refunds import next_due
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, can_cancel
+
+if TYPE_CHECKING:
+    from halotap.domain.requests import CheckoutCreated, CreateCheckoutRequest
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +142,8 @@ class CheckoutService:
                 "haloReference": opened.halo_reference,
             },
         )
+        from halotap.domain.requests import CheckoutCreated  # loaded with the request it answers
+
         return CheckoutCreated.of(opened, qr_code)
 
     def abandon(self, checkout: Checkout, code: str, detail: str, source: str = "api") -> None:
@@ -160,7 +159,7 @@ class CheckoutService:
                     "status": CheckoutStatus.FAILED.value,
                     "updatedAt": at,
                     "dueAt": None,
-                    "failure": Failure(code=code, detail=detail).model_dump(by_alias=True),
+                    "failure": Failure(code=code, detail=detail).to_dict(),
                 },
                 [
                     HistoryEntry(

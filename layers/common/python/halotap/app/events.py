@@ -14,9 +14,9 @@ from halotap.app.notifications import Poster
 from halotap.app.ports import EventFeed, Queue, Secrets
 from halotap.domain import cursors, signing
 from halotap.domain.clock import iso, utc_now
+from halotap.domain.cursors import DEFAULT_PAGE_SIZE
 from halotap.domain.errors import EventNotFound, InvalidCursor, InvalidRequest
 from halotap.domain.events import Event
-from halotap.domain.listing import DEFAULT_PAGE_SIZE
 from halotap.domain.parties import Caller
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halotap.app.ports import CheckoutIndex, Secrets
 from halotap.domain import cursors
 from halotap.domain.errors import InvalidCursor, MerchantNotFound
-from halotap.domain.listing import CheckoutListQuery
 from halotap.domain.models import Checkout
 from halotap.domain.parties import Caller
+
+if TYPE_CHECKING:
+    from halotap.domain.listing import CheckoutListQuery
 
 
 @dataclass(frozen=True)

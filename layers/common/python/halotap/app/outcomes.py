@@ -168,7 +168,7 @@ class OutcomeService:
                 halo_transaction_id=outcome.halo_transaction_id,
                 payment_provider_reference=outcome.payment_provider_reference,
                 decided_at=at,
-            ).model_dump(mode="json", by_alias=True, exclude_none=True),
+            ).to_dict(),
         }
         if outcome.halo_transaction_id and decision.new_status == CheckoutStatus.APPROVED:
             changes["haloTransactionId"] = outcome.halo_transaction_id  # what a refund names

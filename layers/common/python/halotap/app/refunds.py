@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halotap.app.checkouts import CheckoutService
 from halotap.domain import timing
@@ -29,7 +29,7 @@ from halotap.domain.errors import (
     RefundReferenceUsed,
 )
 from halotap.domain.ids import is_refund_id, new_refund_id
-from halotap.domain.models import Checkout, CreateRefundRequest, Refund, RefundStatus
+from halotap.domain.models import Checkout, Refund, RefundStatus
 from halotap.domain.money import Money, MoneyError, from_minor
 from halotap.domain.notifications import pending_events, refund_outbox_changes
 from halotap.domain.parties import Caller
@@ -45,6 +45,9 @@ from halotap.domain.refunds import (
     refund_amount,
     refundable,
 )
+
+if TYPE_CHECKING:
+    from halotap.domain.requests import CreateRefundRequest
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +168,9 @@ class RefundService:
         )
         if client is None or not client.refunds_late_approvals:
             return None
+        # Rare (a late approval for a client that asked for it), so pydantic loads only here.
+        from halotap.domain.requests import CreateRefundRequest
+
         amount = minor(checkout.amount, checkout.currency)
         refund = self._refund(
             checkout,
@@ -174,7 +180,7 @@ class RefundService:
             amount,
         )
         return refund.id, {
-            f"refunds.{refund.id}": refund.model_dump(mode="json", by_alias=True, exclude_none=True),
+            f"refunds.{refund.id}": refund.to_dict(),
             f"refundReferences.{LATE_APPROVAL_REFERENCE}": refund.id,
             "reservedMinor": checkout.reserved_minor + amount,
             "refundCount": checkout.refund_count + 1,
@@ -252,7 +258,7 @@ class RefundService:
         if judgement.status == RefundStatus.PENDING:
             retry_at = iso(moment + timing.refund_retry_delay(refund.attempts, self.checkouts.check_backoff))
             due = [retry_at, *([checkout.due_at] if checkout.due_at and pending_events(checkout) else [])]
-            others = next_due(checkout.model_copy(update={"refunds": _without(checkout, refund.id)}))
+            others = next_due(checkout.but(refunds=_without(checkout, refund.id)))
             return {
                 f"{prefix}.nextAttemptAt": retry_at,
                 f"{prefix}.attempts": refund.attempts + 1,
@@ -272,7 +278,7 @@ class RefundService:
         else:
             assert judgement.failure is not None
             deltas = {"reservedMinor": -amount}  # a failed refund frees its room
-            changes[f"{prefix}.failure"] = judgement.failure.model_dump(by_alias=True)
+            changes[f"{prefix}.failure"] = judgement.failure.to_dict()
         changes.update(refund_outbox_changes(refund.id, f"refund.{judgement.status.value}", moment))
         return changes, deltas
 

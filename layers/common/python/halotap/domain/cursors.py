@@ -18,6 +18,9 @@ from halotap.domain.errors import InvalidCursor
 
 _MAC_BYTES = 16  # 128 bits: forging one is out of reach, and the cursor stays short
 
+DEFAULT_PAGE_SIZE = 20  # items on a page of GET /v1/checkouts or GET /v1/events, unless `limit` says
+MAX_PAGE_SIZE = 100
+
 
 def _mac(key: bytes, binding: str, payload: bytes) -> bytes:
     return hmac.new(key, binding.encode() + b"\x00" + payload, hashlib.sha256).digest()[:_MAC_BYTES]

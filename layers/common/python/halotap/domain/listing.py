@@ -9,11 +9,9 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, model_validator
 
 from halotap.domain.clock import iso
-from halotap.domain.models import ApiModel
+from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from halotap.domain.requests import ApiModel
 from halotap.domain.states import CheckoutStatus
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 class CheckoutListQuery(ApiModel):

@@ -1,145 +1,108 @@
-"""The checkout and the request/response shapes of the PSP-facing API (camelCase on the wire)."""
+"""The checkout as halotap stores it and shows it: plain frozen dataclasses, camelCase on the wire.
+
+What the PSP sends is validated at the edge by pydantic (domain/requests.py). What is stored here was
+written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
+reads or moves a checkout loads pydantic, which costs about half an `import boto3` of a cold start.
+The OpenAPI document still describes these types (infra/openapi.py asks pydantic for their schema).
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic.alias_generators import to_camel
-
-from halotap.domain.money import Money, MoneyError, from_minor, minor_digits
+from halotap.domain.money import from_minor
 from halotap.domain.states import CheckoutStatus
 
-MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
-REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
-MAX_METADATA_PAIRS = 20
-MAX_METADATA_KEY = 40
-MAX_METADATA_VALUE = 500
-# What to send, for a field whose pattern failed: a caller should read an example, not a regular expression.
-PATTERN_HINTS = {
-    "merchantId": "must be 1 to 64 letters, digits, '.', '_' or '-', such as \"demo-merchant\"",
-    "reference": "must be 1 to 64 letters, digits, '.', '_', ':' or '-', such as \"order-1042\"",
-    "currency": 'must be an ISO 4217 alpha-3 code in capitals, such as "ZAR"',
-    "amount": 'must be a decimal string such as "149.99"',
-    "notificationUrl": "must be an absolute URL starting with https://",
-}
-DEFAULT_EXPIRY_SECONDS = 1800
+if TYPE_CHECKING:
+    from halotap.domain.requests import CreateRefundRequest
+
+# A field's name in the table and on the wire, where it is not the camelCase of its Python name.
+_WIRE_NAMES = {"from_status": "from", "to_status": "to"}
 
 
-def _https_url(value: str) -> str:
-    from urllib.parse import urlsplit
+def wire_name(name: str) -> str:
+    """`halo_transaction_id` -> `haloTransactionId`; `from_status` -> `from`."""
+    if name in _WIRE_NAMES:
+        return _WIRE_NAMES[name]
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("must be an absolute https:// URL")
-    if len(value) > 2048:
-        raise ValueError("must be at most 2048 characters")
+
+def _plain(value: Any) -> Any:
+    """A value as JSON (and DynamoDB) takes it: enums by value, records as dicts, tuples as lists."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
     return value
 
 
-def _metadata(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > MAX_METADATA_PAIRS:
-        raise ValueError(f"may hold at most {MAX_METADATA_PAIRS} pairs")
-    for key, item in value.items():
-        if not 1 <= len(key) <= MAX_METADATA_KEY:
-            raise ValueError(f"key {key[:MAX_METADATA_KEY]!r} must be 1 to {MAX_METADATA_KEY} characters")
-        if len(item) > MAX_METADATA_VALUE:
-            raise ValueError(f"value of {key!r} must be at most {MAX_METADATA_VALUE} characters")
-    return value
+class Record:
+    """A stored value: `to_dict` and `from_dict` speak its camelCase form, leaving out what is None."""
 
+    __slots__ = ()
 
-class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            key: _plain(value)
+            for name, key in _wire_fields(type(self))
+            if (value := getattr(self, name)) is not None
+        }
 
-
-class CreateCheckoutRequest(ApiModel):
-    merchant_id: Annotated[
-        StrictStr, Field(pattern=MERCHANT_ID_PATTERN, description="A merchant your API key may use.")
-    ]
-    reference: Annotated[
-        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your own reference, unique per merchant.")
-    ]
-    # Declared before amount, because amount is checked against it.
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 alpha-3 code.")]
-    amount: Annotated[
-        StrictStr,
-        Field(
-            pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
-            description='A decimal string with exactly the currency\'s minor digits: "100.01" ZAR, "100" JPY.',
-        ),
-    ]
-    return_url: (
-        Annotated[
-            StrictStr, AfterValidator(_https_url), Field(description="https URL to send the shopper back to.")
-        ]
-        | None
-    ) = None
-    expires_in_seconds: Annotated[
-        StrictInt, Field(ge=60, le=86400, description="How long the checkout stays open.")
-    ] = DEFAULT_EXPIRY_SECONDS
-    qr_code: Annotated[StrictBool, Field(description="Add a QR code image (data URI) of the deep link.")] = (
-        False
-    )
-    is_consumer_app: Annotated[StrictBool, Field(description="Passed to Halo.")] = False
-    metadata: Annotated[
-        dict[
-            Annotated[StrictStr, Field(min_length=1, max_length=MAX_METADATA_KEY)],
-            Annotated[StrictStr, Field(max_length=MAX_METADATA_VALUE)],
-        ],
-        AfterValidator(_metadata),
-        Field(
-            max_length=MAX_METADATA_PAIRS,
-            description="Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
-        ),
-    ] = Field(default_factory=dict)
-    # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
-    notification_url: (
-        Annotated[
-            StrictStr,
-            Field(
-                max_length=2048,
-                pattern=r"^https?://",
-                description="Overrides your client's notification URL for this checkout (https, public address).",
-            ),
-        ]
-        | None
-    ) = None
-
-    @field_validator("currency")
     @classmethod
-    def _known_currency(cls, currency: str) -> str:
-        try:
-            minor_digits(currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-        return currency
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        """Read back a stored (or sent) dict. Keys may be camelCase or Python names; unknown keys are
+        ignored, so an item written by a newer release still reads."""
+        by_key = _by_key(cls)
+        return cls(**{by_key[key]: value for key, value in values.items() if key in by_key})
 
-    @field_validator("amount")
-    @classmethod
-    def _amount_fits_currency(cls, amount: str, info: ValidationInfo) -> str:
-        currency = info.data.get("currency")
-        if currency is None:
-            return amount  # the currency's own error is reported; an amount cannot be judged without it
-        try:
-            Money.parse(amount, currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-        return amount
+    def but(self, **changes: Any) -> Self:
+        """A copy with `changes` (the dataclass is frozen)."""
+        return replace(self, **changes)  # type: ignore[type-var]
 
-    @property
-    def money(self) -> Money:
-        return Money.parse(self.amount, self.currency)
+
+_WIRE_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+_BY_KEY: dict[type, dict[str, str]] = {}
+
+
+def _wire_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(Python name, wire name) of each field of a record class, worked out once per class."""
+    found = _WIRE_FIELDS.get(cls)
+    if found is None:
+        found = _WIRE_FIELDS[cls] = tuple((f.name, wire_name(f.name)) for f in fields(cls))
+    return found
+
+
+def _by_key(cls: type) -> dict[str, str]:
+    """Python name by wire name, and by itself (a dict may use either)."""
+    found = _BY_KEY.get(cls)
+    if found is None:
+        pairs = _wire_fields(cls)
+        found = _BY_KEY[cls] = {**{name: name for name, _ in pairs}, **{key: name for name, key in pairs}}
+    return found
+
+
+R = TypeVar("R", bound="Record")
+
+
+def _int(value: Any) -> int:
+    """DynamoDB gives numbers back as Decimal; counters are whole numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    raise TypeError(f"expected a whole number, not {value!r}")
+
+
+def _set(record: object, name: str, value: Any) -> None:
+    object.__setattr__(record, name, value)
 
 
 MAX_HISTORY_TEXT = 500  # characters of a history entry's detail; MAX_HISTORY (app/outcomes.py) caps entries
@@ -152,25 +115,33 @@ def _cut(value: str | None, limit: int) -> str | None:
     return value[: limit - 1] + "…"
 
 
-class HistoryEntry(ApiModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryEntry(Record):
     at: str
     type: str  # created | opened | status_changed | anomaly | creation_failed
     source: str  # api | halo_webhook | reconcile
-    from_status: str | None = Field(default=None, alias="from")
-    to_status: str | None = Field(default=None, alias="to")
+    from_status: str | None = None  # "from" when stored
+    to_status: str | None = None  # "to" when stored
     disposition: str | None = None
     detail: str | None = None
 
-    @field_validator("disposition", "detail")
-    @classmethod
-    def _bounded(cls, value: str | None) -> str | None:
-        """Details quote what webhooks claimed: cut them, so no entry can grow a checkout towards 400 KB."""
-        return _cut(value, MAX_HISTORY_TEXT)
+    def __post_init__(self) -> None:
+        # Details quote what webhooks claimed: cut them, so no entry can grow a checkout towards 400 KB.
+        _set(self, "disposition", _cut(self.disposition, MAX_HISTORY_TEXT))
+        _set(self, "detail", _cut(self.detail, MAX_HISTORY_TEXT))
 
 
-class Outcome(ApiModel):
+_OUTCOME_TEXT = (
+    "disposition",
+    "authorisation_code",
+    "response_code",
+    "halo_transaction_id",
+    "payment_provider_reference",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome(Record):
     """What Halo said about the payment. Never card data: no PAN, no EMV tags."""
 
     disposition: str
@@ -180,19 +151,13 @@ class Outcome(ApiModel):
     payment_provider_reference: str | None = None
     decided_at: str
 
-    @field_validator(
-        "disposition",
-        "authorisation_code",
-        "response_code",
-        "halo_transaction_id",
-        "payment_provider_reference",
-    )
-    @classmethod
-    def _bounded(cls, value: str | None) -> str | None:
-        return _cut(value, MAX_OUTCOME_TEXT)
+    def __post_init__(self) -> None:
+        for name in _OUTCOME_TEXT:
+            _set(self, name, _cut(getattr(self, name), MAX_OUTCOME_TEXT))
 
 
-class NotificationState(ApiModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationState(Record):
     """Where one PSP notification stands: pending -> queued -> retrying -> delivered | failed | gone."""
 
     type: str
@@ -205,8 +170,14 @@ class NotificationState(ApiModel):
     next_attempt_at: str | None = None
     refund_id: str | None = None  # set for refund.* events: their data is this refund
 
+    def __post_init__(self) -> None:
+        _set(self, "attempts", _int(self.attempts))
+        if self.last_status is not None:
+            _set(self, "last_status", _int(self.last_status))
 
-class Failure(ApiModel):
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure(Record):
     code: str
     detail: str
 
@@ -217,12 +188,18 @@ class RefundStatus(StrEnum):
     FAILED = "failed"
 
 
-class RefundFailure(ApiModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundFailure(Record):
     code: str
     message: str
 
 
-class Refund(ApiModel):
+# A refund's bookkeeping, never on the wire.
+REFUND_INTERNAL_FIELDS = ("requested_amount", "attempts", "next_attempt_at")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refund(Record):
     id: str
     checkout_id: str
     amount: str
@@ -232,7 +209,7 @@ class Refund(ApiModel):
     failure: RefundFailure | None = None
     halo_reference: str | None = None
     reason: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     created_at: str
     updated_at: str
     # Bookkeeping, never on the wire:
@@ -240,13 +217,17 @@ class Refund(ApiModel):
     attempts: int = 0  # calls sent to Halo (counted before each is sent)
     next_attempt_at: str | None = None  # when reconciliation retries a pending refund
 
+    def __post_init__(self) -> None:
+        _set(self, "status", RefundStatus(self.status))
+        if isinstance(self.failure, dict):
+            _set(self, "failure", RefundFailure.from_dict(self.failure))
+        _set(self, "attempts", _int(self.attempts))
+
     def to_api(self) -> dict[str, Any]:
-        return self.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude={"requested_amount", "attempts", "next_attempt_at"},
-            exclude_none=True,
-        )
+        body = self.to_dict()
+        for name in REFUND_INTERNAL_FIELDS:
+            body.pop(wire_name(name), None)
+        return body
 
     def same_request(self, request: CreateRefundRequest) -> bool:
         return (self.requested_amount, self.reason, self.metadata) == (
@@ -254,30 +235,6 @@ class Refund(ApiModel):
             request.reason,
             request.metadata,
         )
-
-
-class CreateRefundRequest(ApiModel):
-    reference: Annotated[
-        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your refund reference, unique per checkout.")
-    ]
-    amount: (
-        Annotated[
-            StrictStr,
-            Field(
-                pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
-                description="A decimal string with the currency's minor digits. Default: what is left.",
-            ),
-        ]
-        | None
-    ) = None
-    reason: Annotated[StrictStr, Field(max_length=500, description="Why, for your own records.")] | None = (
-        None
-    )
-    metadata: Annotated[
-        dict[StrictStr, StrictStr],
-        AfterValidator(_metadata),
-        Field(description="Up to 20 string pairs, returned as given."),
-    ] = Field(default_factory=dict)
 
 
 # Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
@@ -294,9 +251,12 @@ INTERNAL_FIELDS = (
     "refunded_minor",
     "refund_count",
 )
+_NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
+_COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count")
 
 
-class Checkout(ApiModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checkout(Record):
     id: str
     client_id: str
     merchant_id: str
@@ -313,9 +273,9 @@ class Checkout(ApiModel):
     return_url: str | None = None
     notification_url: str | None = None
     is_consumer_app: bool = False
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     outcome: Outcome | None = None
-    notifications: dict[str, NotificationState] = Field(default_factory=dict)  # by event id (webhook-id)
+    notifications: dict[str, NotificationState] = field(default_factory=dict)  # by event id (webhook-id)
     replaced_status: CheckoutStatus | None = None
     failure: Failure | None = None
     expires_at: str
@@ -333,11 +293,30 @@ class Checkout(ApiModel):
         None  # Halo's backend transaction id, stored when an approval is confirmed
     )
     # Refunds live in the item, so that reserving one is a single conditional write (domain/refunds.py).
-    refunds: dict[str, Refund] = Field(default_factory=dict)  # by refund id
-    refund_references: dict[str, str] = Field(default_factory=dict)  # PSP refund reference -> refund id
+    refunds: dict[str, Refund] = field(default_factory=dict)  # by refund id
+    refund_references: dict[str, str] = field(default_factory=dict)  # PSP refund reference -> refund id
     reserved_minor: int = 0  # minor units held by pending + succeeded refunds
     refunded_minor: int = 0  # minor units of succeeded refunds
     refund_count: int = 0
+
+    def __post_init__(self) -> None:
+        """Nested records arrive as dicts when read back from the table; counters as Decimal."""
+        _set(self, "status", CheckoutStatus(self.status))
+        if self.replaced_status is not None:
+            _set(self, "replaced_status", CheckoutStatus(self.replaced_status))
+        if isinstance(self.outcome, dict):
+            _set(self, "outcome", Outcome.from_dict(self.outcome))
+        if isinstance(self.failure, dict):
+            _set(self, "failure", Failure.from_dict(self.failure))
+        _set(self, "history", tuple(_record(HistoryEntry, entry) for entry in self.history))
+        _set(
+            self,
+            "notifications",
+            {key: _record(NotificationState, entry) for key, entry in self.notifications.items()},
+        )
+        _set(self, "refunds", {key: _record(Refund, entry) for key, entry in self.refunds.items()})
+        for name in _COUNTERS:
+            _set(self, name, _int(getattr(self, name)))
 
     def refund_total(self) -> str:
         return from_minor(self.refunded_minor, self.currency)
@@ -348,12 +327,7 @@ class Checkout(ApiModel):
         While it is open it also says how to pay, so a PSP that lost the create response can still send
         the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
         """
-        body = self.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude=set(INTERNAL_FIELDS) | {"notifications", "refunds"},
-            exclude_none=True,
-        )
+        body = {key: value for key, value in self.to_dict().items() if key not in _NOT_IN_VIEW}
         if self.status is CheckoutStatus.OPEN and self.deep_link:
             if pay_url:
                 body["payUrl"] = pay_url
@@ -367,50 +341,11 @@ class Checkout(ApiModel):
             refund.to_api() for refund in sorted(self.refunds.values(), key=lambda r: (r.created_at, r.id))
         ]
         body["notifications"] = [
-            {"eventId": event_id, **state.model_dump(mode="json", by_alias=True, exclude_none=True)}
+            {"eventId": event_id, **state.to_dict()}
             for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)
         ]
         return body
 
 
-class CheckoutCreated(ApiModel):
-    """The 201 body of POST /v1/checkouts."""
-
-    id: str
-    status: CheckoutStatus
-    merchant_id: str
-    reference: str
-    amount: str
-    currency: str
-    deep_link: str
-    halo_reference: str
-    qr_code: str | None = None
-    pay_url: str | None = (
-        None  # halotap's hosted page for this checkout: QR code on a desktop, button on a phone
-    )
-    return_url: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-    expires_at: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
-        assert checkout.deep_link
-        assert checkout.halo_reference
-        return cls(
-            id=checkout.id,
-            status=checkout.status,
-            merchant_id=checkout.merchant_id,
-            reference=checkout.reference,
-            amount=checkout.amount,
-            currency=checkout.currency,
-            deep_link=checkout.deep_link,
-            halo_reference=checkout.halo_reference,
-            qr_code=qr_code,
-            return_url=checkout.return_url,
-            metadata=checkout.metadata,
-            expires_at=checkout.expires_at,
-            created_at=checkout.created_at,
-            updated_at=checkout.updated_at,
-        )
+def _record(cls: type[R], value: R | dict[str, Any]) -> R:
+    return cls.from_dict(value) if isinstance(value, dict) else value

@@ -36,9 +36,7 @@ def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime)
     """The attributes a status change writes so that its notification cannot be lost."""
     entry = NotificationState(type=EVENT_TYPES[new_status], status="pending", created_at=iso(at))
     return {
-        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        ),
+        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.to_dict(),
         "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
     }
 
@@ -50,9 +48,7 @@ def refund_outbox_changes(refund_id: str, event_type: str, at: datetime) -> dict
     """
     entry = NotificationState(type=event_type, status="pending", created_at=iso(at), refund_id=refund_id)
     return {
-        f"notifications.{refund_event_id(refund_id, event_type)}": entry.model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        ),
+        f"notifications.{refund_event_id(refund_id, event_type)}": entry.to_dict(),
         "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
     }
 
