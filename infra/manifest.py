@@ -146,6 +146,10 @@ SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT")
 # Settings a function reads only when the deployment has them (context payDomain sets PAY_BASE_URL).
 OPTIONAL_ENV = frozenset({"PAY_BASE_URL"})
 
+# How often EventBridge runs reconcile. A checkout that falls due waits at most this long for the next run;
+# the ReconcileLag alarm's threshold (infra/monitoring.py) starts from it.
+RECONCILE_SCHEDULE_MINUTES = 1
+
 _READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 # Recording an event allocates its sequence number and writes it in one TransactWriteItems (adapters/events.py).
 _RECORD_EVENTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
@@ -240,7 +244,7 @@ FUNCTIONS = (
         name="reconcile",
         description="Every minute: asks Halo about due open checkouts, applies outcomes, expires the unpaid, "
         "retries pending refunds",
-        schedule_minutes=1,
+        schedule_minutes=RECONCILE_SCHEDULE_MINUTES,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={

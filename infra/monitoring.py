@@ -11,6 +11,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from halotap.domain import timing
 from infra import manifest
 from infra.config import StackConfig, pascal
 from infra.messaging import Messaging
@@ -32,6 +33,13 @@ DLQ_OLDEST_HOURS = 48  # a parked message nobody handled for 2 days; the DLQs ke
 # Notifications: the retry schedule's first four attempts (5 s, 5 min, 30 min, 2 h) are over by ~2.6 h; a
 # notification still queued after an hour has failed at least three times, so the PSP is likely down.
 NOTIFICATION_PENDING_HOURS = 1
+# ReconcileLagSeconds is how long the oldest due checkout had waited when a run began. A healthy run takes
+# everything that fell due since the run before, so the lag stays under one schedule period (60 s). The
+# alarm allows one expiry grace on top of that (timing.EXPIRY_GRACE_SECONDS, 120 s): 180 s. A late
+# EventBridge tick or one skipped run stays under it; past it, unpaid checkouts expire more than twice their
+# grace after expiresAt, and the outcome of a lost webhook reaches the PSP minutes late.
+RECONCILE_LAG_SECONDS = manifest.RECONCILE_SCHEDULE_MINUTES * 60 + timing.EXPIRY_GRACE_SECONDS
+RECONCILE_LAG_PERIODS = 3  # the lag's 5-minute Maximum above it 3 periods in a row: behind for 15 minutes
 FIVE_MINUTES = cdk.Duration.minutes(5)
 
 
@@ -75,6 +83,18 @@ class Monitoring(Construct):
             threshold=0,
             periods=RECONCILE_ERROR_PERIODS,
         )
+        # Every run publishes the lag, 0 when nothing is due, so a 5-minute period with no datapoint means no
+        # run finished at all: the worst way to fall behind, and one no other alarm sees. Missing is breaching.
+        self._alarm(
+            "ReconcileLag",
+            f"The oldest due checkout has waited over {RECONCILE_LAG_SECONDS} s for reconciliation for "
+            f"{RECONCILE_LAG_PERIODS * 5} minutes, or reconcile runs publish nothing: unpaid checkouts expire "
+            "late and lost webhooks are found late.",
+            halotap_metric("ReconcileLagSeconds", cloudwatch.Stats.MAXIMUM),
+            threshold=RECONCILE_LAG_SECONDS,
+            periods=RECONCILE_LAG_PERIODS,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+        )
         for spec in manifest.QUEUES:
             dlq = messaging.dead_letter_queues[spec.key]
             self._alarm(
@@ -107,6 +127,7 @@ class Monitoring(Construct):
         *,
         threshold: float,
         periods: int = 1,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -117,7 +138,7 @@ class Monitoring(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=periods,
             datapoints_to_alarm=periods,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            treat_missing_data=missing,
         )
         self.alarms[name] = alarm
         return alarm
@@ -152,13 +173,23 @@ class Monitoring(Construct):
                 "NotificationSkipped",
                 "NotificationExhausted",
             ),
-            graph(
-                "Reconcile",
-                "ReconcileExamined",
-                "ReconcileApplied",
-                "ReconcileExpired",
-                "ReconcileRescheduled",
-                "ReconcileErrors",
+            # Counts on the left; the lag (seconds, Maximum) on the right, with its alarm's threshold.
+            cloudwatch.GraphWidget(
+                title="Reconcile",
+                left=[
+                    halotap_metric(name)
+                    for name in (
+                        "ReconcileExamined",
+                        "ReconcileApplied",
+                        "ReconcileExpired",
+                        "ReconcileRescheduled",
+                        "ReconcileErrors",
+                    )
+                ],
+                right=[halotap_metric("ReconcileLagSeconds", cloudwatch.Stats.MAXIMUM)],
+                right_annotations=[self.alarms["ReconcileLag"].to_annotation()],
+                width=12,
+                height=6,
             ),
         )
         dashboard.add_widgets(

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from halotap.domain.timing import EXPIRY_GRACE_SECONDS
 from infra import manifest
 from infra.config import ConfigError, StackConfig, pascal
+from infra.monitoring import RECONCILE_LAG_SECONDS
 from tests.infra.conftest import PAY_CERTIFICATE_ARN, PAY_DOMAIN, Synth
 
 pytestmark = pytest.mark.infra
@@ -733,6 +735,27 @@ def test_reconcile_errors_alarm(dev: Synth) -> None:
     assert alarm["EvaluationPeriods"] == 3
 
 
+def test_reconcile_lag_alarm(dev: Synth) -> None:
+    # One schedule period (the most a healthy run leaves a due checkout waiting) plus one expiry grace.
+    assert RECONCILE_LAG_SECONDS == manifest.RECONCILE_SCHEDULE_MINUTES * 60 + EXPIRY_GRACE_SECONDS == 180
+    assert manifest.function("reconcile").schedule_minutes == manifest.RECONCILE_SCHEDULE_MINUTES
+    dev.template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "ReconcileLagSeconds", "Threshold": RECONCILE_LAG_SECONDS}
+    )
+    alarm = alarm_named(dev, "ReconcileLag")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "halotap",
+        "ReconcileLagSeconds",
+        "Maximum",
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "halotap"}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (180, "GreaterThanThreshold")
+    assert alarm["Period"] == 300
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
+    # Every run publishes the lag, so no data at all means reconcile is not running: that pages too.
+    assert alarm["TreatMissingData"] == "breaching"
+
+
 @pytest.mark.parametrize("spec", manifest.QUEUES, ids=lambda q: q.key)
 def test_alarm_on_the_age_of_the_oldest_message_in_every_dead_letter_queue(
     dev: Synth, spec: manifest.Queue
@@ -767,7 +790,13 @@ def test_the_dashboard_shows_creates_outcomes_delivery_reconcile_and_halo_errors
     body = "".join(part for part in parts if isinstance(part, str))  # the JSON text, less the tokens
     for title in ("Creates", "Outcomes", "Notification delivery", "Reconcile", "Halo errors"):
         assert f'"title":"{title}"' in body
-    for metric in ("CheckoutCreated", "HaloEventTransition", "NotificationDelivered", "ReconcileErrors"):
+    for metric in (
+        "CheckoutCreated",
+        "HaloEventTransition",
+        "NotificationDelivered",
+        "ReconcileErrors",
+        "ReconcileLagSeconds",
+    ):
         assert f'"{metric}"' in body
     assert '"HaloAuthFailed"' in body
     assert '"HaloCreateFailed"' in body
