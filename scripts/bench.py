@@ -9,6 +9,9 @@ moves both sides together and cancels out of the ratio.
 Figures (docs/performance.md explains each, with one run's results):
 
 - cold: importing each handler in a fresh interpreter, against `import boto3`.
+- first: each handler's import and its first request (its sample event from events/, answered for real
+  against the local stack) in a fresh interpreter, as Lambda runs it, against `import boto3`, a DynamoDB
+  client and one `get_item` of an existing checkout: what a real cold start pays, lazy loads included.
 - get: a warm GET /v1/checkouts/{id}, against one raw `get_item` on the same item.
 - create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items`, one POST to the
   Halo simulator and the `update_item` that opens the checkout: the floor of the create's own design.
@@ -20,9 +23,11 @@ Figures (docs/performance.md explains each, with one run's results):
   in bytes; docs/performance.md prices them.
 
 The warm figures run the handlers in this process against moto's server and the Halo simulator,
-both over HTTP on loopback, with the settings the devstack gives every function.
+both over HTTP on loopback, with the settings the devstack gives every function. The first-request
+figures run each handler in a fresh Python 3.13 interpreter against the same two, as tests/lambda does
+(scripts/lambda_shaped.py).
 
-    .venv/bin/python scripts/bench.py [--quick] [--only cold|get|create|intake|calls|lifecycle ...]
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|first|get|create|intake|calls|lifecycle ...]
 """
 
 from __future__ import annotations
@@ -36,20 +41,27 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # devstack, functions and tests are top-level packages here
 
-PARTS = ("cold", "get", "create", "intake", "calls", "lifecycle")
+from scripts import lambda_shaped  # noqa: E402 - once REPO_ROOT is on sys.path
+from scripts.lambda_shaped import X86_FUNCTIONS, X86_LAYER, python313  # noqa: E402
+
+if TYPE_CHECKING:
+    from devstack.config import DevConfig
+
+PARTS = ("cold", "first", "get", "create", "intake", "calls", "lifecycle")
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
 BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
 DEFAULT_SECRETS_TTL = "120"
@@ -73,6 +85,7 @@ class Plan:
     """Sample counts for one run."""
 
     cold: int = 7
+    first: int = 7  # rounds: each walks every handler once, a checkout's whole life
     get: int = 200
     create: int = 50
     intake: int = 200
@@ -80,7 +93,7 @@ class Plan:
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(cold=3, get=30, create=10, intake=30, warmups=2)
+        return cls(cold=3, first=2, get=30, create=10, intake=30, warmups=2)
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
@@ -174,6 +187,16 @@ def clock(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def pair(round_: int, subject: Callable[[], float], baseline: Callable[[], float]) -> tuple[float, float]:
+    """One sample of each, as (subject, baseline): the baseline goes first on even rounds, the subject
+    on odd ones."""
+    if round_ % 2 == 0:
+        below = baseline()
+        return subject(), below
+    above = subject()
+    return above, baseline()
+
+
 def interleave(
     subject: Callable[[], float], baseline: Callable[[], float], n: int
 ) -> tuple[list[float], list[float]]:
@@ -182,12 +205,9 @@ def interleave(
     subjects: list[float] = []
     baselines: list[float] = []
     for round_ in range(n):
-        if round_ % 2 == 0:
-            baselines.append(baseline())
-            subjects.append(subject())
-        else:
-            subjects.append(subject())
-            baselines.append(baseline())
+        above, below = pair(round_, subject, baseline)
+        subjects.append(above)
+        baselines.append(below)
     return subjects, baselines
 
 
@@ -227,20 +247,13 @@ def reset_halotap() -> None:
 
 # -- 1. cold start ---------------------------------------------------------------------------------
 
-# `make bench` builds these (scripts/build-layer.sh x86_64 ...): the deployed layer's requirements and
-# bytecode step, for this machine's architecture.
-X86_LAYER = REPO_ROOT / "build" / "x86_64" / "layer" / "python"
-X86_FUNCTIONS = REPO_ROOT / "build" / "x86_64" / "functions"
+# `make bench` builds X86_LAYER and X86_FUNCTIONS (scripts/build-layer.sh x86_64 ...), and python313()
+# finds the interpreter: both come from scripts/lambda_shaped.py, which tests/lambda shares.
 
 
-def python313() -> str:
-    """The interpreter Lambda runs halotap on (scripts/python313 finds it)."""
-    found = subprocess.run(  # noqa: S603 - our own script
-        [str(REPO_ROOT / "scripts" / "python313")], capture_output=True, text=True, check=False
-    )
-    if found.returncode != 0:
-        raise RuntimeError(found.stderr.strip())
-    return found.stdout.strip()
+def _need_x86_build() -> None:
+    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
+        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
 
 
 def import_seconds(module: str, path: Sequence[Path], env: dict[str, str], python: str) -> float:
@@ -263,8 +276,7 @@ def import_seconds(module: str, path: Sequence[Path], env: dict[str, str], pytho
 
 
 def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
-    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
-        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
+    _need_x86_build()
     python = python313()
     env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
     baseline = partial(import_seconds, BASELINE_IMPORT, [X86_LAYER], env, python)
@@ -289,6 +301,125 @@ def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
     return figures
 
 
+# -- 1b. cold first request --------------------------------------------------------------------------
+
+# The baseline's child: boto3, a DynamoDB client and one GetItem of an existing checkout, the least a
+# handler that reads a checkout must do on its first request. Timed as tests/lambda/invoke.py times a
+# handler: the child's CPU seconds from just before the first import to just after the answer, with json,
+# sys and time already loaded in both. argv: the layer folder, the table, the key (JSON).
+_GET_ITEM_PROBE = (
+    "import json, sys, time\nsys.path[:0] = sys.argv[1:2]\n"
+    "table, key = sys.argv[2], json.loads(sys.argv[3])\nstart = time.process_time()\n"
+    "import boto3\n"
+    "found = boto3.client('dynamodb').get_item(TableName=table, Key=key, ConsistentRead=True)\n"
+    "print(json.dumps({'cpu_seconds': time.process_time() - start, 'found': 'Item' in found}))\n"
+)
+FIRST_REQUEST_MEANING = "import + first request cost this many (import boto3 + client + GetItem)s"
+
+
+def get_item_seconds(table: str, key: Mapping[str, Any], env: Mapping[str, str], python: str) -> float:
+    """CPU seconds a fresh interpreter with only the layer spends on `import boto3`, a DynamoDB client and
+    one consistent GetItem of `key`, which must find an item."""
+    done = subprocess.run(  # noqa: S603 - a 3.13 interpreter, a fixed probe, our own table and key
+        [python, "-I", "-S", "-c", _GET_ITEM_PROBE, str(X86_LAYER), table, json.dumps(key)],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the baseline's GetItem failed:\n{done.stderr.strip()}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    if not answer["found"]:
+        raise RuntimeError(f"the baseline's GetItem found no item at {key} in {table}")
+    return float(answer["cpu_seconds"])
+
+
+def first_request_env(name: str, halo_url: str) -> dict[str, str]:
+    """tests/lambda's environment for function `name`, plus one devstack setting: the PSP's endpoint is
+    the local sink, plain http on loopback, which the deployed settings refuse. Without it
+    deliver_notification's first request refuses the URL and hands its record back undelivered (which
+    tests/lambda accepts, and a timing must not)."""
+    return lambda_shaped.function_env(name, halo_url) | {"HALOTAP_ALLOW_LOOPBACK_WEBHOOKS": "true"}
+
+
+def first_request_figures(rounds: Sequence[Mapping[str, tuple[float, float]]]) -> list[Figure]:
+    """One figure per handler, by name, from rounds of {handler: (subject, baseline)} samples."""
+    if not rounds:
+        raise ValueError("no rounds")
+    return [
+        Figure(
+            f"cold first request {name}",
+            [samples[name][0] for samples in rounds],
+            [samples[name][1] for samples in rounds],
+            FIRST_REQUEST_MEANING,
+        )
+        for name in sorted(rounds[0])
+    ]
+
+
+Answer = Callable[[str, dict[str, Any]], lambda_shaped.Result]
+
+
+def _sampled_walk(
+    halo_url: str, round_: int, answer: Answer, baseline: Callable[[], float]
+) -> dict[str, tuple[float, float]]:
+    """One walk of ORDER, each handler's first request paired with a baseline run (pair(): which side
+    goes first alternates with the round)."""
+    samples: dict[str, tuple[float, float]] = {}
+
+    def sampled(name: str, event: dict[str, Any]) -> lambda_shaped.Result:
+        result: lambda_shaped.Result = {}
+
+        def subject() -> float:
+            result.update(answer(name, event))
+            return float(result["cpu_seconds"])
+
+        samples[name] = pair(round_, subject, baseline)
+        return result
+
+    lambda_shaped.walk(halo_url, sampled)
+    return samples
+
+
+def cold_first_request(stack: Stack, n: int) -> list[Figure]:
+    """n rounds; each empties moto, then walks a checkout's whole life (ORDER), one fresh 3.13
+    interpreter per handler answering its sample event, each paired with one baseline interpreter."""
+    from halotap.adapters.dynamodb import checkout_key
+
+    _need_x86_build()
+    python = python313()
+    table = os.environ["CHECKOUTS_TABLE"]  # local_stack exported it
+    dynamodb = stack.raw("dynamodb")
+    envs = {name: first_request_env(name, stack.halo_url) for name in lambda_shaped.ORDER}
+    rounds: list[dict[str, tuple[float, float]]] = []
+    with tempfile.TemporaryDirectory(prefix="halotap-bench-") as folder:
+
+        def answer(name: str, event: dict[str, Any]) -> lambda_shaped.Result:
+            result = lambda_shaped.invoke(name, event, envs[name], Path(folder), python)
+            lambda_shaped.expect_success(name, result)  # a first request that failed fast is no figure
+            return result
+
+        # Untimed: one walk warms the OS file cache and leaves the checkout whose item the baseline reads.
+        progress(f"cold first request: one untimed walk of {len(lambda_shaped.ORDER)} handlers")
+        stack.reprovision()
+        created = lambda_shaped.walk(stack.halo_url, answer)["create_checkout"]
+        key = checkout_key(lambda_shaped.body(created["answer"])["id"])
+        item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+        baseline = partial(get_item_seconds, table, key, lambda_shaped.runtime_env(), python)
+        baseline()
+        for round_ in range(n):
+            progress(
+                f"cold first request: round {round_ + 1} of {n} "
+                f"({len(lambda_shaped.ORDER)} + {len(lambda_shaped.ORDER)} fresh interpreters)"
+            )
+            stack.reprovision()  # every round walks the same life from empty tables...
+            dynamodb.put_item(TableName=table, Item=item)  # ...but for the checkout the baseline reads
+            rounds.append(_sampled_walk(stack.halo_url, round_, answer, baseline))
+    return first_request_figures(rounds)
+
+
 # -- the local stack for the warm figures -----------------------------------------------------------
 
 
@@ -302,6 +433,14 @@ class Stack:
     halo_api_key: str
     sink_url: str = ""
     clients: dict[str, Any] = field(default_factory=dict)  # raw boto3 clients for the baselines
+    config: DevConfig | None = None  # what moto was provisioned from
+
+    def reprovision(self) -> None:
+        """Empty moto, then create the manifest's tables, queues and secrets again: the same names (so
+        the environment this process exported still holds), no items, no messages."""
+        if self.config is None:
+            raise RuntimeError("this stack has no provisioning config")
+        _provision_afresh(self.moto_url, self.config)
 
     def raw(self, service: str) -> Any:
         """A plain boto3 client of its own (not halotap's), for baselines."""
@@ -312,18 +451,27 @@ class Stack:
         return self.clients[service]
 
 
+def _provision_afresh(moto_url: str, config: DevConfig) -> None:
+    """An empty moto, provisioned from the manifest; this process's environment names what it made."""
+    import httpx
+
+    from devstack.config import export
+    from devstack.provision import provision
+
+    httpx.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    environment, _secrets = provision(config)
+    export(environment)
+
+
 @contextlib.contextmanager
 def local_stack() -> Iterator[Stack]:
     """moto's server and the Halo simulator on free loopback ports, provisioned from the manifest,
     with this process's environment pointing halotap at them; everything is undone on exit."""
     from dataclasses import replace
 
-    import httpx
-
     from devstack.aws import MotoServer
     from devstack.config import DEMO_MERCHANT_ID, DEMO_MERCHANTS, DevConfig, export
     from devstack.halo_sim import HaloSimulator
-    from devstack.provision import provision
     from devstack.sink import WebhookSink
 
     config = DevConfig(log_level="ERROR")
@@ -338,10 +486,8 @@ def local_stack() -> Iterator[Stack]:
     simulator = HaloSimulator(port=0, merchants=config.sim_merchants)
     try:
         moto.start()  # exports AWS_ENDPOINT_URL and fake credentials
-        httpx.post(f"{moto.url}/moto-api/reset", timeout=10).raise_for_status()
         export(function_settings())
-        environment, _secrets = provision(config)
-        export(environment)
+        _provision_afresh(moto.url, config)
         simulator.start()
         # The intake figure empties its queue before every sample; moto allows that only when asked.
         export({"HALO_BASE_URL": simulator.url, "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"})
@@ -355,6 +501,7 @@ def local_stack() -> Iterator[Stack]:
             halo_merchant_id,
             halo_api_key,
             sink_url=sink.url,
+            config=config,
         )
         try:
             yield stack
@@ -848,11 +995,13 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - on
 
 
 def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck], Lifecycle | None]:
+    cold: list[Figure] = []
+    first: list[Figure] = []  # printed right after the cold imports they extend
     figures: list[Figure] = []
     checks: list[CallCheck] = []
     life: Lifecycle | None = None
     if "cold" in parts:
-        figures.extend(cold_start(plan.cold))
+        cold = cold_start(plan.cold)
     warm = [part for part in parts if part != "cold"]
     if warm:
         progress("starting moto and the Halo simulator")
@@ -874,7 +1023,9 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
                 figures.append(webhook_intake(stack, ops, plan))
             if "calls" in warm:
                 checks = aws_calls(ops)
-    return figures, checks, life
+            if "first" in warm:  # last: it empties moto before each of its rounds
+                first = cold_first_request(stack, plan.first)
+    return [*cold, *first, *figures], checks, life
 
 
 def main(argv: Sequence[str] | None = None) -> int:

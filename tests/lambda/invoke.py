@@ -1,14 +1,19 @@
-"""Runs one handler the way Lambda's Python runtime does, for tests/lambda (stdlib only: it runs under 3.13).
+"""Runs one handler the way Lambda's Python runtime does (stdlib only: it runs under 3.13).
+
+tests/lambda runs it, and so do `make bench`'s first-request figures, through scripts/lambda_shaped.py.
 
     python3.13 -I -S tests/lambda/invoke.py <function-dir> <layer-dir> <event.json> <result.json>
 
 `-I -S`: no site-packages, no PYTHON* variables; the function's folder and the layer are the only paths
 before the standard library, as /var/task and /opt/python are on Lambda. The result file gets the answer,
-or the exception the handler raised, and the file every top-level package was loaded from.
+or the exception the handler raised, and the file every top-level package was loaded from. With an
+answer it also gets "cpu_seconds": this process's CPU time from just before `import handler` to just
+after the answer (a cold start's init and first request, lazy loads included; start-up not counted).
 """
 
 import json
 import sys
+import time
 
 function_dir, layer_dir, event_file, result_file = sys.argv[1:5]
 sys.path[:0] = [function_dir, layer_dir]
@@ -31,9 +36,12 @@ with open(event_file) as source:
     event = json.load(source)
 outcome: dict = {}
 try:
+    start = time.process_time()
     import handler
 
-    outcome["answer"] = handler.handler(event, Context())
+    answer = handler.handler(event, Context())
+    outcome["cpu_seconds"] = time.process_time() - start
+    outcome["answer"] = answer
 except BaseException as error:
     outcome["raised"] = f"{type(error).__name__}: {error}"
 outcome["loaded_from"] = {

@@ -9,37 +9,15 @@ the layer is an ImportError here, a setting missing from the manifest a Configur
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from devstack.config import DevConfig, lambda_environment
-from devstack.events import CHECKOUT_ID, EVENTS_DIR, HALO_REFERENCE
+from devstack.events import CHECKOUT_ID, HALO_REFERENCE
 from infra import manifest
-from scripts import bench
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-INVOKE = Path(__file__).with_name("invoke.py")
-# What Lambda's runtime gives every function besides the manifest's settings (fake credentials for moto).
-RUNTIME_ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
-# The order of a checkout's life; cancel comes last, after the approval, so it is refused.
-ORDER = (
-    "authorizer",
-    "create_checkout",
-    "get_checkout",
-    "checkout_page",
-    "halo_webhook",
-    "apply_halo_event",
-    "deliver_notification",
-    "reconcile",
-    "create_refund",
-    "events",
-    "cancel_checkout",
-)
+from scripts import bench, lambda_shaped
+from scripts.lambda_shaped import ORDER, body, function_env, invoke, sample
 
 
 def test_every_handler_is_in_the_order():
@@ -52,81 +30,25 @@ def stack():
         yield running
 
 
-def function_env(spec: manifest.Function, stack: bench.Stack) -> dict[str, str]:
-    import os
-
-    values = {**lambda_environment(DevConfig()), **os.environ}  # the provisioned names, from local_stack
-    # A required setting missing here is a KeyError: only the manifest's optional ones may be absent.
-    env = {name: values[name] for name in spec.env if name in values or name not in manifest.OPTIONAL_ENV}
-    env |= {name: os.environ[name] for name in RUNTIME_ENV}
-    env |= {
-        "POWERTOOLS_SERVICE_NAME": manifest.SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": manifest.METRICS_NAMESPACE,
-        "HALO_BASE_URL": stack.halo_url,  # the simulator stands in for Halo's host
-    }
-    return env
-
-
-def invoke(name: str, event: dict[str, Any], env: dict[str, str], tmp_path: Path) -> dict[str, Any]:
-    event_file, result_file = tmp_path / f"{name}-event.json", tmp_path / f"{name}-result.json"
-    event_file.write_text(json.dumps(event))
-    done = subprocess.run(
-        [
-            bench.python313(),
-            "-I",
-            "-S",
-            str(INVOKE),
-            str(bench.X86_FUNCTIONS / name),
-            str(bench.X86_LAYER),
-            str(event_file),
-            str(result_file),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(result_file.read_text())
-
-
-def sample(name: str, checkout_id: str, halo_reference: str) -> dict[str, Any]:
-    """The committed sample, pointed at the checkout this run created."""
-    text = (EVENTS_DIR / f"{name}.json").read_text()
-    return json.loads(text.replace(CHECKOUT_ID, checkout_id).replace(HALO_REFERENCE, halo_reference))
-
-
-def body(answer: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(answer["body"])
-
-
 def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_path):
-    answers: dict[str, Any] = {}
-    checkout_id, halo_reference = CHECKOUT_ID, HALO_REFERENCE
-    runtime = str(Path(bench.python313()).resolve().parents[1])  # the 3.13 installation: its stdlib
-    for name in ORDER:
-        spec = manifest.function(name)
-        result = invoke(name, sample(name, checkout_id, halo_reference), function_env(spec, stack), tmp_path)
+    runtime = str(Path(lambda_shaped.python313()).resolve().parents[1])  # the 3.13 installation: its stdlib
+    layer, functions = str(lambda_shaped.X86_LAYER), lambda_shaped.X86_FUNCTIONS
+
+    def run(name: str, event: dict[str, Any]) -> dict[str, Any]:
+        result = invoke(name, event, function_env(name, stack.halo_url), tmp_path)
         assert "raised" not in result, f"{name} raised {result.get('raised')}"
         outside = {
             package: path
             for package, path in result["loaded_from"].items()
-            if not path.startswith((str(bench.X86_LAYER), str(bench.X86_FUNCTIONS / name), runtime))
+            if not path.startswith((layer, str(functions / name), runtime))
         }
         assert outside == {}, f"{name} loaded modules from outside the layer: {outside}"
-        assert result["loaded_from"]["boto3"].startswith(str(bench.X86_LAYER))
-        answers[name] = result["answer"]
-        if name == "create_checkout":
-            created = body(answers[name])
-            checkout_id, halo_reference = created["id"], created["haloReference"]
-            # The shopper taps: Halo's status endpoint now says Approved (the webhook comes from the sample).
-            tapped = httpx.post(
-                f"{stack.halo_url}/_sim/transactions/{halo_reference}/tap",
-                json={"disposition": "Approved", "webhook": False},
-                timeout=10,
-            )
-            tapped.raise_for_status()
+        assert result["loaded_from"]["boto3"].startswith(layer)
+        return result
+
+    # walk() runs ORDER on the samples, pointed at the checkout create_checkout made, and taps Approved
+    # in the simulator right after the create (the webhook comes from the sample).
+    answers = {name: result["answer"] for name, result in lambda_shaped.walk(stack.halo_url, run).items()}
 
     assert answers["authorizer"]["context"] == {"clientId": "demo-psp", "merchants": "demo-merchant"}
     assert answers["create_checkout"]["statusCode"] == 201
@@ -149,8 +71,7 @@ def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_p
 
 
 def test_a_setting_missing_from_the_environment_is_a_configuration_error(stack, tmp_path):
-    spec = manifest.function("get_checkout")
-    env = function_env(spec, stack)
+    env = function_env("get_checkout", stack.halo_url)
     del env["CHECKOUTS_TABLE"]
     result = invoke("get_checkout", sample("get_checkout", CHECKOUT_ID, HALO_REFERENCE), env, tmp_path)
     assert "raised" not in result  # the API answers problem+json, never a bare crash

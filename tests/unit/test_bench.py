@@ -1,10 +1,14 @@
-"""scripts/bench.py: its arithmetic and formatting, and a quick cold-start run in fresh interpreters."""
+"""scripts/bench.py: its arithmetic and formatting, and a quick cold-start run in fresh interpreters.
+
+The first-request part needs the local stack (the network): tests/lambda/test_bench_first_request.py
+runs it; here are its pure parts.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts import bench
+from scripts import bench, lambda_shaped
 
 
 def test_median_of_odd_and_even_counts():
@@ -47,6 +51,74 @@ def test_interleave_alternates_and_swaps_who_goes_first():
     assert subject == [2.0] * 4
     assert baseline == [1.0] * 4
     assert order == ["b", "s", "s", "b", "b", "s", "s", "b"]
+
+
+def test_pair_puts_the_baseline_first_on_even_rounds():
+    order: list[str] = []
+
+    def side(name: str, seconds: float):
+        def run() -> float:
+            order.append(name)
+            return seconds
+
+        return run
+
+    assert bench.pair(0, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
+    assert bench.pair(1, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
+    assert order == ["b", "s", "s", "b"]
+
+
+def test_first_request_figures_are_one_row_per_handler():
+    rounds = [dict.fromkeys(lambda_shaped.ORDER, (0.3, 0.15)) for _ in range(2)]
+    figures = bench.first_request_figures(rounds)
+    assert [f.name for f in figures] == [f"cold first request {name}" for name in sorted(lambda_shaped.ORDER)]
+    for figure in figures:
+        row = figure.row()
+        assert row[3:5] == ["2.00x", "n=2"]
+        assert row[5] == bench.FIRST_REQUEST_MEANING
+    with pytest.raises(ValueError, match="no rounds"):
+        bench.first_request_figures([])
+
+
+def test_every_handler_has_an_expected_first_answer():
+    for name in lambda_shaped.ORDER:
+        with pytest.raises(lambda_shaped.UnexpectedAnswer) as refused:
+            lambda_shaped.expect_success(name, {"answer": {}})
+        assert "does not know" not in str(refused.value)
+
+
+def test_a_first_request_that_failed_is_refused_with_the_reason():
+    expect = lambda_shaped.expect_success
+    expect("get_checkout", {"answer": {"statusCode": 200, "body": "{}"}})
+    expect("cancel_checkout", {"answer": {"statusCode": 409, "body": "{}"}})  # refused: it comes last
+    expect("deliver_notification", {"answer": {"batchItemFailures": []}})
+    expect("reconcile", {"answer": {"errors": 0, "examined": 0}})
+    allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
+    expect("authorizer", {"answer": {"policyDocument": {"Statement": [allow]}, "context": {"clientId": "c"}}})
+    with pytest.raises(lambda_shaped.UnexpectedAnswer, match=r"get_checkout answered 500, not 200: .*boom"):
+        expect("get_checkout", {"answer": {"statusCode": 500, "body": "boom"}})
+    with pytest.raises(lambda_shaped.UnexpectedAnswer, match="create_checkout raised ConfigurationError"):
+        expect("create_checkout", {"raised": "ConfigurationError: CHECKOUTS_TABLE is not set"})
+    with pytest.raises(lambda_shaped.UnexpectedAnswer, match="handed back for a retry"):
+        expect("deliver_notification", {"answer": {"batchItemFailures": [{"itemIdentifier": "m1"}]}})
+    with pytest.raises(lambda_shaped.UnexpectedAnswer, match="no Allow policy"):
+        expect("authorizer", {"answer": {"principalId": "x", "policyDocument": {"Statement": []}}})
+
+
+def test_the_first_request_part_runs_by_default_and_alone(monkeypatch, capsys):
+    seen: list[tuple[list[str], bench.Plan]] = []
+
+    def run(parts, plan):
+        seen.append((list(parts), plan))
+        return [], [], None
+
+    monkeypatch.setattr(bench, "run", run)
+    assert bench.main([]) == 0
+    assert bench.main(["--quick", "--only", "cold", "--only", "first"]) == 0
+    assert seen[0][0] == list(bench.PARTS)
+    assert "first" in bench.PARTS
+    assert seen[1] == (["cold", "first"], bench.Plan.quick())
+    assert bench.Plan.quick().first <= bench.Plan.quick().cold  # each round is 22 fresh interpreters
 
 
 def test_figure_row_and_table():
