@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from iso4217 import Currency
+from halotap.domain.currencies import MINOR_UNITS
 
 _AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,14})(?:\.([0-9]+))?$")
 
@@ -18,13 +18,12 @@ class MoneyError(ValueError):
 
 @lru_cache(maxsize=512)
 def minor_digits(currency: str) -> int:
-    """ISO 4217 minor units of `currency`, from the maintained `iso4217` table."""
+    """ISO 4217 minor units of `currency`, from the maintained `iso4217` table (domain/currencies.py)."""
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise MoneyError(f"currency must be an ISO 4217 alpha-3 code such as ZAR, not {currency!r}")
-    try:
-        exponent = Currency(currency).exponent
-    except ValueError:
-        raise MoneyError(f"{currency} is not an ISO 4217 currency") from None
+    if currency not in MINOR_UNITS:
+        raise MoneyError(f"{currency} is not an ISO 4217 currency")
+    exponent = MINOR_UNITS[currency]
     if exponent is None:
         raise MoneyError(f"{currency} has no minor unit in ISO 4217 and cannot be charged")
     return int(exponent)
