@@ -100,6 +100,24 @@ def _assign(
         sets.append(f"{path} = :v{index}")
 
 
+def applied(checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]) -> Checkout:
+    """`checkout` after `CheckoutStore.update` wrote `changes` and `history` at its version: what DynamoDB
+    now holds, as `update` sets and removes it ("a.b" addresses a nested map entry; None removes)."""
+    stored = checkout.to_dict()
+    for name, value in changes.items():
+        *parents, last = name.split(".")
+        target = stored
+        for part in parents:
+            target = target.setdefault(part, {})
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    stored["version"] = checkout.version + 1
+    stored["history"] = [*stored.get("history", []), *(entry.to_dict() for entry in history)]
+    return Checkout.from_dict(stored)
+
+
 class CheckoutStore:
     def __init__(self, table_name: str, client: Any = None, retention_days: int = 400) -> None:
         self._table = table_name
@@ -231,6 +249,10 @@ class CheckoutStore:
 
         A change to None removes the attribute. `dueAt` carries its shard with it: set, the checkout is
         in the due index; removed, it leaves the index.
+
+        Returns the checkout as it now is, worked out here rather than read back (`ReturnValues` NONE):
+        every write to a checkout moves its version, so the condition that passed means the item was
+        exactly `checkout`, and it is now `checkout` with `changes` and `history` applied.
         """
         from botocore.exceptions import ClientError
 
@@ -254,12 +276,12 @@ class CheckoutStore:
             "ConditionExpression": "#version = :expected",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": _to_item(values),
-            "ReturnValues": "ALL_NEW",
         }
         adds_refund = any(name.startswith("refunds.") for name in changes)
         for first in (True, False):
             try:
-                return _checkout(self._call("update_item", **request)["Attributes"])
+                self._call("update_item", **request)
+                return applied(checkout, changes, history)
             except ClientError as error:
                 if _error_code(error) == "ConditionalCheckFailedException":
                     raise ConcurrentUpdate(
