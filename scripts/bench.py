@@ -806,6 +806,7 @@ class Lifecycle:
     psp_posts: int  # notifications the PSP's endpoint received
     item_bytes: int  # the checkout item after the lifecycle, by DynamoDB's sizing rules
     guard_bytes: int  # the (merchantId, reference) guard item
+    event_bytes: list[int] = field(default_factory=list)  # the events table's items after it, largest first
 
     def rows(self) -> list[list[str]]:
         rows = [
@@ -821,7 +822,8 @@ class Lifecycle:
         return (
             f"{format_table(header, self.rows())}\nHalo requests: {self.halo_requests}; PSP notifications "
             f"received: {self.psp_posts}; checkout item {self.item_bytes} bytes, reference guard "
-            f"{self.guard_bytes} bytes (DynamoDB sizing)"
+            f"{self.guard_bytes} bytes; events table {len(self.event_bytes)} items of "
+            f"{', '.join(map(str, self.event_bytes)) or '-'} bytes (DynamoDB sizing)"
         )
 
 
@@ -980,6 +982,9 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - on
     guard = dynamodb.get_item(
         TableName=config.checkouts_table, Key={"pk": {"S": f"ref#{stack.merchant_id}#{reference}"}}
     )["Item"]
+    # The events feed (GET /v1/events): the counter, the event in the feed and the event by its id. The
+    # table holds this lifecycle's items only (the bench provisions it empty), so a scan reads just those.
+    events = dynamodb.scan(TableName=config.events_table)["Items"]
     return Lifecycle(
         steps,
         after,
@@ -988,6 +993,7 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - on
         psp_after - psp_before,
         item_bytes(item),
         item_bytes(guard),
+        sorted((item_bytes(event) for event in events), reverse=True),
     )
 
 
