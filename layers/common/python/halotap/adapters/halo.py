@@ -51,7 +51,13 @@ def shared_http() -> httpx.Client:
         if _shared_http is None:
             import httpx
 
-            _shared_http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60))
+            # Keeps as many idle connections as reconcile has workers, so its next round of status GETs
+            # reuses them instead of paying a TLS handshake each.
+            _shared_http = httpx.Client(
+                limits=httpx.Limits(
+                    max_keepalive_connections=max(4, timing.RECONCILE_WORKERS), keepalive_expiry=60
+                )
+            )
         return _shared_http
 
 
