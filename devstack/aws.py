@@ -57,6 +57,33 @@ class AtomicDynamoDB:
         return [body]
 
 
+def atomic_dynamodb_in_process() -> None:
+    """What `AtomicDynamoDB` does for the server, for moto's in-process `mock_aws`: one DynamoDB request at
+    a time, process-wide (the same lock). Once per process; the tests of tests/integration call it.
+
+    They need it since reconcile examines checkouts from several threads: without it two of them that
+    record events for one client could both win the feed's sequence number, or a cancelled
+    TransactWriteItems could put back a copy of the events table, undoing the other's write.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber, "_halotap_atomic_dynamodb", False):
+        return
+    original = BotocoreStubber.process_request
+
+    def process_request(self: Any, request: Any) -> Any:
+        target = request.headers.get("X-Amz-Target") or ""
+        if isinstance(target, bytes):
+            target = target.decode()
+        if not target.startswith(DYNAMODB_TARGET_PREFIX):
+            return original(self, request)
+        with _DYNAMODB_LOCK:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    BotocoreStubber._halotap_atomic_dynamodb = True  # type: ignore[attr-defined]
+
+
 class _MotoWSGIServer(ThreadedWSGIServer):
     request_queue_size = LISTEN_BACKLOG  # werkzeug reads it when it listens, inside __init__
 

@@ -246,6 +246,14 @@ FUNCTIONS = (
         "retries pending refunds",
         schedule_minutes=RECONCILE_SCHEDULE_MINUTES,
         timeout_seconds=55,  # under the schedule's period, so runs never overlap for long
+        # A run examines RECONCILE_WORKERS checkouts at once (halotap.domain.timing), up to 1,000 a run, and
+        # reads up to 8,000 due entries when backlogged. Its threads share one interpreter, so CPU, not Halo,
+        # can bind. Measured against moto (docs/performance.md), in CPU time of one full core: about 2 ms per
+        # checkout rescheduled, 8 to 14 ms per checkout expired or settled (its event, message and writes),
+        # 0.2 ms per due entry read. 512 MB is about 0.29 of a vCPU: 1,000 expirations would take 28 to 48 s
+        # of a 55 s run in CPU alone. 1,024 MB (about 0.58) halves that; more would hardly help, since one
+        # interpreter uses at most one core, which Lambda gives at 1,769 MB.
+        memory_mb=1024,
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={
             "checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),

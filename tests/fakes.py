@@ -6,6 +6,7 @@ import json as _json
 import threading
 import uuid
 import uuid as _uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,7 +29,11 @@ class FakeLambdaContext:
 
 
 class FakeHalo:
-    """Halo's backend at the httpx transport: records every request, answers as documented, fails on cue."""
+    """Halo's backend at the httpx transport: records every request, answers as documented, fails on cue.
+
+    Safe to call from several threads at once (reconcile's workers do): requests are appended, and each
+    fault is taken by exactly one request.
+    """
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
@@ -36,6 +41,10 @@ class FakeHalo:
         self.faults: list[Any] = []  # each: an httpx.Response to answer with, or an exception to raise
         self.with_qr_code = True
         self.gate: threading.Event | None = None  # when set, creates wait for it (in-flight tests)
+        # Called with each status read (GET) before it is answered, on the caller's thread: a test can
+        # hold reads there, e.g. on a threading.Barrier, to see how many are in flight at once.
+        self.on_status_read: Callable[[httpx.Request], None] | None = None
+        self._faults_lock = threading.Lock()
         self.refund_answers: list[
             tuple[int, dict[str, Any]]
         ] = []  # scripted refund answers, first used first
@@ -50,8 +59,11 @@ class FakeHalo:
         self.requests.append(request)
         if self.gate is not None:
             self.gate.wait(10)
-        if self.faults:
-            fault = self.faults.pop(0)
+        if request.method == "GET" and self.on_status_read is not None:
+            self.on_status_read(request)
+        with self._faults_lock:
+            fault = self.faults.pop(0) if self.faults else None
+        if fault is not None:
             if isinstance(fault, Exception):
                 raise fault
             return fault

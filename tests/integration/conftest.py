@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devstack.aws import secrets_manager_as_aws
+from devstack.aws import atomic_dynamodb_in_process, secrets_manager_as_aws
 from devstack.config import DevConfig
 from devstack.provision import provision
 from halotap.wiring import Services
@@ -70,6 +70,7 @@ class MotoAccount:
 def moto_account() -> Iterator[MotoAccount]:
     saved = dict(os.environ)
     secrets_manager_as_aws()  # as the devstack's moto: halotap-admin's conditional writes hold
+    atomic_dynamodb_in_process()  # ... and DynamoDB's, for reconcile's worker threads
     with mock_aws():
         os.environ.update(LAMBDA_SETTINGS)
         forget_clients()

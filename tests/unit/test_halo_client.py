@@ -1,6 +1,9 @@
 """The Halo client against httpx's MockTransport: every documented variant and every failure mode."""
 
 import json
+import logging
+import threading
+import time
 
 import httpx
 import pytest
@@ -228,6 +231,74 @@ class TestCircuitBreaker:
         assert not breaker.is_open
         breaker.record(ok=False)  # the trial failed
         assert breaker.is_open
+
+    def test_concurrent_failures_are_all_counted_and_open_the_circuit_once(self, caplog):
+        threads, each, rounds = 8, 10, 20
+
+        def slow_clock():
+            time.sleep(0.0001)  # hand the interpreter to another thread mid-change, as often as possible
+            return 0.0
+
+        def fail(breaker, start):
+            start.wait(10)
+            for _ in range(each):
+                breaker.record(ok=False)
+
+        counts = []
+        with caplog.at_level(logging.WARNING, logger="halotap.adapters.halo"):
+            for _ in range(rounds):
+                breaker = CircuitBreaker(threshold=3, cooldown=30, clock=slow_clock)
+                start = threading.Barrier(threads)
+                workers = [threading.Thread(target=fail, args=(breaker, start)) for _ in range(threads)]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+                counts.append(breaker.failures)
+                assert breaker.is_open
+        assert counts == [threads * each] * rounds
+        opened = [r for r in caplog.records if r.getMessage().startswith("Halo's circuit opened")]
+        assert len(opened) == rounds  # the threshold was crossed once a round, so it opened once a round
+
+    def test_after_the_cooldown_only_one_of_many_concurrent_callers_gets_the_trial_call(self):
+        now, clock = self.clock()
+        breaker = CircuitBreaker(threshold=2, cooldown=10, clock=clock)
+        breaker.record(ok=False)
+        breaker.record(ok=False)
+        now[0] = 11.0
+        threads = 8
+        start = threading.Barrier(threads)
+        let_through, refused = [], []
+
+        def call():
+            start.wait(10)
+            try:
+                breaker.before_call()
+            except HaloUnavailable:
+                refused.append(1)
+            else:
+                let_through.append(1)
+
+        workers = [threading.Thread(target=call) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert (len(let_through), len(refused)) == (1, threads - 1)
+        assert breaker.is_open  # for everyone else, until the trial reports
+        breaker.record(ok=True)
+        assert not breaker.is_open
+
+    def test_a_trial_that_never_reports_lets_another_through_after_the_next_cooldown(self):
+        now, clock = self.clock()
+        breaker = CircuitBreaker(threshold=1, cooldown=10, clock=clock)
+        breaker.record(ok=False)
+        now[0] = 11.0
+        breaker.before_call()  # the trial, which then fails in a way nobody records
+        with pytest.raises(HaloUnavailable):
+            breaker.before_call()
+        now[0] = 22.0
+        breaker.before_call()  # never stuck open
 
     def test_answers_below_500_are_not_failures(self):
         _, clock = self.clock()

@@ -56,3 +56,13 @@ def test_timing_overrides_are_checked_and_name_their_variable() -> None:
         _ = Settings({"HALOTAP_RECONCILE_BACKOFF": "2,x"}).check_backoff
     assert Settings({"HALOTAP_RECONCILE_BACKOFF": "2,4"}).check_backoff == (2, 4)
     assert Settings({}).check_backoff == (30, 60, 120, 300, 600)
+
+
+def test_reconciles_batch_and_workers_default_to_the_timing_policy_and_can_be_overridden() -> None:
+    assert (Settings({}).reconcile_batch, Settings({}).reconcile_workers) == (1000, 8)
+    overridden = Settings({"HALOTAP_RECONCILE_BATCH": "300", "HALOTAP_RECONCILE_WORKERS": "4"})
+    assert (overridden.reconcile_batch, overridden.reconcile_workers) == (300, 4)
+    with pytest.raises(ConfigurationError, match="HALOTAP_RECONCILE_WORKERS"):
+        _ = Settings({"HALOTAP_RECONCILE_WORKERS": "0"}).reconcile_workers
+    with pytest.raises(ConfigurationError, match="HALOTAP_RECONCILE_WORKERS"):
+        _ = Settings({"HALOTAP_RECONCILE_WORKERS": "many"}).reconcile_workers

@@ -138,7 +138,14 @@ class Settings:
 
     @property
     def reconcile_batch(self) -> int:
-        return int(self._number("HALOTAP_RECONCILE_BATCH", 200))
+        return int(self._number("HALOTAP_RECONCILE_BATCH", timing.RECONCILE_BATCH))
+
+    @property
+    def reconcile_workers(self) -> int:
+        workers = int(self._number("HALOTAP_RECONCILE_WORKERS", timing.RECONCILE_WORKERS))
+        if workers < 1:
+            raise ConfigurationError(f"HALOTAP_RECONCILE_WORKERS must be 1 or more, not {workers}")
+        return workers
 
     @property
     def allow_loopback_webhooks(self) -> bool:

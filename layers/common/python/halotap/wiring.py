@@ -228,8 +228,23 @@ class Services:
             shards=DUE_SHARDS,
             grace=timedelta(seconds=self.config.expiry_grace_seconds),
             batch_size=self.config.reconcile_batch,
+            workers=self.config.reconcile_workers,
             clock=self.clock,
+            prepare=self.build_shared_clients,
         )
+
+    def build_shared_clients(self) -> None:
+        """Build, in the calling thread, every client reconcile's worker threads share and would otherwise
+        build lazily on first use: the DynamoDB and SQS clients, Powertools' SecretsProvider (and its
+        Secrets Manager client) and Halo's connection pool.
+
+        Why here and now: the adapters build these on first use with a plain "if None: build", and
+        `cached_property` has no lock from Python 3.12 on, so two workers could each build one (two boto3
+        clients created at once, a second provider with its own empty cache, a pool that leaks). The use
+        cases themselves are built already: the reconciler holds them.
+        """
+        _ = self.store.client, self.event_log.client, self.notifications_queue.client
+        _ = self.secrets.provider, self.halo.http
 
     @cached_property
     def deliverer(self) -> NotificationDeliverer:

@@ -6,6 +6,7 @@ test reaches moto by creating fresh clients (`reset()`) rather than patching mod
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,18 @@ def _config(read_timeout: float) -> Config:
     )
 
 
-@cache
+# `functools.cache` does not stop two threads that both miss from each building a client (reconcile
+# examines checkouts from several threads), so the first build of each client holds this lock.
+_lock = threading.Lock()
+
+
 def client(service: str) -> Any:
+    with _lock:
+        return _client(service)
+
+
+@cache
+def _client(service: str) -> Any:
     import boto3
 
     return boto3.session.Session().client(service, config=_config(read_timeout=5))  # type: ignore[call-overload]
@@ -43,4 +54,5 @@ def secretsmanager() -> Any:
 
 def reset() -> None:
     """Forget every client, e.g. after a test changed AWS_ENDPOINT_URL or started moto."""
-    client.cache_clear()
+    with _lock:
+        _client.cache_clear()

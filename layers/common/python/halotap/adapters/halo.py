@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -36,16 +37,28 @@ logger = logging.getLogger(__name__)
 STATUS_PATH = "/consumer/QRCode/{reference}"
 
 _shared_http: httpx.Client | None = None
+_shared_http_lock = threading.Lock()
 
 
 def shared_http() -> httpx.Client:
-    """The container's one connection pool to Halo, reused by every warm invocation."""
-    global _shared_http  # noqa: PLW0603 - one pool per container is the point
-    if _shared_http is None:
-        import httpx
+    """The container's one connection pool to Halo, reused by every warm invocation.
 
-        _shared_http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60))
-    return _shared_http
+    Created under a lock: reconcile calls Halo from several threads, and two of them must never each
+    create a pool (one of which would leak). httpx's Client itself is safe to share between threads.
+    """
+    global _shared_http  # noqa: PLW0603 - one pool per container is the point
+    with _shared_http_lock:
+        if _shared_http is None:
+            import httpx
+
+            # Keeps as many idle connections as reconcile has workers, so its next round of status GETs
+            # reuses them instead of paying a TLS handshake each.
+            _shared_http = httpx.Client(
+                limits=httpx.Limits(
+                    max_keepalive_connections=max(4, timing.RECONCILE_WORKERS), keepalive_expiry=60
+                )
+            )
+        return _shared_http
 
 
 class CircuitBreaker:
@@ -53,6 +66,12 @@ class CircuitBreaker:
 
     After `threshold` consecutive failures (timeouts, refused connections, 5xx) the circuit opens for
     `cooldown` seconds; then one trial call is let through, and its result closes or re-opens it.
+
+    Safe to share between threads (reconcile calls Halo from several): every read and change of the state
+    holds one lock, so no failure is lost to a race, and only one caller gets the trial call after a
+    cooldown. Taking the trial starts a new cooldown for everyone else; the trial's result then closes the
+    circuit or re-opens it, and a trial that never reports (an unexpected error) just lets the next
+    cooldown end with another one.
     """
 
     def __init__(
@@ -64,25 +83,45 @@ class CircuitBreaker:
         self.threshold, self.cooldown, self._clock = threshold, cooldown, clock
         self.failures = 0
         self.opened_at: float | None = None
+        self._lock = threading.Lock()
 
     @property
     def is_open(self) -> bool:
+        with self._lock:
+            return self._cooling_down()
+
+    def _cooling_down(self) -> bool:
+        """Call with the lock held."""
         return self.opened_at is not None and self._clock() - self.opened_at < self.cooldown
 
     def before_call(self) -> None:
-        if self.is_open:
-            raise HaloUnavailable(
-                f"Halo failed {self.failures} times in a row; not calling it for {self.cooldown:.0f} s "
-                "(circuit open)",
-            )
+        with self._lock:
+            if self.opened_at is None:
+                return
+            if not self._cooling_down():
+                self.opened_at = self._clock()  # this caller's call is the trial; the rest still fail fast
+                return
+            failures = self.failures
+        raise HaloUnavailable(
+            f"Halo failed {failures} times in a row; not calling it for {self.cooldown:.0f} s (circuit open)",
+        )
 
     def record(self, ok: bool) -> None:
-        if ok:
-            self.failures, self.opened_at = 0, None
-            return
-        self.failures += 1
-        if self.failures >= self.threshold:
+        with self._lock:
+            if ok:
+                self.failures, self.opened_at = 0, None
+                return
+            self.failures += 1
+            if self.failures < self.threshold:
+                return
+            opened = self.opened_at is None
             self.opened_at = self._clock()  # (re)open: a failed trial call starts a new cooldown
+            failures = self.failures
+        if opened:
+            logger.warning(
+                "Halo's circuit opened: calls fail fast until a trial call succeeds",
+                extra={"failures": failures, "cooldownSeconds": self.cooldown},
+            )
 
 
 class HaloClient:

@@ -20,6 +20,22 @@ class SecretStore:
         self._ttl = ttl_seconds
         self._provider = provider
 
+    @property
+    def provider(self) -> Any:
+        """Powertools' SecretsProvider, whose cache holds the values for the TTL; built on first use.
+
+        Not locked: a caller that reads secrets from several threads (reconcile) builds it first, in one.
+        Once built it is safe to share: its cache is a dict, and two threads that miss the same secret at
+        once just both read it.
+        """
+        if self._provider is None:
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+            from halotap.adapters import aws
+
+            self._provider = SecretsProvider(boto3_client=aws.secretsmanager())
+        return self._provider
+
     def _json(self, name: str) -> Any:
         """The secret's JSON. LookupError if it does not exist; DependencyUnavailable if it cannot be read."""
         from aws_lambda_powertools.utilities.parameters.exceptions import (
@@ -28,15 +44,9 @@ class SecretStore:
         )
         from botocore.exceptions import ClientError
 
-        if self._provider is None:
-            from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-            from halotap.adapters import aws
-
-            self._provider = SecretsProvider(boto3_client=aws.secretsmanager())
         secret_id = f"{self._prefix}/{name}"
         try:
-            return self._provider.get(secret_id, transform="json", max_age=self._ttl)
+            return self.provider.get(secret_id, transform="json", max_age=self._ttl)
         except GetParameterError as error:
             # Powertools wraps the SDK's error; the original is the exception it was raised from.
             cause = error.__context__

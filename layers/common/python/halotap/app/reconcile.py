@@ -9,14 +9,22 @@ past `expiresAt` plus a grace period, and moves everything else to its next chec
 The guarantee is progress: every checkout a run examines settles, expires, or has its `dueAt` moved
 forward, errors included. A checkout that cannot be settled now therefore never holds a slot at the
 head of the queue, and a backlog drains over bounded runs (docs/architecture.md, "Reconciliation").
+
+A run examines `workers` checkouts at once, in threads, since each examination mostly waits for one
+Halo status GET. They are taken oldest first, as submitted. Each examination fills its own RunReport,
+which the run adds up afterwards, so no thread writes to another's counts. The rest of what the threads
+share is safe to share: the adapters' clients are built before they start (`prepare`), Halo's circuit
+breaker holds a lock, and each checkout is examined by one thread only (a checkout has one due entry).
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from halotap.app.checkouts import CheckoutService
@@ -50,6 +58,20 @@ class RunReport:
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
     outcomes: dict[str, str] = field(default_factory=dict)  # checkout id -> what happened
 
+    def add(self, part: RunReport) -> None:
+        """Add one examination's counts and outcome to the run's."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        self.outcomes.update(part.outcomes)
+
+
+# What an examination counts and a run adds up: every field but the run's own and the outcomes.
+COUNTS = tuple(f.name for f in fields(RunReport) if f.name not in ("lag_seconds", "stopped", "outcomes"))
+
+
+def _nothing_to_prepare() -> None:
+    return None
+
 
 @dataclass
 class Reconciler:
@@ -58,8 +80,12 @@ class Reconciler:
     refunds: RefundService
     shards: int  # how many shards the due index has (adapters/tables.py)
     grace: timedelta = timedelta(seconds=timing.EXPIRY_GRACE_SECONDS)
-    batch_size: int = 200
+    batch_size: int = timing.RECONCILE_BATCH
+    workers: int = timing.RECONCILE_WORKERS  # how many checkouts are examined at once, in threads
     clock: Callable[[], datetime] = utc_now
+    # Builds, in the calling thread, whatever the examinations would otherwise build lazily and share
+    # (clients, connection pools), so that no two worker threads build one at once (wiring.py).
+    prepare: Callable[[], None] = _nothing_to_prepare
 
     @property
     def halo(self) -> Halo:
@@ -69,18 +95,50 @@ class Reconciler:
         report = RunReport()
         now = self.clock()
         due = self._oldest_due(now)
-        if due:
-            oldest = datetime.fromisoformat(due[0].due_at or iso(now))
-            report.lag_seconds = max(0, int((now - oldest).total_seconds()))
-        for checkout in due:
-            if time_left() < timing.RECONCILE_MIN_TIME_LEFT_SECONDS:
-                report.stopped = "out of time"
-                return report
-            report.examined += 1
-            report.outcomes[checkout.id] = self._check(checkout, now, report)
-        if len(due) >= self.batch_size:
+        if not due:
+            return report
+        oldest = datetime.fromisoformat(due[0].due_at or iso(now))
+        report.lag_seconds = max(0, int((now - oldest).total_seconds()))
+        self.prepare()  # before any worker starts: see the field
+        stop = threading.Event()  # set once out of time (or on a failure): no examination starts after
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(self.workers, len(due))), thread_name_prefix="reconcile"
+        ) as pool:
+            # Submitted oldest first; the pool starts them in that order.
+            examinations = [pool.submit(self._examine, checkout, now, time_left, stop) for checkout in due]
+            try:
+                for examination in examinations:
+                    part = examination.result()
+                    if part is None:
+                        report.stopped = "out of time"
+                    else:
+                        report.add(part)
+            except BaseException:
+                # Not a HalotapError (those are handled per checkout): a bug, say. As before the run
+                # fails, once the examinations already under way have finished; none starts after.
+                stop.set()
+                raise
+        if not report.stopped and len(due) >= self.batch_size:
             report.stopped = "batch full"
         return report
+
+    def _examine(
+        self, checkout: Checkout, now: datetime, time_left: Callable[[], float], stop: threading.Event
+    ) -> RunReport | None:
+        """One checkout, in a worker thread: its own report, or None if the run is out of time.
+
+        The time check is made as each examination starts, as it was when they ran one after another.
+        """
+        if stop.is_set() or time_left() < timing.RECONCILE_MIN_TIME_LEFT_SECONDS:
+            stop.set()
+            return None
+        part = RunReport(examined=1)
+        try:
+            part.outcomes[checkout.id] = self._check(checkout, now, part)
+        except BaseException:
+            stop.set()  # not a HalotapError, which _check handles: the run fails (see run)
+            raise
+        return part
 
     def _oldest_due(self, now: datetime) -> list[Checkout]:
         """The `batch_size` checkouts that have been due longest, across every shard.

@@ -44,6 +44,20 @@ HALO_EVENT_MAX_RECEIVES = CONFIRM_ATTEMPTS + 1
 RECONCILE_BACKOFF: tuple[int, ...] = (30, 60, 120, 300, 600)
 RECONCILE_AFTER_ERROR = timedelta(seconds=30)  # Halo down or DynamoDB throttled: look again soon
 RECONCILE_MIN_TIME_LEFT_SECONDS = 5.0  # stop a run with this much of the Lambda's time left
+# How many due checkouts a run examines at once (threads, each mostly waiting on one Halo status GET).
+# 8: at ~300 ms a GET that is about 27 examinations a second, about 1,300 in the 50 s a 55 s run has
+# before the time check stops it. It is also what Halo sees from reconcile: 8 status GETs in flight at
+# most, beside apply_halo_event's cap of 20 (infra/manifest.py), so 28 from one stack in all. And it
+# stays under botocore's pool of 10 connections per client, so no DynamoDB call waits for a connection.
+# Overridable: HALOTAP_RECONCILE_WORKERS.
+RECONCILE_WORKERS = 8
+# How many due checkouts a run examines at most. 1,000 fills about 38 s of a run at the pace above, so a
+# slower Halo (up to ~400 ms a GET) still gets through a full batch before the time check, and the run
+# says "batch full" (more is due: a backlog) rather than "out of time". It also bounds the due query: a run
+# reads up to this many entries from each of the 8 shards (so the oldest of all are among them), and a
+# Query page holds 1 MB, about a thousand index entries of ~1 KB (the due index projects the whole item),
+# so a bigger batch would not be read in one Query a shard anyway. Overridable: HALOTAP_RECONCILE_BATCH.
+RECONCILE_BATCH = 1000
 EXPIRY_GRACE_SECONDS = (
     120  # taps in flight at expiry get this long; overridable: HALOTAP_EXPIRY_GRACE_SECONDS
 )
