@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +48,23 @@ def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
     return schema
 
 
-def _stored_schema(record: type[Any]) -> dict[str, Any]:
-    """The JSON schema of a stored record (a plain dataclass, domain/models.py), as it is serialized:
-    pydantic reads each dataclass's fields, named as `Record.to_dict` names them on the wire."""
-    from pydantic import ConfigDict, TypeAdapter
+@cache
+def _describe_records() -> None:
+    """Tell pydantic, once, how the stored records (plain dataclasses, domain/models.py) look on the wire:
+    named as `Record.to_dict` names them; closed, but for history entries, which older releases may have
+    written with more keys."""
+    from pydantic import ConfigDict
 
     for cls in (HistoryEntry, Outcome, NotificationState, Failure, RefundFailure, Refund, Checkout):
-        # Stored entries may carry keys an older release wrote; every other record is closed.
         extra = "allow" if cls is HistoryEntry else "forbid"
         cls.__pydantic_config__ = ConfigDict(alias_generator=wire_name, extra=extra)  # type: ignore[attr-defined]
+
+
+def _stored_schema(record: type[Any]) -> dict[str, Any]:
+    """The JSON schema of a stored record, as it is serialized."""
+    from pydantic import TypeAdapter
+
+    _describe_records()
     schema: dict[str, Any] = TypeAdapter(record).json_schema(
         by_alias=True, mode="serialization", ref_template=REF + "{model}"
     )

@@ -1,7 +1,8 @@
 """What the PSP sends and the create's answer: pydantic models at the edge (camelCase on the wire).
 
-Only the handlers that parse a request body import this module, and with it pydantic (about half an
-`import boto3` of a cold start); the stored checkout (domain/models.py) is plain dataclasses.
+Only what parses the PSP's input imports this module, and with it pydantic (about half an `import boto3`
+of a cold start): the create and refund handlers, and a list's query (domain/listing.py, loaded when a list
+is asked for). The stored checkout (domain/models.py) is plain dataclasses.
 """
 
 from __future__ import annotations
