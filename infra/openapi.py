@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the PSP-facing API, generated from the code itself.
 
 Paths and security come from infra/manifest.py (the same routes API Gateway and the devstack serve);
-bodies come from the pydantic models the handlers validate with; errors from halotap.domain.errors. The
+bodies come from the pydantic-core schemas the handlers validate with (domain/requests.py) and the
+records they answer with (domain/models.py, described by pydantic); errors from halotap.domain.errors. The
 committed copy is docs/openapi.json, and tests/unit/test_openapi.py fails when it drifts.
 Run `python -m infra.openapi` to rewrite it.
 """
@@ -20,6 +21,7 @@ from halotap.domain.models import (
     INTERNAL_FIELDS,
     REFUND_INTERNAL_FIELDS,
     Checkout,
+    CheckoutCreated,
     Failure,
     HistoryEntry,
     NotificationState,
@@ -29,7 +31,7 @@ from halotap.domain.models import (
     wire_name,
 )
 from halotap.domain.notifications import EVENT_TYPES, REFUND_EVENT_TYPES
-from halotap.domain.requests import CheckoutCreated, CreateCheckoutRequest, CreateRefundRequest
+from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
 from infra import manifest
 
@@ -43,8 +45,12 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
-def _schema(model: type[Any], mode: str = "validation") -> dict[str, Any]:
-    schema: dict[str, Any] = model.model_json_schema(by_alias=True, mode=mode, ref_template=REF + "{model}")
+def _request_schema(body: type[Body]) -> dict[str, Any]:
+    """The JSON schema of a request body, from the very pydantic-core schema that validates it."""
+    from pydantic.json_schema import GenerateJsonSchema
+
+    generator = GenerateJsonSchema(by_alias=True, ref_template=REF + "{model}")
+    schema: dict[str, Any] = generator.generate(body.SCHEMA, mode="validation")
     return schema
 
 
@@ -55,7 +61,16 @@ def _describe_records() -> None:
     written with more keys."""
     from pydantic import ConfigDict
 
-    for cls in (HistoryEntry, Outcome, NotificationState, Failure, RefundFailure, Refund, Checkout):
+    for cls in (
+        HistoryEntry,
+        Outcome,
+        NotificationState,
+        Failure,
+        RefundFailure,
+        Refund,
+        Checkout,
+        CheckoutCreated,
+    ):
         extra = "allow" if cls is HistoryEntry else "forbid"
         cls.__pydantic_config__ = ConfigDict(alias_generator=wire_name, extra=extra)  # type: ignore[attr-defined]
 
@@ -494,11 +509,11 @@ def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for name, schema in (
-        ("CreateCheckoutRequest", _schema(CreateCheckoutRequest)),
-        ("CheckoutCreated", _schema(CheckoutCreated, mode="serialization")),
+        ("CreateCheckoutRequest", _request_schema(CreateCheckoutRequest)),
+        ("CheckoutCreated", _stored_schema(CheckoutCreated)),
         ("CheckoutView", _checkout_view()),
         ("NotificationView", _notification_view()),
-        ("CreateRefundRequest", _schema(CreateRefundRequest)),
+        ("CreateRefundRequest", _request_schema(CreateRefundRequest)),
         ("Refund", _refund_view()),
     ):
         schemas.update(schema.pop("$defs", {}))

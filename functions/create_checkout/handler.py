@@ -21,7 +21,7 @@ metrics = Metrics()
 def create(request: ApiRequest, services: Services, context: Any) -> dict[str, Any]:
     caller = request.caller
     payload = request.json()
-    checkout_request = CreateCheckoutRequest.model_validate(payload)  # 400 naming each bad field
+    checkout_request = CreateCheckoutRequest.validate(payload)  # 400 naming each bad field
     logger.append_keys(
         merchantId=checkout_request.merchant_id,
         reference=checkout_request.reference,
@@ -37,10 +37,8 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
                 metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
         metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
-        created = created.model_copy(
-            update={"pay_url": pay_url(request, created.id, services.config.pay_base_url)}
-        )
-        return {"statusCode": 201, "body": created.model_dump(mode="json", by_alias=True, exclude_none=True)}
+        created = created.but(pay_url=pay_url(request, created.id, services.config.pay_base_url))
+        return {"statusCode": 201, "body": created.to_dict()}
 
     key = request.headers.get("idempotency-key")
     if key is None:
@@ -49,7 +47,7 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
         answer = services.idempotency.run(
             client_id=caller.client_id,
             key=check_key(key),
-            request=checkout_request.model_dump(mode="json", by_alias=True),
+            request=checkout_request.wire(),
             operation=operation,
             lambda_context=context,
         )

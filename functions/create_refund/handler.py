@@ -20,7 +20,7 @@ metrics = Metrics()
 def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, Any]:
     caller = request.caller
     checkout_id = request.path_params.get("id", "")
-    refund_request = CreateRefundRequest.model_validate(request.json())  # 400 naming each bad field
+    refund_request = CreateRefundRequest.validate(request.json())  # 400 naming each bad field
     logger.append_keys(
         checkoutId=checkout_id, refundReference=refund_request.reference, clientId=caller.client_id
     )
@@ -45,7 +45,7 @@ def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, A
         answer = services.idempotency.run(
             client_id=caller.client_id,
             key=check_key(key),
-            request={"checkoutId": checkout_id, **refund_request.model_dump(mode="json", by_alias=True)},
+            request={"checkoutId": checkout_id, **refund_request.wire()},
             operation=operation,
             lambda_context=context,
         )

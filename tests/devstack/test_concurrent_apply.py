@@ -30,7 +30,7 @@ ROUNDS = 4
 def test_concurrent_webhooks_make_exactly_one_transition(moto_server, dispositions, round_number):
     halo = FakeHalo()
     services = build_services(halo)
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": f"race-{uuid.uuid4().hex[:12]}",

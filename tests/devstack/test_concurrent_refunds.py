@@ -31,7 +31,7 @@ REQUESTS = 10
 def test_ten_concurrent_30_percent_refunds_leave_at_most_three(moto_server, round_number):
     halo = FakeHalo()
     services = build_services(halo)
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": f"refund-race-{uuid.uuid4().hex[:12]}",

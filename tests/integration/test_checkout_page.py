@@ -33,7 +33,7 @@ def services(moto_env, halo, clock):
 
 
 def create(services, **fields):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": "order-7",

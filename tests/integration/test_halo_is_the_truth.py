@@ -19,7 +19,7 @@ CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
 
 @pytest.fixture
 def checkout(services):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {"merchantId": "demo-merchant", "reference": "r-1", "amount": "25.50", "currency": "ZAR"}
     )
     return services.checkouts.create(CALLER, request)

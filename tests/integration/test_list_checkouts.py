@@ -36,7 +36,7 @@ def services(moto_env, halo, clock):
 
 def create(services, halo, clock, merchant, reference, status):
     clock.advance(1)
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {"merchantId": merchant, "reference": reference, "amount": "10.00", "currency": "ZAR"}
     )
     if status == "failed":
@@ -159,7 +159,7 @@ def test_bad_filters_are_400_naming_what_is_wrong(services, query):
 
 
 def test_an_open_checkout_read_by_id_shows_how_to_pay(services, halo, clock):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": MERCHANTS[0],
             "reference": "pay-1",

@@ -108,7 +108,7 @@ class RecordingSqs:
 
 
 def checkout_of(services, reference="n-1"):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {"merchantId": "demo-merchant", "reference": reference, "amount": "42.00", "currency": "ZAR"}
     )
     return services.store.get(services.checkouts.create(CALLER, request).id)
@@ -343,7 +343,7 @@ UNSAFE = [
 
 @pytest.mark.parametrize("url", UNSAFE)
 def test_an_unsafe_notification_url_is_refused_at_create(services, url):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": "ssrf",
@@ -359,7 +359,7 @@ def test_an_unsafe_notification_url_is_refused_at_create(services, url):
 
 def test_a_name_resolving_to_a_private_address_is_refused_at_create(moto_env, halo):
     internal = build_services(halo, resolve=lambda _h, _p: ["10.0.0.7"])
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": "ssrf",

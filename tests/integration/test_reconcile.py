@@ -37,7 +37,7 @@ def services(moto_env, halo, clock, monkeypatch):
 
 
 def create(services, reference="r-1", expires=600):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": reference,

@@ -34,7 +34,7 @@ def services(moto_env, halo, clock, monkeypatch):
 
 
 def create(services, reference, expires=600):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {
             "merchantId": "demo-merchant",
             "reference": reference,

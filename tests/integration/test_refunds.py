@@ -23,7 +23,7 @@ CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
 
 
 def open_checkout(services, amount="100.00", caller=CALLER):
-    request = CreateCheckoutRequest.model_validate(
+    request = CreateCheckoutRequest.validate(
         {"merchantId": "demo-merchant", "reference": f"order-{amount}", "amount": amount, "currency": "ZAR"}
     )
     return services.checkouts.create(caller, request)

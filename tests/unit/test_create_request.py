@@ -1,20 +1,22 @@
+from dataclasses import MISSING, FrozenInstanceError, fields
+
 import pytest
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from halotap.adapters.apigateway import validation_problem
-from halotap.domain.requests import CreateCheckoutRequest
+from halotap.domain.requests import CreateCheckoutRequest, CreateRefundRequest
 
 VALID = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "100.01", "currency": "ZAR"}
 
 
 def errors_of(body):
     with pytest.raises(ValidationError) as caught:
-        CreateCheckoutRequest.model_validate(body)
+        CreateCheckoutRequest.validate(body)
     return {e["field"]: e["message"] for e in validation_problem(caught.value).extensions["errors"]}
 
 
 def test_a_minimal_request_gets_the_documented_defaults():
-    request = CreateCheckoutRequest.model_validate(VALID)
+    request = CreateCheckoutRequest.validate(VALID)
     assert (request.expires_in_seconds, request.qr_code, request.is_consumer_app, request.metadata) == (
         1800,
         False,
@@ -54,5 +56,77 @@ def test_missing_fields_are_each_named():
 
 
 def test_the_reference_alphabet_is_the_documented_one():
-    request = CreateCheckoutRequest.model_validate({**VALID, "reference": "A-z_0.9:x"})
+    request = CreateCheckoutRequest.validate({**VALID, "reference": "A-z_0.9:x"})
     assert request.reference == "A-z_0.9:x"
+
+
+def test_a_body_that_is_not_an_object_is_named_as_such():
+    assert errors_of(["not", "an", "object"]) == {"body": "must be a JSON object"}
+
+
+def test_python_names_are_taken_as_well_as_camel_case():
+    request = CreateCheckoutRequest.validate(
+        {"merchant_id": "demo-merchant", "reference": "order-1", "amount": "100.01", "currency": "ZAR"}
+    )
+    assert request.merchant_id == "demo-merchant"
+
+
+def test_the_validated_body_is_frozen():
+    request = CreateCheckoutRequest.validate(VALID)
+    with pytest.raises(FrozenInstanceError):
+        request.amount = "1.00"  # type: ignore[misc]
+
+
+def test_the_idempotency_fingerprint_covers_every_field_with_its_default():
+    # The Idempotency-Key's stored fingerprint is taken over wire(): a field left out when None, or a
+    # default missing, would make a retry after a deploy look like a different body (422).
+    assert CreateCheckoutRequest.validate(VALID).wire() == {
+        **VALID,
+        "returnUrl": None,
+        "expiresInSeconds": 1800,
+        "qrCode": False,
+        "isConsumerApp": False,
+        "metadata": {},
+        "notificationUrl": None,
+    }
+    assert CreateRefundRequest.validate({"reference": "rf-1"}).wire() == {
+        "reference": "rf-1",
+        "amount": None,
+        "reason": None,
+        "metadata": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"amount": 10}, "amount", "valid string"),
+        ({"amount": "1,00"}, "amount", 'such as "149.99"'),
+        ({"reason": "x" * 501}, "reason", "at most 500 characters"),
+        ({"metadata": {"": "v"}}, "metadata..[key]", "at least 1 character"),
+        ({"metadata": {"k" * 41: "v"}}, f"metadata.{'k' * 41}.[key]", "at most 40 characters"),
+        ({"metadata": {f"k{i}": "v" for i in range(21)}}, "metadata", "at most 20 pairs"),
+        ({"checkoutId": "chk_1"}, "checkoutId", "is not a field of this request"),
+    ],
+)
+def test_a_refund_body_names_each_bad_field(change, field, message):
+    with pytest.raises(ValidationError) as caught:
+        CreateRefundRequest.validate({"reference": "rf-1", **change})
+    errors = {e["field"]: e["message"] for e in validation_problem(caught.value).extensions["errors"]}
+    assert message in errors[field], errors
+
+
+@pytest.mark.parametrize("body", [CreateCheckoutRequest, CreateRefundRequest])
+def test_the_schema_and_the_dataclass_agree_on_fields_and_defaults(body):
+    # The validator fills the dataclass from its schema: a field only the dataclass has would be left unset.
+    declared = {f.name: f for f in fields(body)}
+    checked = {f["name"]: f["schema"] for f in body.SCHEMA["schema"]["fields"]}
+    assert list(checked) == list(declared)
+    for name, schema in checked.items():
+        field = declared[name]
+        if schema["type"] != "default":
+            assert (field.default, field.default_factory) == (MISSING, MISSING), name
+        elif "default_factory" in schema:
+            assert schema["default_factory"] is field.default_factory, name
+        else:
+            assert schema["default"] == field.default, name

@@ -20,7 +20,7 @@ from halotap.domain.errors import (
 from halotap.domain.parties import Caller
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    from pydantic_core import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,10 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"]) or "body"
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
+        if item["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             message = "is not a field of this request"
+        elif item["type"] in ("model_type", "dataclass_type"):
+            message = "must be a JSON object"
         elif item["type"] == "missing":
             message = "is required"
         elif item["type"] == "string_pattern_mismatch" and field in _pattern_hints():
@@ -156,7 +158,7 @@ def validation_problem(error: ValidationError) -> InvalidRequest:
 
 def _pattern_hints() -> dict[str, str]:
     """What to send for each patterned field, instead of the regular expression (only routes that validated
-    with pydantic get here, and they have the models loaded already)."""
+    a body get here, and they have domain/requests.py loaded already)."""
     from halotap.domain.requests import PATTERN_HINTS
 
     return PATTERN_HINTS
@@ -165,8 +167,8 @@ def _pattern_hints() -> dict[str, str]:
 def _is_validation_error(error: Exception) -> TypeGuard[ValidationError]:
     """A pydantic ValidationError, recognised without importing pydantic.
 
-    Only a route that validated with pydantic can raise one, and that route imported pydantic; routes that
-    never parse a model (the Halo webhook intake) keep pydantic out of their cold start this way.
+    Only a route that validated a body or a query can raise one, and that route imported pydantic-core;
+    routes that never parse one (the Halo webhook intake) keep it out of their cold start this way.
     """
     pydantic_core = sys.modules.get("pydantic_core")
     return pydantic_core is not None and isinstance(error, pydantic_core.ValidationError)

@@ -22,7 +22,7 @@ from halotap.domain.errors import (
 )
 from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
-from halotap.domain.models import Checkout, Failure, HistoryEntry
+from halotap.domain.models import Checkout, CheckoutCreated, Failure, HistoryEntry
 from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
 from halotap.domain.refunds import next_due
@@ -30,7 +30,7 @@ from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, can_cancel
 
 if TYPE_CHECKING:
-    from halotap.domain.requests import CheckoutCreated, CreateCheckoutRequest
+    from halotap.domain.requests import CreateCheckoutRequest
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +142,6 @@ class CheckoutService:
                 "haloReference": opened.halo_reference,
             },
         )
-        from halotap.domain.requests import CheckoutCreated  # loaded with the request it answers
-
         return CheckoutCreated.of(opened, qr_code)
 
     def abandon(self, checkout: Checkout, code: str, detail: str, source: str = "api") -> None:

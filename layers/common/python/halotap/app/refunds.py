@@ -168,7 +168,7 @@ class RefundService:
         )
         if client is None or not client.refunds_late_approvals:
             return None
-        # Rare (a late approval for a client that asked for it), so pydantic loads only here.
+        # Rare (a late approval for a client that asked for it), so the request bodies load only here.
         from halotap.domain.requests import CreateRefundRequest
 
         amount = minor(checkout.amount, checkout.currency)

@@ -6,15 +6,21 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
 
 from halotap.domain.clock import iso
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from halotap.domain.requests import ApiModel
 from halotap.domain.states import CheckoutStatus
 
 
-class CheckoutListQuery(ApiModel):
+class QueryModel(BaseModel):
+    """A query string's parameters, camelCase; unknown ones are refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class CheckoutListQuery(QueryModel):
     """The filters of one listing. A cursor is only valid for the same filters (see `binding`)."""
 
     merchant_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -46,7 +52,7 @@ def _stamp(moment: datetime | None) -> str | None:
     return iso(moment) if moment else None
 
 
-class EventListQuery(ApiModel):
+class EventListQuery(QueryModel):
     """GET /v1/events: after a cursor (none: from the oldest kept), a page size, optional event types."""
 
     after: Annotated[str, Field(min_length=1, max_length=512)] | None = None

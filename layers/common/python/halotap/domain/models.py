@@ -1,7 +1,7 @@
 """The checkout as halotap stores it and shows it: plain frozen dataclasses, camelCase on the wire.
 
-What the PSP sends is validated at the edge by pydantic (domain/requests.py). What is stored here was
-written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
+What the PSP sends is validated at the edge by pydantic's core (domain/requests.py). What is stored here
+was written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
 reads or moves a checkout loads pydantic, which costs about half an `import boto3` of a cold start.
 The OpenAPI document still describes these types (infra/openapi.py asks pydantic for their schema).
 """
@@ -345,6 +345,50 @@ class Checkout(Record):
             for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)
         ]
         return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckoutCreated(Record):
+    """The 201 body of POST /v1/checkouts."""
+
+    id: str
+    status: CheckoutStatus
+    merchant_id: str
+    reference: str
+    amount: str
+    currency: str
+    deep_link: str
+    halo_reference: str
+    qr_code: str | None = None
+    pay_url: str | None = (
+        None  # halotap's hosted page for this checkout: QR code on a desktop, button on a phone
+    )
+    return_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    expires_at: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
+        assert checkout.deep_link
+        assert checkout.halo_reference
+        return cls(
+            id=checkout.id,
+            status=checkout.status,
+            merchant_id=checkout.merchant_id,
+            reference=checkout.reference,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            deep_link=checkout.deep_link,
+            halo_reference=checkout.halo_reference,
+            qr_code=qr_code,
+            return_url=checkout.return_url,
+            metadata=checkout.metadata,
+            expires_at=checkout.expires_at,
+            created_at=checkout.created_at,
+            updated_at=checkout.updated_at,
+        )
 
 
 def _record(cls: type[R], value: R | dict[str, Any]) -> R:

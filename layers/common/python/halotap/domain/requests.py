@@ -1,38 +1,35 @@
-"""What the PSP sends and the create's answer: pydantic models at the edge (camelCase on the wire).
+"""What the PSP sends: the two request bodies, validated at the edge by pydantic's core (camelCase on the wire).
 
-Only what parses the PSP's input imports this module, and with it pydantic (about half an `import boto3`
-of a cold start): the create and refund handlers, and a list's query (domain/listing.py, loaded when a list
-is asked for). The stored checkout (domain/models.py) is plain dataclasses.
+Each body is a frozen dataclass with a pydantic-core schema beside it, built here once at import. That is
+pydantic v2's own validation engine, so a bad body fails with pydantic's `ValidationError` and the 400
+names each field exactly as a `BaseModel` would (adapters/apigateway.validation_problem). What it skips is
+pydantic's Python layer (`BaseModel` and its schema generator): about 50 ms of CPU, a third of an
+`import boto3`, on every cold start of the create and refund handlers (docs/performance.md, "Cold starts").
+The OpenAPI document is generated from these same schemas (infra/openapi.py), so the contract and the
+check cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic_core import CoreConfig, SchemaValidator
+from pydantic_core import core_schema as cs
 
+from halotap.domain.models import wire_name
 from halotap.domain.money import Money, MoneyError, minor_digits
-from halotap.domain.states import CheckoutStatus
-
-if TYPE_CHECKING:
-    from halotap.domain.models import Checkout
 
 MERCHANT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
 MAX_METADATA_PAIRS = 20
 MAX_METADATA_KEY = 40
 MAX_METADATA_VALUE = 500
+MAX_URL = 2048
 # What to send, for a field whose pattern failed: a caller should read an example, not a regular expression.
 PATTERN_HINTS = {
     "merchantId": "must be 1 to 64 letters, digits, '.', '_' or '-', such as \"demo-merchant\"",
@@ -44,173 +41,216 @@ PATTERN_HINTS = {
 DEFAULT_EXPIRY_SECONDS = 1800
 
 
-def _https_url(value: str) -> str:
-    from urllib.parse import urlsplit
+# -- checks beyond a pattern: each raises ValueError, which pydantic reports against its field --------------
 
+
+def _https_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError("must be an absolute https:// URL")
-    if len(value) > 2048:
-        raise ValueError("must be at most 2048 characters")
     return value
 
 
 def _metadata(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_METADATA_PAIRS:
         raise ValueError(f"may hold at most {MAX_METADATA_PAIRS} pairs")
-    for key, item in value.items():
-        if not 1 <= len(key) <= MAX_METADATA_KEY:
-            raise ValueError(f"key {key[:MAX_METADATA_KEY]!r} must be 1 to {MAX_METADATA_KEY} characters")
-        if len(item) > MAX_METADATA_VALUE:
-            raise ValueError(f"value of {key!r} must be at most {MAX_METADATA_VALUE} characters")
     return value
 
 
-class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+def _known_currency(currency: str) -> str:
+    try:
+        minor_digits(currency)
+    except MoneyError as error:
+        raise ValueError(str(error)) from None
+    return currency
 
 
-class CreateCheckoutRequest(ApiModel):
-    merchant_id: Annotated[
-        StrictStr, Field(pattern=MERCHANT_ID_PATTERN, description="A merchant your API key may use.")
-    ]
-    reference: Annotated[
-        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your own reference, unique per merchant.")
-    ]
-    # Declared before amount, because amount is checked against it.
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 alpha-3 code.")]
-    amount: Annotated[
-        StrictStr,
-        Field(
-            pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
-            description='A decimal string with exactly the currency\'s minor digits: "100.01" ZAR, "100" JPY.',
-        ),
-    ]
-    return_url: (
-        Annotated[
-            StrictStr, AfterValidator(_https_url), Field(description="https URL to send the shopper back to.")
-        ]
-        | None
-    ) = None
-    expires_in_seconds: Annotated[
-        StrictInt, Field(ge=60, le=86400, description="How long the checkout stays open.")
-    ] = DEFAULT_EXPIRY_SECONDS
-    qr_code: Annotated[StrictBool, Field(description="Add a QR code image (data URI) of the deep link.")] = (
-        False
+def _amount_fits_currency(amount: str, info: cs.ValidationInfo) -> str:
+    currency = info.data.get("currency")
+    if currency is None:
+        return amount  # the currency's own error is reported; an amount cannot be judged without it
+    try:
+        Money.parse(amount, currency)
+    except MoneyError as error:
+        raise ValueError(str(error)) from None
+    return amount
+
+
+# -- the schema's parts ----------------------------------------------------------------------------------
+
+_REQUIRED = object()  # a field with no default
+
+
+def _text(pattern: str | None = None, max_length: int | None = None, min_length: int | None = None) -> Any:
+    """A JSON string, and only a string: strict, so 100.01 is refused where "100.01" is meant."""
+    return cs.str_schema(strict=True, pattern=pattern, max_length=max_length, min_length=min_length)
+
+
+def _metadata_schema() -> Any:
+    pairs = cs.dict_schema(
+        keys_schema=_text(min_length=1, max_length=MAX_METADATA_KEY),
+        values_schema=_text(max_length=MAX_METADATA_VALUE),
+        strict=True,
     )
-    is_consumer_app: Annotated[StrictBool, Field(description="Passed to Halo.")] = False
-    metadata: Annotated[
-        dict[
-            Annotated[StrictStr, Field(min_length=1, max_length=MAX_METADATA_KEY)],
-            Annotated[StrictStr, Field(max_length=MAX_METADATA_VALUE)],
-        ],
-        AfterValidator(_metadata),
-        Field(
-            max_length=MAX_METADATA_PAIRS,
-            description="Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
+    # The count is checked by _metadata, to say it in the API's words; the document still states the bound.
+    return cs.no_info_after_validator_function(
+        _metadata, pairs, metadata={"pydantic_js_updates": {"maxProperties": MAX_METADATA_PAIRS}}
+    )
+
+
+def _field(
+    name: str,
+    schema: Any,
+    description: str,
+    *,
+    default: Any = _REQUIRED,
+    default_factory: Callable[[], Any] | None = None,
+) -> cs.DataclassField:
+    """One field: sent under its camelCase name (or its Python name), described for the OpenAPI document."""
+    if default_factory is not None:
+        schema = cs.with_default_schema(schema, default_factory=default_factory)
+    elif default is not _REQUIRED:
+        schema = cs.with_default_schema(schema, default=default)
+    return cs.dataclass_field(
+        name,
+        schema,
+        kw_only=True,
+        validation_alias=wire_name(name),
+        metadata={"pydantic_js_updates": {"description": description}},
+    )
+
+
+class Body:
+    """A request body: `validate` parses the PSP's JSON, `wire` gives it back in its camelCase form."""
+
+    __slots__ = ()
+    SCHEMA: ClassVar[cs.CoreSchema]
+    _validator: ClassVar[SchemaValidator]
+
+    @classmethod
+    def validate(cls, payload: object) -> Self:
+        """The body, or pydantic's ValidationError naming every bad field."""
+        found: Self = cls._validator.validate_python(payload)
+        return found
+
+    def wire(self) -> dict[str, Any]:
+        """Every field, camelCase, None included: what the Idempotency-Key's fingerprint is taken over."""
+        return {wire_name(f.name): getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _bind(cls: type[Body], *schema_fields: cs.DataclassField) -> None:
+    """Attach the validating schema to `cls`: unknown fields refused, camelCase or Python names taken."""
+    name = cls.__name__
+    cls.SCHEMA = cs.dataclass_schema(
+        cls,
+        cs.dataclass_args_schema(name, list(schema_fields), extra_behavior="forbid"),
+        [f["name"] for f in schema_fields],
+        slots=True,
+        frozen=True,
+        config=CoreConfig(
+            title=name, extra_fields_behavior="forbid", validate_by_alias=True, validate_by_name=True
         ),
-    ] = Field(default_factory=dict)
-    # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
-    notification_url: (
-        Annotated[
-            StrictStr,
-            Field(
-                max_length=2048,
-                pattern=r"^https?://",
-                description="Overrides your client's notification URL for this checkout (https, public address).",
-            ),
-        ]
-        | None
-    ) = None
+    )
+    cls._validator = SchemaValidator(cls.SCHEMA)
 
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, currency: str) -> str:
-        try:
-            minor_digits(currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-        return currency
 
-    @field_validator("amount")
-    @classmethod
-    def _amount_fits_currency(cls, amount: str, info: ValidationInfo) -> str:
-        currency = info.data.get("currency")
-        if currency is None:
-            return amount  # the currency's own error is reported; an amount cannot be judged without it
-        try:
-            Money.parse(amount, currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-        return amount
+# -- the bodies -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateCheckoutRequest(Body):
+    """The body of POST /v1/checkouts."""
+
+    merchant_id: str
+    reference: str
+    currency: str
+    amount: str
+    return_url: str | None = None
+    expires_in_seconds: int = DEFAULT_EXPIRY_SECONDS
+    qr_code: bool = False
+    is_consumer_app: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    notification_url: str | None = None
 
     @property
     def money(self) -> Money:
         return Money.parse(self.amount, self.currency)
 
 
-class CreateRefundRequest(ApiModel):
-    reference: Annotated[
-        StrictStr, Field(pattern=REFERENCE_PATTERN, description="Your refund reference, unique per checkout.")
-    ]
-    amount: (
-        Annotated[
-            StrictStr,
-            Field(
-                pattern=r"^(0|[1-9][0-9]*)(\.[0-9]+)?$",
-                description="A decimal string with the currency's minor digits. Default: what is left.",
-            ),
-        ]
-        | None
-    ) = None
-    reason: Annotated[StrictStr, Field(max_length=500, description="Why, for your own records.")] | None = (
-        None
-    )
-    metadata: Annotated[
-        dict[StrictStr, StrictStr],
-        AfterValidator(_metadata),
-        Field(description="Up to 20 string pairs, returned as given."),
-    ] = Field(default_factory=dict)
+_bind(
+    CreateCheckoutRequest,
+    _field("merchant_id", _text(MERCHANT_ID_PATTERN), "A merchant your API key may use."),
+    _field("reference", _text(REFERENCE_PATTERN), "Your own reference, unique per merchant."),
+    # Declared before amount, because amount is checked against it.
+    _field(
+        "currency",
+        cs.no_info_after_validator_function(_known_currency, _text(CURRENCY_PATTERN)),
+        "ISO 4217 alpha-3 code.",
+    ),
+    _field(
+        "amount",
+        cs.with_info_after_validator_function(_amount_fits_currency, _text(AMOUNT_PATTERN)),
+        'A decimal string with exactly the currency\'s minor digits: "100.01" ZAR, "100" JPY.',
+    ),
+    _field(
+        "return_url",
+        cs.nullable_schema(cs.no_info_after_validator_function(_https_url, _text(max_length=MAX_URL))),
+        "https URL to send the shopper back to.",
+        default=None,
+    ),
+    _field(
+        "expires_in_seconds",
+        cs.int_schema(strict=True, ge=60, le=86400),
+        "How long the checkout stays open, in seconds.",
+        default=DEFAULT_EXPIRY_SECONDS,
+    ),
+    _field(
+        "qr_code",
+        cs.bool_schema(strict=True),
+        "Add a QR code image (data URI) of the deep link.",
+        default=False,
+    ),
+    _field("is_consumer_app", cs.bool_schema(strict=True), "Passed to Halo.", default=False),
+    _field(
+        "metadata",
+        _metadata_schema(),
+        "Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
+        default_factory=dict,
+    ),
+    # Checked against SSRF by the service, which can resolve the host; here it only has to be a URL.
+    _field(
+        "notification_url",
+        cs.nullable_schema(_text(r"^https?://", max_length=MAX_URL)),
+        "Overrides your client's notification URL for this checkout (https, public address).",
+        default=None,
+    ),
+)
 
 
-class CheckoutCreated(ApiModel):
-    """The 201 body of POST /v1/checkouts."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateRefundRequest(Body):
+    """The body of POST /v1/checkouts/{id}/refunds."""
 
-    id: str
-    status: CheckoutStatus
-    merchant_id: str
     reference: str
-    amount: str
-    currency: str
-    deep_link: str
-    halo_reference: str
-    qr_code: str | None = None
-    pay_url: str | None = (
-        None  # halotap's hosted page for this checkout: QR code on a desktop, button on a phone
-    )
-    return_url: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-    expires_at: str
-    created_at: str
-    updated_at: str
+    amount: str | None = None
+    reason: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
-        assert checkout.deep_link
-        assert checkout.halo_reference
-        return cls(
-            id=checkout.id,
-            status=checkout.status,
-            merchant_id=checkout.merchant_id,
-            reference=checkout.reference,
-            amount=checkout.amount,
-            currency=checkout.currency,
-            deep_link=checkout.deep_link,
-            halo_reference=checkout.halo_reference,
-            qr_code=qr_code,
-            return_url=checkout.return_url,
-            metadata=checkout.metadata,
-            expires_at=checkout.expires_at,
-            created_at=checkout.created_at,
-            updated_at=checkout.updated_at,
-        )
+
+_bind(
+    CreateRefundRequest,
+    _field("reference", _text(REFERENCE_PATTERN), "Your refund reference, unique per checkout."),
+    _field(
+        "amount",
+        cs.nullable_schema(_text(AMOUNT_PATTERN)),
+        "A decimal string with the currency's minor digits. Default: what is left.",
+        default=None,
+    ),
+    _field("reason", cs.nullable_schema(_text(max_length=500)), "Why, for your own records.", default=None),
+    _field(
+        "metadata",
+        _metadata_schema(),
+        "Up to 20 string pairs, returned as given: keys 1 to 40 characters, values up to 500.",
+        default_factory=dict,
+    ),
+)
