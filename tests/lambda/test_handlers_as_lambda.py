@@ -57,7 +57,7 @@ def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_p
     answers = {name: result["answer"] for name, result in results.items()}
     # pydantic validates what the PSP sends and nothing else: the handlers that read, apply, deliver or
     # reconcile checkouts never load it, even on a first request. Its Python layer (BaseModel and the
-    # schema generator, about 50 ms of a cold start) loads only where a list's query is parsed.
+    # schema generator, about 40 ms of a cold start) loads only where a list's query is parsed.
     loads_core = {name for name, result in results.items() if "pydantic_core" in result["loaded_from"]}
     loads_pydantic = {name for name, result in results.items() if "pydantic" in result["loaded_from"]}
     assert loads_core == VALIDATE_A_BODY | PARSE_A_QUERY

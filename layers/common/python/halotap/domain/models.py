@@ -360,9 +360,8 @@ class CheckoutCreated(Record):
     deep_link: str
     halo_reference: str
     qr_code: str | None = None
-    pay_url: str | None = (
-        None  # halotap's hosted page for this checkout: QR code on a desktop, button on a phone
-    )
+    # halotap's hosted page for this checkout: a QR code on a desktop, a button on a phone
+    pay_url: str | None = None
     return_url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: str

@@ -3,8 +3,9 @@
 Each body is a frozen dataclass with a pydantic-core schema beside it, built here once at import. That is
 pydantic v2's own validation engine, so a bad body fails with pydantic's `ValidationError` and the 400
 names each field exactly as a `BaseModel` would (adapters/apigateway.validation_problem). What it skips is
-pydantic's Python layer (`BaseModel` and its schema generator): about 50 ms of CPU, a third of an
-`import boto3`, on every cold start of the create and refund handlers (docs/performance.md, "Cold starts").
+pydantic's Python layer (`BaseModel` and its schema generator): about 40 ms of CPU, close to a third of
+an `import boto3`, on every cold start of the create and refund handlers (docs/performance.md, the
+"Cold import" notes under "One run").
 The OpenAPI document is generated from these same schemas (infra/openapi.py), so the contract and the
 check cannot drift apart.
 """
