@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EPHEMERAL_STAGE = re.compile(r"^(dev|dev-.+|pr-.+)$")
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 
 
@@ -42,6 +43,9 @@ class StackConfig:
     # https://<pay_domain>/pay/<id>. Without one, payUrl uses the API's own execute-api address.
     pay_domain: str | None = None
     pay_certificate_arn: str | None = None  # an ACM certificate for pay_domain, in the stack's region
+    # Subscribed to the alarm topic at deploy (SNS then sends it a confirmation link). Without one, the
+    # topic (output AlarmTopicArn) waits for whatever subscription the PSP's on-call tooling adds.
+    alarm_email: str | None = None
     # Both built by `make layer` (scripts/build-layer.sh), with Python 3.13 bytecode beside the sources.
     functions_dir: Path = REPO_ROOT / "build" / "functions"
     layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
@@ -61,6 +65,10 @@ class StackConfig:
             raise ConfigError(
                 f"payCertificateArn {self.pay_certificate_arn!r} must be an ACM certificate ARN"
             )
+        if self.alarm_email is not None and not EMAIL.match(self.alarm_email):
+            raise ConfigError(
+                f"alarmEmail {self.alarm_email!r} must be an email address such as oncall@psp.example"
+            )
         if self.halo_link_endpoint not in LINK_ENDPOINTS:
             raise ConfigError(
                 f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {tuple(LINK_ENDPOINTS)}"
@@ -79,6 +87,7 @@ class StackConfig:
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
             pay_domain=get("payDomain", "") or None,
             pay_certificate_arn=get("payCertificateArn", "") or None,
+            alarm_email=get("alarmEmail", "") or None,
             **paths,
         )
 

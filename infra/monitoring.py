@@ -1,7 +1,9 @@
 """Alarms and the dashboard, on the metrics the functions publish (Powertools EMF, namespace halotap,
 dimension service) and on what API Gateway and SQS publish themselves.
 
-Every alarm has a runbook entry in docs/operations.md under the alarm's name.
+Every alarm has a runbook entry in docs/operations.md under the alarm's name, and every alarm tells the
+stack's alarm topic when it fires and when it clears (output AlarmTopicArn): subscribe a pager, a chat
+channel or an email to it (context alarmEmail subscribes one address at deploy).
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from halotap.domain import timing
@@ -65,6 +72,10 @@ class Monitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
+        self.topic = self._alarm_topic()
+        self._action = cloudwatch_actions.SnsAction(self.topic)
+        for dlq_alarm in messaging.dlq_alarms.values():  # made with their queues (infra/messaging.py)
+            self._notify(dlq_alarm)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for metric_name, description in ALARMS.items():
             self._alarm(metric_name, description, halotap_metric(metric_name), threshold=0)
@@ -140,8 +151,43 @@ class Monitoring(Construct):
             datapoints_to_alarm=periods,
             treat_missing_data=missing,
         )
+        self._notify(alarm)
         self.alarms[name] = alarm
         return alarm
+
+    def _notify(self, alarm: cloudwatch.Alarm) -> None:
+        """Tell the topic when `alarm` fires and when it clears: whoever was paged also hears it is over."""
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
+
+    def _alarm_topic(self) -> sns.Topic:
+        """Where every alarm publishes. Encrypted with a key of its own, because CloudWatch cannot publish
+        to a topic under the AWS-managed SNS key: this key lets CloudWatch, and nothing else new, use it."""
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"{self._config.stack_name}: encrypts the alarm topic's messages",
+            enable_key_rotation=True,
+            removal_policy=self._config.removal_policy,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+            )
+        )
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"{self._config.stack_name} alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if self._config.alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(self._config.alarm_email))
+        return topic
 
     def _dashboard(self, messaging: Messaging, stage: apigw.Stage) -> cloudwatch.Dashboard:
         def graph(title: str, *names: str) -> cloudwatch.GraphWidget:

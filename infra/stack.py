@@ -42,6 +42,12 @@ class HalotapStack(cdk.Stack):
                 value=f"{config.secrets_prefix}/{key}",
                 description="Secrets Manager secret the operator fills or reads after deploy",
             )
+        cdk.CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="SNS topic every alarm publishes to, on ALARM and on OK: subscribe your on-call to it",
+        )
         # What the operator command (halotap-notifications) and dashboards need to find.
         cdk.CfnOutput(self, "CheckoutsTableName", value=self.data.tables["checkouts"].table_name)
         for spec in manifest.QUEUES:

@@ -63,6 +63,7 @@ def synthesize(
 
 
 PAY_DOMAIN = "pay.psp.example"
+ALARM_EMAIL = "oncall@psp.example"
 PAY_CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
 
@@ -83,5 +84,6 @@ def prod(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path])
             "haloLinkEndpoint": "qrCode",
             "payDomain": PAY_DOMAIN,
             "payCertificateArn": PAY_CERTIFICATE_ARN,
+            "alarmEmail": ALARM_EMAIL,
         },
     )

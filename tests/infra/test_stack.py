@@ -12,7 +12,7 @@ from halotap.domain.timing import EXPIRY_GRACE_SECONDS
 from infra import manifest
 from infra.config import ConfigError, StackConfig, pascal
 from infra.monitoring import RECONCILE_LAG_SECONDS
-from tests.infra.conftest import PAY_CERTIFICATE_ARN, PAY_DOMAIN, Synth
+from tests.infra.conftest import ALARM_EMAIL, PAY_CERTIFICATE_ARN, PAY_DOMAIN, Synth
 
 pytestmark = pytest.mark.infra
 
@@ -655,6 +655,8 @@ def test_outputs(dev: Synth) -> None:
             "pay_certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x",
         },
         {"pay_domain": "pay.psp.example", "pay_certificate_arn": "not-an-arn"},
+        {"alarm_email": "oncall"},
+        {"alarm_email": "on call@psp.example"},
     ],
 )
 def test_bad_context_is_refused(settings: dict[str, str]) -> None:
@@ -782,6 +784,46 @@ def test_every_alarm_has_a_runbook_entry(dev: Synth) -> None:
     names = [*dev.stack.monitoring.alarms, "Api5xxRate", "ReconcileErrors", "NotificationPendingTooLong"]
     names += [f"{pascal(spec.key)}DlqOldestMessage" for spec in manifest.QUEUES]
     assert [name for name in names if f"### {name}" not in runbook] == []
+
+
+def test_every_alarm_tells_the_alarm_topic_when_it_fires_and_when_it_clears(dev: Synth) -> None:
+    topic = {"Ref": dev.logical_id(dev.stack.monitoring.topic)}
+    alarms = dev.resources("AWS::CloudWatch::Alarm")
+    made = {**dev.stack.monitoring.alarms, **dev.stack.messaging.dlq_alarms}
+    assert len(alarms) == len(made) >= 12  # every alarm in the template is one the stack knows it made
+    silent = [
+        name
+        for name, alarm in alarms.items()
+        if (alarm["Properties"].get("AlarmActions"), alarm["Properties"].get("OKActions"))
+        != ([topic], [topic])
+    ]
+    assert silent == []
+    assert dev.json["Outputs"]["AlarmTopicArn"]["Value"] == topic
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use_and_takes_only_tls(dev: Synth) -> None:
+    [(key_id, key)] = dev.resources("AWS::KMS::Key").items()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    [topic] = dev.resources("AWS::SNS::Topic").values()
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    [cloudwatch] = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert (cloudwatch["Effect"], set(cloudwatch["Action"])) == (
+        "Allow",
+        {"kms:Decrypt", "kms:GenerateDataKey*"},
+    )
+    [policy] = dev.resources("AWS::SNS::TopicPolicy").values()
+    [deny] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_alarm_email_context_subscribes_one_address(dev: Synth, prod: Synth) -> None:
+    assert dev.resources("AWS::SNS::Subscription") == {}
+    [subscription] = prod.resources("AWS::SNS::Subscription").values()
+    assert (subscription["Properties"]["Protocol"], subscription["Properties"]["Endpoint"]) == (
+        "email",
+        ALARM_EMAIL,
+    )
 
 
 def test_the_dashboard_shows_creates_outcomes_delivery_reconcile_and_halo_errors(dev: Synth) -> None:
