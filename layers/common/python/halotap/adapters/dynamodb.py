@@ -411,16 +411,26 @@ class CheckoutStore:
         return _checkout(result["Attributes"])
 
     def due(self, shard: int, now: str, limit: int) -> list[Checkout]:
-        """Checkouts of one shard whose next check is due by `now`, oldest first: a Query, never a Scan."""
-        result = self._call(
-            "query",
-            TableName=self._table,
-            IndexName=DUE_INDEX,
-            KeyConditionExpression="dueShard = :shard AND dueAt <= :now",
-            ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"S": now}},
-            Limit=limit,
-        )
-        return [_checkout(item) for item in result.get("Items", [])]
+        """Up to `limit` checkouts of one shard whose next check is due by `now`, oldest first: a Query,
+        never a Scan. A Query page stops at 1 MB (the index holds whole checkouts, about 1 to 10 KB each),
+        so a backlog takes more than one page; without paging, the rest would wait for the next run."""
+        found: list[Checkout] = []
+        start: dict[str, Any] | None = None
+        while len(found) < limit:
+            page = self._call(
+                "query",
+                TableName=self._table,
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="dueShard = :shard AND dueAt <= :now",
+                ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"S": now}},
+                Limit=limit - len(found),
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found += [_checkout(item) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        return found
 
     def release_reference(self, checkout: Checkout) -> None:
         """Free the PSP's reference of a checkout that never opened, so the PSP can retry with it."""
