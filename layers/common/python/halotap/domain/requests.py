@@ -1,8 +1,10 @@
 """What the PSP sends: the two request bodies, validated at the edge by pydantic's core (camelCase on the wire).
 
 Each body is a frozen dataclass with a pydantic-core schema beside it, built here once at import. That is
-pydantic v2's own validation engine, so a bad body fails with pydantic's `ValidationError` and the 400
-names each field exactly as a `BaseModel` would (adapters/apigateway.validation_problem). What it skips is
+pydantic v2's own validation engine, so a bad body fails with pydantic's `ValidationError`, at the same
+locations as a `BaseModel`'s, and the 400 names each field in the same words
+(adapters/apigateway.validation_problem maps the two error types a dataclass reports differently). What
+it skips is
 pydantic's Python layer (`BaseModel` and its schema generator): about 40 ms of CPU, close to a third of
 an `import boto3`, on every cold start of the create and refund handlers (docs/performance.md, the
 "Cold import" notes under "One run").
