@@ -5,11 +5,12 @@ Only what a use case calls is declared here, so a fake needs nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
 from halotap.domain.events import Event
-from halotap.domain.halo import DeepLink, HaloTransaction, RefundAnswer
+from halotap.domain.halo import DeepLink, HaloLedgerEntry, HaloTransaction, RefundAnswer
 from halotap.domain.models import Checkout, HistoryEntry, Refund
 from halotap.domain.money import Money
 from halotap.domain.parties import Client, MerchantCredentials
@@ -88,6 +89,19 @@ class Halo(Protocol):
     def refund(
         self, merchant: MerchantCredentials, transaction_id: str, *, money: Money, refund_reference: str
     ) -> RefundAnswer: ...
+
+    def history(
+        self,
+        merchant: MerchantCredentials,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        merchant_reference: str | None = None,
+        page_size: int = 500,
+    ) -> Iterator[HaloLedgerEntry]:
+        """Halo's transaction history (`GET /transactions`), page by page as it is read: never a whole
+        day in memory. `start` and `end` bound `createdAt` (both inclusive)."""
+        ...
 
 
 class Secrets(Protocol):

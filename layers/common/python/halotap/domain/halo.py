@@ -14,6 +14,7 @@ these checks, truncates text and refuses a non-finite amount instead of failing 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,6 +87,51 @@ def parse_refund_answer(answer: dict[str, Any]) -> RefundAnswer:
         halo_reference=_text(answer, "haloReference"),
         authorization_code=_text(answer, "authorizationCode", "authorisationCode"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What the acquirer reconciles a payment by, when Halo gives it (iVeri's `paymentProviderFields`).
+
+    Halo says to "contact Halo to verify the exact structure" of those fields, so only these keys are read
+    and every one is optional.
+    """
+
+    recon_reference: str | None = None
+    acquirer_date: str | None = None
+    acquirer_time: str | None = None
+    transaction_fee: Decimal | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return all(
+            value is None
+            for value in (self.recon_reference, self.acquirer_date, self.acquirer_time, self.transaction_fee)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HaloLedgerEntry:
+    """One record of Halo's transaction history (`GET /transactions`): the ledger a day is proven against.
+
+    A payment's `merchant_reference` is the checkout id halotap sent as Halo's paymentReference; a refund's
+    is the `refundReference` halotap sent (the refund id), and its `original_transaction_id` names the
+    payment it gives money back from.
+    """
+
+    id: str
+    transaction_type: str  # "Purchase" | "Refund", as Halo writes it
+    merchant_reference: str | None
+    disposition: str | None  # as Halo writes it; Disposition.parse reads it where a status is needed
+    amount: Decimal | None
+    currency: str | None
+    created_at: datetime | None
+    original_transaction_id: str | None = None
+    settlement: Settlement = Settlement()
+
+    @property
+    def is_refund(self) -> bool:
+        return self.transaction_type.casefold() == "refund"
 
 
 @dataclass(frozen=True)
