@@ -33,6 +33,7 @@ DEFAULT_AUTOREFUND_API_KEY = "dev-psp-autorefund-key-0123456789"
 DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
 DEFAULT_SIGNING_SECRET = "whsec_aGFsb3RhcC1kZXYtc2lnbmluZy1zZWNyZXQtMDEyMw=="
 DEFAULT_NOTIFY_SCHEDULE = "1,2,4,8"  # the deployed default is Svix's 5 s ... 10 h
+DEFAULT_WATCH_SCHEDULE = "4,8,12,18,26,36,48,60"  # seconds after a checkout became final; deployed 5 min ... 48 h
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class DevConfig:
     signing_secret: str = DEFAULT_SIGNING_SECRET
     sink_port: int = 4020
     notify_schedule: str = DEFAULT_NOTIFY_SCHEDULE
+    watch_schedule: str = DEFAULT_WATCH_SCHEDULE
     log_level: str = "WARNING"  # the handlers' Powertools log level; the devstack's own lines are INFO
     visibility_cap_seconds: int = 3  # local queues redeliver fast; see README.md
     reconcile_interval_seconds: int = 2  # EventBridge runs reconcile every minute; locally, every 2 s
@@ -71,6 +73,7 @@ class DevConfig:
             signing_secret=environ.get("HALOTAP_DEV_SIGNING_SECRET") or DEFAULT_SIGNING_SECRET,
             sink_port=number("HALOTAP_SINK_PORT", cls.sink_port),
             notify_schedule=environ.get("HALOTAP_NOTIFY_SCHEDULE") or DEFAULT_NOTIFY_SCHEDULE,
+            watch_schedule=environ.get("HALOTAP_WATCH_SCHEDULE") or DEFAULT_WATCH_SCHEDULE,
             log_level=(environ.get("HALOTAP_LOG_LEVEL") or cls.log_level).upper(),
             visibility_cap_seconds=number("HALOTAP_DEV_VISIBILITY_SECONDS", cls.visibility_cap_seconds),
             reconcile_interval_seconds=number("HALOTAP_RECONCILE_INTERVAL", cls.reconcile_interval_seconds),
@@ -132,6 +135,17 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         # Reconciliation first asks Halo 2 s after a checkout opens (deployed: 30 s), so a lost webhook
         # is found within a tick or two of the 2 s ticker.
         "HALOTAP_RECONCILE_BACKOFF": "2,4,8,15",
+        # Every other reconcile timing is compressed too, so that what takes minutes or hours deployed
+        # happens within seconds here (README.md, "The local stack"): a final checkout is asked about again
+        # 4 s ... 60 s after the change (deployed: 5 min ... 48 h), never more than 12 s apart, so a change at
+        # Halo whose webhook is lost lands within about 15 s; ...
+        "HALOTAP_WATCH_SCHEDULE": config.watch_schedule,
+        # ... a checkout whose Halo lookup failed is due again 2 s later (deployed: 30 s) and Halo's circuit
+        # breaker lets a trial call through after 2 s (deployed: 30 s), so one settles within seconds of Halo
+        # answering again; and an Indeterminate outcome is flagged for a person after 10 s (deployed: 30 min).
+        "HALOTAP_RECONCILE_AFTER_ERROR_SECONDS": "2",
+        "HALOTAP_HALO_BREAKER_COOLDOWN_SECONDS": "2",
+        "HALOTAP_INDETERMINATE_ATTENTION_SECONDS": "10",
         "HALOTAP_ALLOW_LOOPBACK_WEBHOOKS": "true",  # the local sink is plain http on 127.0.0.1  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
     }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from halotap.settings import DEFAULT_LINK_ENDPOINT, LINK_ENDPOINTS
+from halotap.settings import DEFAULT_LINK_ENDPOINT, LINK_ENDPOINTS, ConfigurationError, halo_base_url
 from halotap.settings import HALO_ENVIRONMENTS as HALO_ENVS
 from infra import manifest
 
@@ -36,6 +36,10 @@ class StackConfig:
     stage: str = "dev"
     halo_env: str = "dev"
     halo_link_endpoint: str = DEFAULT_LINK_ENDPOINT
+    # Halo's host is kernelserver.{haloAcquirer}.{haloEnv}.haloplus.io when an acquirer is set ("za"), and
+    # haloBaseUrl replaces it whole (a host Halo gives the PSP). Both are checked by halotap.settings.
+    halo_acquirer: str | None = None
+    halo_base_url: str | None = None
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
@@ -69,6 +73,12 @@ class StackConfig:
             raise ConfigError(
                 f"alarmEmail {self.alarm_email!r} must be an email address such as oncall@psp.example"
             )
+        try:
+            halo_base_url(self.halo_env, self.halo_base_url, self.halo_acquirer)
+        except ConfigurationError as error:
+            raise ConfigError(f"haloAcquirer: {error}") from None
+        if self.halo_base_url is not None and not self.halo_base_url.startswith("https://"):
+            raise ConfigError(f"haloBaseUrl {self.halo_base_url!r} must be an https:// URL")
         if self.halo_link_endpoint not in LINK_ENDPOINTS:
             raise ConfigError(
                 f"haloLinkEndpoint {self.halo_link_endpoint!r} must be one of {tuple(LINK_ENDPOINTS)}"
@@ -84,6 +94,8 @@ class StackConfig:
             stage=get("stage", "dev"),
             halo_env=get("haloEnv", "dev"),
             halo_link_endpoint=get("haloLinkEndpoint", DEFAULT_LINK_ENDPOINT),
+            halo_acquirer=get("haloAcquirer", "") or None,
+            halo_base_url=get("haloBaseUrl", "") or None,
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
             pay_domain=get("payDomain", "") or None,
             pay_certificate_arn=get("payCertificateArn", "") or None,

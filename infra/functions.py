@@ -117,6 +117,10 @@ class Functions(Construct):
         }
         if self._config.pay_base_url:
             values["PAY_BASE_URL"] = self._config.pay_base_url
+        if self._config.halo_acquirer:
+            values["HALO_ACQUIRER"] = self._config.halo_acquirer
+        if self._config.halo_base_url:
+            values["HALO_BASE_URL"] = self._config.halo_base_url
         unknown = [name for name in spec.env if name not in values and name not in manifest.OPTIONAL_ENV]
         if unknown:
             raise ConfigError(f"{spec.name}: the stack does not know how to fill env {unknown}")

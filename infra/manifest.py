@@ -142,9 +142,10 @@ SECRETS = (
 )
 
 # Settings that are not resources; the stack fills them from context, the devstack from its own config.
-SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT")
+# HALO_ACQUIRER and HALO_BASE_URL are set only when the stack's context gives them (haloAcquirer, haloBaseUrl).
+SETTING_ENV = ("SECRETS_PREFIX", "HALO_ENV", "HALO_LINK_ENDPOINT", "HALO_ACQUIRER", "HALO_BASE_URL")
 # Settings a function reads only when the deployment has them (context payDomain sets PAY_BASE_URL).
-OPTIONAL_ENV = frozenset({"PAY_BASE_URL"})
+OPTIONAL_ENV = frozenset({"PAY_BASE_URL", "HALO_ACQUIRER", "HALO_BASE_URL"})
 
 # How often EventBridge runs reconcile. A checkout that falls due waits at most this long for the next run;
 # the ReconcileLag alarm's threshold (infra/monitoring.py) starts from it.

@@ -31,6 +31,9 @@ ALARMS = {
     "secret (<prefix>/merchants/<merchantId>).",
     "RefundPendingTooLong": "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
     "keeps retrying it with the same refundReference. Check Halo's status and the refund (docs/operations.md).",
+    "IndeterminateNeedsAttention": "Halo reported Indeterminate for a payment and nothing replaced it within "
+    "30 minutes. The shopper may have been charged: check the transaction in Halo's merchant portal and reverse "
+    "it there if so (docs/operations.md). The checkout carries needsAttention.",
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }

@@ -27,6 +27,13 @@ def handler(event: dict[str, Any], context: Any, services: Services | None = Non
     metrics.add_metric(name="RefundRetried", unit=MetricUnit.Count, value=report.refunds_retried)
     # An alarm (infra/monitoring.py): a refund still waiting for Halo's answer after 15 minutes.
     metrics.add_metric(name="RefundPendingTooLong", unit=MetricUnit.Count, value=report.refunds_overdue)
+    # Watching after final: checks made, and changes at Halo found that no webhook had brought.
+    metrics.add_metric(name="WatchChecks", unit=MetricUnit.Count, value=report.watched)
+    metrics.add_metric(name="WatchChanges", unit=MetricUnit.Count, value=report.watch_changes)
+    # An alarm (infra/monitoring.py): an Indeterminate outcome nothing replaced; a person must look.
+    metrics.add_metric(
+        name="IndeterminateNeedsAttention", unit=MetricUnit.Count, value=report.needs_attention
+    )
     summary = {k: v for k, v in vars(report).items() if k != "outcomes"}
     logger.info("reconciliation run", extra=summary)
     return summary

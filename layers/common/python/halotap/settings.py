@@ -10,8 +10,10 @@ Timing values default to the policy in `halotap.domain.timing`; a few can be ove
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
 from halotap.domain import timing
@@ -28,14 +30,26 @@ class ConfigurationError(RuntimeError):
     """The function was deployed without a setting it needs: an operator problem, not a caller one."""
 
 
-def halo_base_url(environment: str, override: str | None = None) -> str:
-    """Halo's backend for an environment name, unless a full URL override (the simulator) is given."""
+# An acquirer segment is a DNS label: Halo's own app builds kernelserver.{acquirer}.{env}.haloplus.io ("za").
+_ACQUIRER = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def halo_base_url(environment: str, override: str | None = None, acquirer: str | None = None) -> str:
+    """Halo's backend for an environment name (and acquirer, when one is set), unless a full URL override
+    (the simulator, or a host Halo gives a merchant) is given."""
     if override:
         return override.rstrip("/")
     if environment not in HALO_ENVIRONMENTS:
         raise ConfigurationError(
             f"HALO_ENV must be one of {', '.join(HALO_ENVIRONMENTS)}, not {environment!r}"
         )
+    if acquirer:
+        if not _ACQUIRER.match(acquirer):
+            raise ConfigurationError(
+                f"HALO_ACQUIRER must be one DNS label such as 'za' (lowercase letters, digits, '-'), "
+                f"not {acquirer!r}"
+            )
+        return f"https://kernelserver.{acquirer}.{environment}.haloplus.io"
     return f"https://kernelserver.{environment}.haloplus.io"
 
 
@@ -108,7 +122,11 @@ class Settings:
     # -- Halo --------------------------------------------------------------------------------------------
     @property
     def halo_base_url(self) -> str:
-        return halo_base_url(self.required("HALO_ENV"), self.environ.get("HALO_BASE_URL"))
+        return halo_base_url(
+            self.required("HALO_ENV"),
+            self.environ.get("HALO_BASE_URL"),
+            self.environ.get("HALO_ACQUIRER", "").strip() or None,
+        )
 
     @property
     def halo_link_path(self) -> str:
@@ -164,6 +182,31 @@ class Settings:
     @property
     def check_backoff(self) -> tuple[int, ...]:
         return self._seconds("HALOTAP_RECONCILE_BACKOFF", timing.RECONCILE_BACKOFF)
+
+    @property
+    def watch_schedule(self) -> tuple[int, ...]:
+        return self._seconds("HALOTAP_WATCH_SCHEDULE", timing.WATCH_SCHEDULE)
+
+    @property
+    def reconcile_after_error(self) -> timedelta:
+        return timedelta(
+            seconds=self._number(
+                "HALOTAP_RECONCILE_AFTER_ERROR_SECONDS", timing.RECONCILE_AFTER_ERROR.total_seconds()
+            )
+        )
+
+    @property
+    def indeterminate_attention_after(self) -> timedelta:
+        return timedelta(
+            seconds=self._number(
+                "HALOTAP_INDETERMINATE_ATTENTION_SECONDS",
+                timing.INDETERMINATE_ATTENTION_AFTER.total_seconds(),
+            )
+        )
+
+    @property
+    def halo_breaker_cooldown(self) -> float:
+        return self._number("HALOTAP_HALO_BREAKER_COOLDOWN_SECONDS", timing.HALO_BREAKER_COOLDOWN_SECONDS)
 
     @property
     def notify_schedule(self) -> tuple[int, ...]:

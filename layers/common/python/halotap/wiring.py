@@ -92,7 +92,12 @@ class Services:
         from halotap.adapters.halo import CircuitBreaker, HaloClient
 
         # The breaker's cooldown runs on the same clock as everything else, so a test's clock moves it too.
-        breaker = CircuitBreaker() if self.clock is utc_now else CircuitBreaker(clock=self._seconds)
+        cooldown = self.config.halo_breaker_cooldown
+        breaker = (
+            CircuitBreaker(cooldown=cooldown)
+            if self.clock is utc_now
+            else CircuitBreaker(cooldown=cooldown, clock=self._seconds)
+        )
         return HaloClient(
             self.config.halo_base_url,
             self.config.halo_link_path,
@@ -173,6 +178,8 @@ class Services:
             url_guard=self.url_guard,
             events=self.event_log,
             check_backoff=self.config.check_backoff,
+            watch_schedule=self.config.watch_schedule,
+            attention_after=self.config.indeterminate_attention_after,
             clock=self.clock,
         )
 
@@ -229,6 +236,7 @@ class Services:
             grace=timedelta(seconds=self.config.expiry_grace_seconds),
             batch_size=self.config.reconcile_batch,
             workers=self.config.reconcile_workers,
+            after_error=self.config.reconcile_after_error,
             clock=self.clock,
             prepare=self.build_shared_clients,
         )

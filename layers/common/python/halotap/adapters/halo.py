@@ -20,7 +20,13 @@ from urllib.parse import quote
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.domain.halo import DeepLink, HaloTransaction, RefundAnswer, parse_refund_answer
+from halotap.domain.halo import (
+    DeepLink,
+    HaloTransaction,
+    RefundAnswer,
+    parse_refund_answer,
+    parse_settlement,
+)
 from halotap.domain.money import Money
 from halotap.domain.parties import MerchantCredentials
 from halotap.domain.states import Disposition
@@ -207,6 +213,7 @@ class HaloClient:
             authorisation_code=_text(answer.get("authorisationCode") or answer.get("authorizationCode")),
             qr_code_state=answer.get("qrCodeState"),
             status=answer.get("status"),
+            settlement=parse_settlement(answer),
         )
 
     def refund(
@@ -286,6 +293,12 @@ class HaloClient:
                 if not retry_sent:
                     raise failure from None
             else:
+                if not_found_ok and _not_found_yet(response):
+                    # Halo's status read answers a reference it cannot find yet with HTTP 500 and its error
+                    # 201 ("Error finding requested transaction"): unknown, ask again later. Not an outage,
+                    # so it neither trips the breaker nor is retried now.
+                    self.breaker.record(ok=True)
+                    return None
                 self.breaker.record(ok=response.status_code < 500)
                 if response.status_code == 404 and not_found_ok:
                     return None
@@ -328,9 +341,30 @@ def _read(response: httpx.Response, merchant: MerchantCredentials, *, refusals_o
             f"Halo rejected the request (HTTP {response.status_code}): {_halo_message(answer)}",
             haloErrorCode=answer.get("errorCode") if isinstance(answer, dict) else None,
         )
+    if not response.is_success:
+        # Any 2xx is a success (Halo's own app expects 201 from the link endpoints, its docs say 200); a
+        # redirect or an informational answer is not an answer halotap can read.
+        raise HaloBadResponse(f"Halo answered HTTP {response.status_code}, which is not a success")
     if answer is None:
         raise HaloBadResponse(f"Halo answered HTTP {response.status_code} with a body that is not JSON")
     return answer
+
+
+# Halo's error 201 on its status read: "Error finding requested transaction", sent with HTTP 500.
+HALO_TRANSACTION_NOT_FOUND_YET = 201
+
+
+def _not_found_yet(response: httpx.Response) -> bool:
+    if response.status_code != 500:
+        return False
+    try:
+        answer = json.loads(response.content)
+    except ValueError:
+        return False
+    if not isinstance(answer, dict):
+        return False
+    code = answer.get("errorCode")
+    return str(code).strip() == str(HALO_TRANSACTION_NOT_FOUND_YET)
 
 
 def _halo_message(answer: Any) -> str:

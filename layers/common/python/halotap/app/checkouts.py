@@ -25,9 +25,9 @@ from halotap.domain.ids import is_checkout_id, new_checkout_id
 from halotap.domain.models import Checkout, CheckoutCreated, Failure, HistoryEntry
 from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
-from halotap.domain.refunds import next_due
 from halotap.domain.ssrf import UnsafeUrl
-from halotap.domain.states import CheckoutStatus, can_cancel
+from halotap.domain.states import CheckoutStatus, Disposition, can_cancel
+from halotap.domain.watch import final_changes, next_due
 
 if TYPE_CHECKING:
     from halotap.domain.requests import CreateCheckoutRequest
@@ -46,6 +46,8 @@ class CheckoutService:
     url_guard: Callable[[str], None]  # the SSRF guard for a per-checkout notificationUrl
     events: EventRecorder  # the clients' event feeds (GET /v1/events): every notification is also an event
     check_backoff: tuple[int, ...] = timing.RECONCILE_BACKOFF
+    watch_schedule: tuple[int, ...] = timing.WATCH_SCHEDULE  # asking Halo again after final (domain/watch.py)
+    attention_after: timedelta = timing.INDETERMINATE_ATTENTION_AFTER
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = new_checkout_id
 
@@ -215,6 +217,7 @@ class CheckoutService:
             changes = {
                 "status": CheckoutStatus.CANCELLED.value,
                 "updatedAt": at,
+                **self.final_changes(checkout, CheckoutStatus.CANCELLED, None, moment),
                 **outbox_changes(checkout, CheckoutStatus.CANCELLED, moment),
             }
             try:
@@ -237,8 +240,23 @@ class CheckoutService:
         raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry")
 
     # -- reconciliation's writes -------------------------------------------------------------------
+    def final_changes(
+        self, checkout: Checkout, status: CheckoutStatus, disposition: Disposition | None, at: datetime
+    ) -> dict[str, Any]:
+        """What a change to a final status writes beside it: the watch after final and, for an
+        Indeterminate outcome, the deadline by which a person must look (domain/watch.py)."""
+        return final_changes(
+            checkout,
+            status,
+            disposition,
+            at,
+            schedule=self.watch_schedule,
+            attention_after=self.attention_after,
+        )
+
     def expire(self, checkout: Checkout) -> Checkout:
-        at = iso(self.clock())
+        moment = self.clock()
+        at = iso(moment)
         entry = HistoryEntry(
             at=at,
             type="status_changed",
@@ -249,7 +267,8 @@ class CheckoutService:
         changes = {
             "status": CheckoutStatus.EXPIRED.value,
             "updatedAt": at,
-            **outbox_changes(checkout, CheckoutStatus.EXPIRED, self.clock()),
+            **self.final_changes(checkout, CheckoutStatus.EXPIRED, None, moment),
+            **outbox_changes(checkout, CheckoutStatus.EXPIRED, moment),
         }
         return self.publish(self.store.update(checkout, changes, [entry]))
 
@@ -275,7 +294,8 @@ class CheckoutService:
                 self.notifications.send(message(checkout, event, self.clock(), body=recorded.body))
             changes: dict[str, Any] = {f"notifications.{event}.status": "queued" for event in events}
             if checkout.status.is_final:
-                changes["dueAt"] = next_due(checkout)  # None unless a pending refund awaits its retry
+                # None unless a refund awaits its retry, a watch check is due or an Indeterminate its deadline
+                changes["dueAt"] = next_due(checkout)
             return self.store.update(checkout, changes, [])
         except Exception:  # the sweep is the retry; nothing may undo the committed change
             logger.warning(

@@ -20,7 +20,7 @@ from halotap.domain.clock import iso
 from halotap.domain.errors import ConcurrentUpdate, HalotapError, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
 from halotap.domain.ids import is_checkout_id
-from halotap.domain.models import Checkout, HistoryEntry, Outcome
+from halotap.domain.models import Checkout, HistoryEntry, Outcome, settlement_keys
 from halotap.domain.notifications import outbox_changes
 from halotap.domain.states import CheckoutStatus, Decision, Verdict, decide
 
@@ -188,7 +188,13 @@ class OutcomeService:
             disposition=disposition,
             detail=decision.reason or None,
         )
-        changes.update(outbox_changes(checkout, decision.new_status, self.checkouts.clock()))
+        moment = self.checkouts.clock()
+        changes.update(
+            self.checkouts.final_changes(checkout, decision.new_status, outcome.disposition, moment)
+        )
+        if outcome.settlement is not None and not outcome.settlement.is_empty:
+            changes["settlement"] = settlement_keys(outcome.settlement).to_dict()
+        changes.update(outbox_changes(checkout, decision.new_status, moment))
         updated = self.checkouts.publish(self.checkouts.store.update(checkout, changes, [*anomalies, entry]))
         if late_refund is not None:
             # The refund is reserved with the approval; if this call fails, reconciliation sends it.

@@ -34,11 +34,11 @@ from halotap.app.refunds import RefundService
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HalotapError, HaloUnavailable
-from halotap.domain.halo import ReportedOutcome
+from halotap.domain.halo import HaloTransaction, ReportedOutcome
 from halotap.domain.models import Checkout
 from halotap.domain.notifications import pending_events
-from halotap.domain.refunds import next_due
-from halotap.domain.states import CheckoutStatus
+from halotap.domain.states import CheckoutStatus, Disposition, Verdict
+from halotap.domain.watch import attention, next_due, next_watch
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ class RunReport:
     published: int = 0
     refunds_retried: int = 0
     refunds_overdue: int = 0  # pending refunds older than timing.REFUND_PENDING_ALARM_AFTER (an alarm)
+    watched: int = 0  # final checkouts asked about again (watching after final)
+    watch_changes: int = 0  # of those, the ones where Halo showed a change, applied as a webhook would be
+    needs_attention: int = 0  # Indeterminate outcomes flagged for a person (an alarm)
     errors: int = 0
     lag_seconds: int = 0  # how long the oldest due checkout had been due when the run began
     stopped: str = ""  # why the run stopped before the due window was empty, if it did
@@ -82,6 +85,7 @@ class Reconciler:
     grace: timedelta = timedelta(seconds=timing.EXPIRY_GRACE_SECONDS)
     batch_size: int = timing.RECONCILE_BATCH
     workers: int = timing.RECONCILE_WORKERS  # how many checkouts are examined at once, in threads
+    after_error: timedelta = timing.RECONCILE_AFTER_ERROR  # how soon a checkout Halo failed on is due again
     clock: Callable[[], datetime] = utc_now
     # Builds, in the calling thread, whatever the examinations would otherwise build lazily and share
     # (clients, connection pools), so that no two worker threads build one at once (wiring.py).
@@ -175,19 +179,19 @@ class Reconciler:
             )
             if checkout.status == CheckoutStatus.OPEN and now >= self._deadline(checkout):
                 return self._expire_without_halo(checkout, report, error)
-            self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
+            self._quietly_reschedule(checkout, now + self.after_error)
             return f"error:{error.code}"
 
     def _check_final(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
-        """Final: due only while a notification waits in its outbox (a crash after the change) or a
-        refund waits for Halo's definite answer."""
+        """Final: due while a notification waits in its outbox (a crash after the change), a refund waits
+        for Halo's definite answer, a watch check is due, or an Indeterminate outcome reaches its deadline."""
         done = []
         if pending_events(checkout):
             checkout = self.service.publish(checkout)
             report.published += 1
             if pending_events(checkout):
                 # The queue refused it: try again after the others, never from the head of the queue.
-                self._quietly_reschedule(checkout, now + timing.RECONCILE_AFTER_ERROR)
+                self._quietly_reschedule(checkout, now + self.after_error)
                 done.append("publish_failed")
             else:
                 done.append("published")
@@ -196,36 +200,90 @@ class Reconciler:
         report.refunds_overdue += overdue
         if retried:
             done.append(f"refunds_retried:{retried}")
-        if done:
+        if checkout.watch_due and checkout.watch_due <= iso(now) and "publish_failed" not in done:
+            checkout, found = self._watch(checkout, now, report)
+            done.append(found)
+        if checkout.attention_due and checkout.attention_due <= iso(now) and "publish_failed" not in done:
+            checkout = self._flag_for_attention(checkout, now, report)
+            done.append("needs_attention" if checkout.needs_attention else "attention_cleared")
+        if "publish_failed" in done:
             return ",".join(done)
-        self.service.store.update(checkout, {"dueAt": next_due(checkout)}, [])
-        return "cleared"
+        due = next_due(checkout)
+        if due is not None and due <= iso(now):
+            due = iso(now + self.after_error)  # never left at the head of the queue (the guarantee)
+        if checkout.due_at != due:
+            self.service.store.update(checkout, {"dueAt": due}, [])
+        return ",".join(done) or "cleared"
 
-    def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
-        deadline = self._deadline(checkout)
+    def _watch(self, checkout: Checkout, now: datetime, report: RunReport) -> tuple[Checkout, str]:
+        """Ask Halo again about a final checkout. A change goes through the webhook's apply path (money
+        wins, the PSP is told, history records it, a late approval is refunded if the client wants it);
+        otherwise the watch moves on to its next offset, or ends."""
+        report.watched += 1
+        transaction = self._ask_halo(checkout)
+        if transaction is not None and transaction.disposition is not None:
+            result = self.outcomes.apply(
+                checkout, _reported(checkout, transaction), "reconcile", from_halo=True
+            )
+            if result is not None and result.verdict is Verdict.TRANSITION:
+                report.watch_changes += 1
+                logger.warning(
+                    "a final checkout changed at Halo after its webhook was lost or never sent",
+                    extra={
+                        "checkoutId": checkout.id,
+                        "from": checkout.status.value,
+                        "to": result.checkout.status.value,
+                    },
+                )
+                # The change restarted (or ended) the watch and published; nothing more is due for it.
+                return result.checkout, f"watch_changed:{result.checkout.status.value}"
+            if result is not None:
+                checkout = result.checkout  # an anomaly may have been recorded: a newer version
+        changes = next_watch(checkout, self.service.watch_schedule)
+        updated = checkout.but(watch_checks=changes["watchChecks"], watch_due=changes["watchDue"])
+        written = self.service.store.update(checkout, {**changes, "dueAt": next_due(updated)}, [])
+        return written, "watch_ended" if written.watch_due is None else "watched"
+
+    def _flag_for_attention(self, checkout: Checkout, now: datetime, report: RunReport) -> Checkout:
+        """An Indeterminate outcome that nothing replaced by its deadline: flag it for a person."""
+        still_indeterminate = (
+            checkout.status is CheckoutStatus.FAILED
+            and checkout.outcome is not None
+            and checkout.outcome.disposition == Disposition.INDETERMINATE.value
+        )
+        changes: dict[str, object] = {"attentionDue": None}
+        if still_indeterminate and checkout.needs_attention is None:
+            flag = attention(checkout, now)
+            changes["needsAttention"] = flag.to_dict()
+            report.needs_attention += 1
+            logger.error(
+                "an Indeterminate outcome needs a person: reverse it in Halo's merchant portal if the "
+                "shopper was charged (docs/operations.md, IndeterminateNeedsAttention)",
+                extra={"checkoutId": checkout.id, "merchantId": checkout.merchant_id},
+            )
+        updated = checkout.but(attention_due=None)
+        return self.service.store.update(checkout, {**changes, "dueAt": next_due(updated)}, [])
+
+    def _ask_halo(self, checkout: Checkout) -> HaloTransaction | None:
         if self.halo.breaker.is_open:
             # Fail fast, without a call: the error path expires or reschedules it.
             raise HaloUnavailable("Halo's circuit is open; not asking it now")
         merchant = self.service.secret_store.merchant(checkout.merchant_id)
-        assert checkout.halo_reference is not None  # an open checkout always has one
-        transaction = self.halo.transaction(merchant, checkout.halo_reference)
+        assert checkout.halo_reference is not None  # open and watched checkouts always have one
+        return self.halo.transaction(merchant, checkout.halo_reference)
+
+    def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
+        deadline = self._deadline(checkout)
+        transaction = self._ask_halo(checkout)
         if transaction is not None and transaction.disposition is not None:
-            outcome = ReportedOutcome(
-                disposition=transaction.disposition,
-                merchant_reference=checkout.id,
-                halo_reference=checkout.halo_reference,
-                halo_transaction_id=transaction.transaction_id,
-                authorisation_code=transaction.authorisation_code,
-                response_code=transaction.response_code,
-                amount=transaction.amount,
-                currency=transaction.currency,
+            result = self.outcomes.apply(
+                checkout, _reported(checkout, transaction), "reconcile", from_halo=True
             )
-            result = self.outcomes.apply(checkout, outcome, "reconcile", from_halo=True)
             report.applied += 1
             if result is not None and not result.checkout.status.is_final:
                 # decide() makes every confirmed outcome of an open checkout final; should a future rule
                 # not, the checkout still moves forward rather than block the queue.
-                self.service.reschedule(result.checkout, min(now + timing.RECONCILE_AFTER_ERROR, deadline))
+                self.service.reschedule(result.checkout, min(now + self.after_error, deadline))
             return f"applied:{result.checkout.status.value}" if result else "applied"
         if now >= deadline:
             self.service.expire(checkout)
@@ -246,7 +304,7 @@ class Reconciler:
         try:
             self.service.expire(checkout)
         except HalotapError:
-            self._quietly_reschedule(checkout, self.clock() + timing.RECONCILE_AFTER_ERROR)
+            self._quietly_reschedule(checkout, self.clock() + self.after_error)
             return f"error:{error.code}"
         report.expired += 1
         logger.warning(
@@ -260,6 +318,22 @@ class Reconciler:
             self.service.reschedule(checkout, due_at)
         except HalotapError:
             logger.warning("could not reschedule; the checkout stays due", extra={"checkoutId": checkout.id})
+
+
+def _reported(checkout: Checkout, transaction: HaloTransaction) -> ReportedOutcome:
+    """Halo's own status as an outcome: confirmed already, since it was read from Halo."""
+    assert transaction.disposition is not None
+    return ReportedOutcome(
+        disposition=transaction.disposition,
+        merchant_reference=checkout.id,
+        halo_reference=checkout.halo_reference,
+        halo_transaction_id=transaction.transaction_id,
+        authorisation_code=transaction.authorisation_code,
+        response_code=transaction.response_code,
+        amount=transaction.amount,
+        currency=transaction.currency,
+        settlement=transaction.settlement,
+    )
 
 
 __all__ = ["Reconciler", "RunReport"]

@@ -32,7 +32,7 @@ from halotap.domain.ids import is_refund_id, new_refund_id
 from halotap.domain.models import Checkout, Refund, RefundStatus
 from halotap.domain.money import Money, MoneyError, from_minor
 from halotap.domain.notifications import pending_events, refund_outbox_changes
-from halotap.domain.parties import Caller
+from halotap.domain.parties import Caller, MerchantCredentials
 from halotap.domain.refunds import (
     LATE_APPROVAL_REFERENCE,
     MAX_REFUNDS_PER_CHECKOUT,
@@ -40,11 +40,12 @@ from halotap.domain.refunds import (
     Judgement,
     can_refund,
     judge,
+    judge_history,
     minor,
-    next_due,
     refund_amount,
     refundable,
 )
+from halotap.domain.watch import next_due
 
 if TYPE_CHECKING:
     from halotap.domain.requests import CreateRefundRequest
@@ -192,8 +193,11 @@ class RefundService:
     ) -> Refund:
         """Ask Halo for one pending refund and record what its answer makes of it.
 
-        `retry`: halotap has sent this refund before without recording an answer, so Halo's 213 "Refund
-        Already Processed" is that earlier call's approval (docs/architecture.md, "Refunds").
+        `retry`: halotap has sent this refund before without recording an answer. Halo may have made it,
+        so its transaction history is read first: a refund found there is recorded as Halo shows it and not
+        sent again. Only a refund the history does not show is sent again (a 213 then is the earlier call's
+        approval too). If the history cannot be read, the refund stays pending: a retry could otherwise meet a
+        refusal (212, say) for money that went back (docs/architecture.md, "Refunds").
         """
         refund = checkout.refunds[refund_id]
         try:
@@ -204,6 +208,8 @@ class RefundService:
                     "Halo does not name the transaction to refund", extra={"checkoutId": checkout.id}
                 )
                 judgement = PENDING
+            elif retry and (found := self._in_history(merchant, refund, transaction_id)) is not None:
+                judgement = found
             else:
                 answer = self.checkouts.halo.refund(
                     merchant,
@@ -211,7 +217,7 @@ class RefundService:
                     money=Money.parse(refund.amount, refund.currency),
                     refund_reference=refund.id,
                 )
-                judgement = judge(answer, retry=retry)
+                judgement = judge(answer)
         except HalotapError as error:
             # A timeout, a 5xx, a garbled answer, Halo's circuit open: Halo's decision is unknown.
             logger.warning(
@@ -220,6 +226,19 @@ class RefundService:
             )
             judgement = PENDING
         return self.record(checkout, refund_id, judgement)
+
+    def _in_history(
+        self, merchant: MerchantCredentials, refund: Refund, transaction_id: str
+    ) -> Judgement | None:
+        """Halo's transaction history on this refund (its reference is the refund id); None: not there."""
+        entries = self.checkouts.halo.history(merchant, merchant_reference=refund.id, page_size=10)
+        judgement = judge_history(entries, transaction_id)
+        if judgement is not None:
+            logger.info(
+                "a refund whose answer was lost was found in Halo's transaction history",
+                extra={"refundId": refund.id, "status": judgement.status.value},
+            )
+        return judgement
 
     def _transaction_id(self, checkout: Checkout) -> str | None:
         """Halo's backend id, for an approval recorded before halotap stored it: a status read, safe to repeat."""
@@ -258,7 +277,7 @@ class RefundService:
         if judgement.status == RefundStatus.PENDING:
             retry_at = iso(moment + timing.refund_retry_delay(refund.attempts, self.checkouts.check_backoff))
             due = [retry_at, *([checkout.due_at] if checkout.due_at and pending_events(checkout) else [])]
-            others = next_due(checkout.but(refunds=_without(checkout, refund.id)))
+            others = next_due(checkout, without_refund=refund.id)
             return {
                 f"{prefix}.nextAttemptAt": retry_at,
                 f"{prefix}.attempts": refund.attempts + 1,
@@ -301,10 +320,6 @@ class RefundService:
             assert fresh is not None
             checkout = fresh
         return checkout, retried, overdue
-
-
-def _without(checkout: Checkout, refund_id: str) -> dict[str, Refund]:
-    return {key: value for key, value in checkout.refunds.items() if key != refund_id}
 
 
 def _same_reference(checkout: Checkout, request: CreateRefundRequest) -> Refund | None:

@@ -59,6 +59,7 @@ class HaloTransaction:
     qr_code_state: str | None
     status: str | None
     transaction_id: str | None = None  # Halo's backend transaction id: what a refund names
+    settlement: Settlement | None = None  # when the status answer carries paymentProviderFields
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,21 @@ class ReportedOutcome:
     payment_provider_reference: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
+    settlement: Settlement | None = None  # the acquirer's reconciliation keys, when Halo sends them
+
+
+def parse_settlement(payload: dict[str, Any]) -> Settlement | None:
+    """The reconciliation keys of a webhook or status answer: `paymentProviderFields` (iVeri's shape) and
+    `transactionFee`. Every other provider field stays unread, so no card data can be stored by accident."""
+    fields = payload.get("paymentProviderFields")
+    fields = fields if isinstance(fields, dict) else {}
+    settlement = Settlement(
+        recon_reference=_text(fields, "reconReference"),
+        acquirer_date=_text(fields, "acquirerDate"),
+        acquirer_time=_text(fields, "acquirerTime"),
+        transaction_fee=_amount(payload.get("transactionFee"), strict=False),
+    )
+    return None if settlement.is_empty else settlement
 
 
 def _text(payload: dict[str, Any], *names: str) -> str | None:
@@ -224,4 +240,5 @@ def parse_outcome(payload: dict[str, Any]) -> ReportedOutcome:
         payment_provider_reference=_text(payload, "paymentProviderReference"),
         amount=parsed_amount,
         currency=_text(payload, "currency"),
+        settlement=parse_settlement(payload),
     )

@@ -17,6 +17,7 @@ from halotap.domain.money import from_minor
 from halotap.domain.states import CheckoutStatus
 
 if TYPE_CHECKING:
+    from halotap.domain.halo import Settlement
     from halotap.domain.requests import CreateRefundRequest
 
 # A field's name in the table and on the wire, where it is not the camelCase of its Python name.
@@ -177,6 +178,37 @@ class NotificationState(Record):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SettlementKeys(Record):
+    """What the acquirer reconciles the payment by, as Halo gave it (webhook or ledger): on the wire as
+    `settlement`. Text, since Halo says only to "contact Halo to verify the exact structure"."""
+
+    recon_reference: str | None = None
+    acquirer_date: str | None = None
+    acquirer_time: str | None = None
+    transaction_fee: str | None = None  # a decimal string, as Halo's ledger writes it
+
+
+def settlement_keys(settlement: Settlement) -> SettlementKeys:
+    """Halo's settlement keys as the checkout stores them: text, the fee as a decimal string."""
+    fee = settlement.transaction_fee
+    return SettlementKeys(
+        recon_reference=_cut(settlement.recon_reference, MAX_OUTCOME_TEXT),
+        acquirer_date=_cut(settlement.acquirer_date, MAX_OUTCOME_TEXT),
+        acquirer_time=_cut(settlement.acquirer_time, MAX_OUTCOME_TEXT),
+        transaction_fee=None if fee is None else str(fee),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attention(Record):
+    """A checkout a person must look at: why, and since when (docs/operations.md has the runbook)."""
+
+    reason: str
+    detail: str
+    since: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Failure(Record):
     code: str
     detail: str
@@ -250,9 +282,13 @@ INTERNAL_FIELDS = (
     "reserved_minor",
     "refunded_minor",
     "refund_count",
+    "watch_from",
+    "watch_checks",
+    "watch_due",
+    "attention_due",
 )
 _NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
-_COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count")
+_COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count", "watch_checks")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -298,6 +334,16 @@ class Checkout(Record):
     reserved_minor: int = 0  # minor units held by pending + succeeded refunds
     refunded_minor: int = 0  # minor units of succeeded refunds
     refund_count: int = 0
+    # What the acquirer reconciles by, once Halo gave it (the webhook's paymentProviderFields, or the ledger).
+    settlement: SettlementKeys | None = None
+    # Watching after final (domain/watch.py): when the change that made the checkout final happened, how
+    # many of the watch schedule's checks were made since, and when the next one is due (None: not watched).
+    watch_from: str | None = None
+    watch_checks: int = 0
+    watch_due: str | None = None
+    # An Indeterminate outcome is flagged for a person if nothing else has replaced it by this time.
+    attention_due: str | None = None
+    needs_attention: Attention | None = None
 
     def __post_init__(self) -> None:
         """Nested records arrive as dicts when read back from the table; counters as Decimal."""
@@ -308,6 +354,10 @@ class Checkout(Record):
             _set(self, "outcome", Outcome.from_dict(self.outcome))
         if isinstance(self.failure, dict):
             _set(self, "failure", Failure.from_dict(self.failure))
+        if isinstance(self.settlement, dict):
+            _set(self, "settlement", SettlementKeys.from_dict(self.settlement))
+        if isinstance(self.needs_attention, dict):
+            _set(self, "needs_attention", Attention.from_dict(self.needs_attention))
         _set(self, "history", tuple(_record(HistoryEntry, entry) for entry in self.history))
         _set(
             self,
@@ -336,6 +386,8 @@ class Checkout(Record):
 
                 body["qrCode"] = svg_data_uri(self.deep_link)
         body.setdefault("outcome", None)
+        body.setdefault("settlement", None)
+        body.setdefault("needsAttention", None)
         body["amountRefunded"] = self.refund_total()
         body["refunds"] = [
             refund.to_api() for refund in sorted(self.refunds.values(), key=lambda r: (r.created_at, r.id))

@@ -8,9 +8,10 @@ was taken" holds however many requests race; nothing here reads a total and then
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from halotap.domain.halo import RefundAnswer
+from halotap.domain.halo import HaloLedgerEntry, RefundAnswer
 from halotap.domain.models import Checkout, RefundFailure, RefundStatus
 from halotap.domain.money import Money
 from halotap.domain.states import CheckoutStatus
@@ -59,12 +60,13 @@ class Judgement:
 PENDING = Judgement(RefundStatus.PENDING)
 
 
-def judge(answer: RefundAnswer | None, *, retry: bool) -> Judgement:
+def judge(answer: RefundAnswer | None) -> Judgement:
     """Halo's answer -> the refund's status (docs/architecture.md, "Refunds").
 
     `answer` is None when Halo's answer is unknown (a timeout, a 5xx, a garbled body): the refund stays
-    pending. `retry` says halotap already sent this refund once without seeing the answer: then 213
-    "Refund Already Processed" can only be that earlier call, which Halo approved.
+    pending. 213 "Refund Already Processed" means Halo has this refund: halotap is the only sender of its
+    `refundReference` (the refund id), so a 213, even to what halotap thinks is its first call, answers an
+    earlier call whose answer was lost. The refund succeeded, and its amount is never freed.
     """
     if answer is None:
         return PENDING
@@ -75,7 +77,7 @@ def judge(answer: RefundAnswer | None, *, retry: bool) -> Judgement:
             RefundStatus.FAILED,
             RefundFailure(code="refund_too_late", message=answer.message or "Halo: Refund Too Late"),
         )
-    if answer.error_code == HALO_REFUND_ALREADY_PROCESSED and retry:
+    if answer.error_code == HALO_REFUND_ALREADY_PROCESSED:
         return Judgement(RefundStatus.SUCCEEDED, halo_reference=answer.halo_reference)
     if answer.error_code is None and answer.type is None:
         return PENDING  # neither an approval nor a refusal: nothing definite was said
@@ -84,11 +86,24 @@ def judge(answer: RefundAnswer | None, *, retry: bool) -> Judgement:
     return Judgement(RefundStatus.FAILED, RefundFailure(code=code, message=message))
 
 
-def next_due(checkout: Checkout) -> str | None:
-    """When reconciliation must next look at the checkout for its refunds: the earliest pending retry."""
-    times = [
-        refund.next_attempt_at
-        for refund in checkout.refunds.values()
-        if refund.status == RefundStatus.PENDING and refund.next_attempt_at
-    ]
-    return min(times) if times else None
+def judge_history(entries: Iterable[HaloLedgerEntry], transaction_id: str | None) -> Judgement | None:
+    """What Halo's transaction history says of a refund whose answer was lost; None if it shows none.
+
+    `entries` are the history's records under the refund's reference; the one that counts is a refund of
+    this payment (`originalTransactionId`), when Halo names the payment.
+    """
+    for entry in entries:
+        if not entry.is_refund:
+            continue
+        if transaction_id and entry.original_transaction_id not in (None, transaction_id):
+            continue
+        if (entry.disposition or "").casefold() == "approved":
+            return Judgement(RefundStatus.SUCCEEDED, halo_reference=entry.id)
+        return Judgement(
+            RefundStatus.FAILED,
+            RefundFailure(
+                code="halo_declined",
+                message=f"Halo's transaction history shows this refund {entry.disposition or 'without a disposition'}",
+            ),
+        )
+    return None

@@ -42,7 +42,9 @@ HALO_EVENT_MAX_RECEIVES = CONFIRM_ATTEMPTS + 1
 # When an open checkout is checked with Halo: this long after opening, then after each gap in turn (the
 # last one repeating), never past expiry plus grace. Overridable: HALOTAP_RECONCILE_BACKOFF.
 RECONCILE_BACKOFF: tuple[int, ...] = (30, 60, 120, 300, 600)
-RECONCILE_AFTER_ERROR = timedelta(seconds=30)  # Halo down or DynamoDB throttled: look again soon
+# Halo down or DynamoDB throttled: look again this soon. Overridable: HALOTAP_RECONCILE_AFTER_ERROR_SECONDS
+# (the devstack uses 2, so a checkout whose lookups failed settles within seconds of Halo answering again).
+RECONCILE_AFTER_ERROR = timedelta(seconds=30)
 RECONCILE_MIN_TIME_LEFT_SECONDS = 5.0  # stop a run with this much of the Lambda's time left
 # How many due checkouts a run examines at once (threads, each mostly waiting on one Halo status GET).
 # 8: at ~300 ms a GET that is about 27 examinations a second, about 1,300 in the 50 s a 55 s run has
@@ -62,6 +64,18 @@ EXPIRY_GRACE_SECONDS = (
     120  # taps in flight at expiry get this long; overridable: HALOTAP_EXPIRY_GRACE_SECONDS
 )
 CREATING_TIMEOUT = timedelta(seconds=60)  # a checkout still `creating` after this lost its Lambda mid-call
+
+# -- Watching after final --------------------------------------------------------------------------------
+# A final checkout that Halo could still change (an approval can be voided; an expiry, decline, cancel or
+# failure can turn out approved) is asked about again this many seconds after the change that made it
+# final, once at each offset: about 5 min, 30 min, 2 h, 6 h, 24 h and 48 h. A change found goes through the
+# same apply path as a webhook (docs/architecture.md, "Watching after final"). Six status GETs per checkout
+# in all (docs/performance.md). Overridable: HALOTAP_WATCH_SCHEDULE (the devstack uses seconds).
+WATCH_SCHEDULE: tuple[int, ...] = (300, 1800, 7200, 21600, 86400, 172800)
+# Halo's SDK guide says an Indeterminate outcome may need "a manual reversal by the merchant via the web
+# portal". One still Indeterminate this long after it was recorded is flagged `needsAttention` and counted
+# (the IndeterminateNeedsAttention alarm). Overridable: HALOTAP_INDETERMINATE_ATTENTION_SECONDS.
+INDETERMINATE_ATTENTION_AFTER = timedelta(minutes=30)
 
 # -- Refunds ------------------------------------------------------------------------------------------
 # A refund whose answer is unknown is retried by reconciliation on the reconcile backoff (above); one
@@ -89,7 +103,7 @@ HALO_READ_TIMEOUT_SECONDS = 10.0  # with connect, inside API Gateway's 29 s
 HALO_RETRY_ATTEMPTS = 4  # only calls safe to repeat are retried (see adapters/halo.py)
 HALO_RETRY_BUDGET_SECONDS = 6.0
 HALO_BREAKER_THRESHOLD = 5  # consecutive failures that open the circuit
-HALO_BREAKER_COOLDOWN_SECONDS = 30.0
+HALO_BREAKER_COOLDOWN_SECONDS = 30.0  # overridable: HALOTAP_HALO_BREAKER_COOLDOWN_SECONDS (devstack: 2)
 
 # -- Races and idempotency ---------------------------------------------------------------------------
 RACE_RETRIES = 5  # a conditional write that lost a race is re-read and decided again this many times
@@ -162,6 +176,14 @@ def confirm_retry_delay(receives: int, retry_seconds: int) -> int | None:
     if receives >= CONFIRM_ATTEMPTS:
         return None
     return int(min(retry_seconds * 2.0 ** (receives - 1), CONFIRM_RETRY_CAP_SECONDS))
+
+
+def watch_offset(checks: int, schedule: tuple[int, ...]) -> timedelta | None:
+    """When, after the change that made a checkout final, its watch check number `checks + 1` is due;
+    None once the schedule is spent and the watch is over."""
+    if checks >= len(schedule):
+        return None
+    return timedelta(seconds=schedule[checks])
 
 
 def reconcile_delay(checks: int, backoff: tuple[int, ...]) -> timedelta:
