@@ -33,7 +33,9 @@ DEFAULT_AUTOREFUND_API_KEY = "dev-psp-autorefund-key-0123456789"
 DEFAULT_WEBHOOK_TOKEN = "dev-webhook-token"
 DEFAULT_SIGNING_SECRET = "whsec_aGFsb3RhcC1kZXYtc2lnbmluZy1zZWNyZXQtMDEyMw=="
 DEFAULT_NOTIFY_SCHEDULE = "1,2,4,8"  # the deployed default is Svix's 5 s ... 10 h
-DEFAULT_WATCH_SCHEDULE = "4,8,12,18,26,36,48,60"  # seconds after a checkout became final; deployed 5 min ... 48 h
+DEFAULT_WATCH_SCHEDULE = (
+    "4,8,12,18,26,36,48,60"  # seconds after a checkout became final; deployed 5 min ... 48 h
+)
 
 
 @dataclass(frozen=True)
