@@ -121,6 +121,19 @@ class FakeHalo:
                     400, json={"errorCode": 213, "errorMessage": "Refund Already Processed"}
                 )
             self.refunded[body["refundReference"]] = {**body, "transactionId": transaction_id}
+            # Halo's history shows every refund it made, whether or not its answer reached the caller.
+            self.ledger.append(
+                {
+                    "id": str(_uuid.uuid4()),
+                    "transactionType": "Refund",
+                    "merchantReference": body["refundReference"],
+                    "originalTransactionId": transaction_id,
+                    "disposition": "Approved",
+                    "amount": str(body["amount"]),
+                    "currency": "ZAR",
+                    "createdAt": "2026-11-27T12:00:00.000Z",
+                }
+            )
             if self.lose_refund_answers:
                 self.lose_refund_answers -= 1
                 raise httpx.ReadTimeout("the answer was lost", request=request)
