@@ -162,7 +162,7 @@ def test_a_real_change_queues_exactly_one_notification(services, halo):
     )
     stored = services.store.get(checkout.id)
     assert stored.notifications[message["eventId"]].status == "queued"
-    assert stored.due_at is None
+    assert stored.due_at == stored.watch_due  # nothing left to send: due only for its watch after final
 
 
 def test_a_duplicate_halo_outcome_makes_no_second_notification(services, halo):
@@ -203,7 +203,8 @@ def test_a_crash_between_the_change_and_the_enqueue_still_ends_in_one_notificati
     fresh.reconciler.run()  # a second run finds nothing left
     [message] = queued()
     assert message["type"] == "checkout.approved"
-    assert fresh.store.get(checkout.id).due_at is None
+    stored = fresh.store.get(checkout.id)
+    assert stored.due_at == stored.watch_due  # nothing left to send: due only for its watch after final
 
 
 # -- delivery ---------------------------------------------------------------------------------

@@ -276,10 +276,17 @@ def test_213_to_a_retry_of_a_refund_whose_answer_was_lost_means_it_succeeded(mot
     assert get(services, approved.id)[1]["amountRefunded"] == "100.00"
 
 
-def test_213_to_a_first_call_is_a_refusal(services, halo, approved):
+def test_213_to_a_first_call_means_halo_has_the_refund_and_its_amount_stays_taken(services, halo, approved):
+    # An earlier call whose answer was lost made it: halotap alone sends this refundReference.
     halo.refund_answers.append((400, {"errorCode": 213, "errorMessage": "Refund Already Processed"}))
     _, body = refund(services, approved.id, {"reference": "rf"})
-    assert (body["status"], body["failure"]["code"]) == ("failed", "halo_213")
+    assert (body["status"], body.get("failure")) == ("succeeded", None)
+    stored = services.store.get(approved.id)
+    assert (stored.refunded_minor, stored.reserved_minor) == (10000, 10000)
+    # Nothing is left to give back: a second refund of the same money is refused before Halo is asked.
+    status, again = refund(services, approved.id, {"reference": "rf-2"})
+    assert (status["statusCode"], again["code"]) == (409, "refund_exceeds_amount")
+    assert len(halo.refund_requests) == 1
 
 
 def test_a_refund_pending_for_more_than_15_minutes_is_reported_by_reconciliation(moto_env, halo):

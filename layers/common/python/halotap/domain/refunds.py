@@ -97,7 +97,12 @@ def judge_history(entries: Iterable[HaloLedgerEntry], transaction_id: str | None
             continue
         if transaction_id and entry.original_transaction_id not in (None, transaction_id):
             continue
-        if (entry.disposition or "").casefold() == "approved":
+        if entry.disposition is None:
+            # Halo's documented history writes its disposition as an undocumented number: the refund is
+            # there, but not what became of it. Neither final state can be proven, and sending it again could
+            # meet a refusal for money that went back, so it stays pending (RefundPendingTooLong alarms).
+            return PENDING
+        if entry.disposition.casefold() == "approved":
             return Judgement(RefundStatus.SUCCEEDED, halo_reference=entry.id)
         return Judgement(
             RefundStatus.FAILED,
