@@ -19,6 +19,9 @@ Run standalone with ``python -m devstack.halo_sim --port 4010 --merchant KEY=MID
 from __future__ import annotations
 
 import argparse
+import bisect
+import dataclasses
+import itertools
 import json
 import logging
 import re
@@ -30,8 +33,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -39,24 +42,27 @@ import segno
 
 from devstack import redact
 from devstack.http_server import MISSING, FaultQueue, JsonHttpServer, Request, Response, json_response
+from halotap.domain.currencies import MINOR_UNITS
 
 log = logging.getLogger("devstack.halo_sim")
 
 DISPOSITIONS = ("Approved", "Declined", "DeclinedOffline", "UnableToGoOnline", "Indeterminate", "Voided")
 FAULT_MODES = ("timeout", "error500", "malformed", "slow")
-CALL_KINDS = ("create", "status", "refund")  # a fault may be aimed at one kind of Halo call
+CALL_KINDS = ("create", "status", "refund", "history")  # a fault may be aimed at one kind of Halo call
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOK_TIMES = 100
 STOP_JOIN_SECONDS = 5.0
 # Memory bounds for a long-running devstack (devstack/README.md, "Bounds"): the newest entries are kept.
 MAX_LOGGED_REQUESTS = 1000
 MAX_DELIVERIES_PER_TRANSACTION = 100
+MAX_PLANT = 200_000  # records one POST /_sim/ledger/transactions may add
 
 _CANONICAL_DISPOSITION = {d.lower(): d for d in DISPOSITIONS}
 _LINK_ALPHABET = string.ascii_letters + string.digits
 # Halo's table says "String (e.g. 100.01)"; nothing limits the number of decimals (BHD has three).
 _AMOUNT_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VERSION = r"(?:/\d+(?:\.\d+)*)?"  # older docs put "/1.0.12" before "/consumer"
 
 Json = dict[str, Any]
@@ -118,6 +124,7 @@ class _Transaction:
     webhooks_pending: int = 0  # sends accepted by the control API whose outcome is not recorded yet
     approved_at: float | None = None  # monotonic time of the approval, for the refund window
     refunded: Decimal = Decimal(0)
+    ledger_record: LedgerRecord | None = None  # from the first tap on: its record in the ledger
 
     def tap(self, disposition: str) -> None:
         self.disposition = disposition
@@ -158,9 +165,250 @@ class _Transaction:
             "haloReference": self.transaction_id,  # as documented: the backend transaction id
             "deviceInstallationId": self.device_installation_id,
         }
+        if self.ledger_record is not None:  # the same keys and fee as the ledger shows for it
+            payload["paymentProviderFields"] = self.ledger_record.provider_fields()
+            payload["transactionFee"] = str(self.ledger_record.fee)
         if payload["authorisationCode"] is None:
             del payload["authorisationCode"]
         return payload
+
+
+# --------------------------------------------------------------------------- the ledger (GET /transactions)
+
+FEE_RATE = Decimal("0.029")  # what the simulator charges on money taken: 2.9% of an approved purchase
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+
+
+def _minor_digits(currency: str) -> int:
+    digits = MINOR_UNITS.get(currency.upper())
+    return 2 if digits is None else digits
+
+
+def _fee(amount: Decimal, currency: str) -> Decimal:
+    return (amount * FEE_RATE).quantize(Decimal(1).scaleb(-_minor_digits(currency)), ROUND_HALF_UP)
+
+
+def _wire_time(moment: datetime) -> str:
+    """createdAt as Halo writes it: ISO 8601, UTC, milliseconds, `Z`. Such strings sort as times do."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class LedgerRecord:
+    """One record of Halo's transaction history, as the simulator keeps it."""
+
+    id: str
+    merchant_id: str
+    merchant_reference: str
+    transaction_type: str  # "Purchase" | "Refund"
+    disposition: str
+    amount: Decimal
+    currency: str
+    created_at: str  # _wire_time: the sort key, with `id`
+    original_transaction_id: str | None = None
+    fee: Decimal = Decimal(0)
+    recon_reference: str = field(default_factory=lambda: secrets.token_hex(6).upper())
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.created_at, self.id)
+
+    def provider_fields(self) -> Json:
+        """iVeri's reconciliation keys, from createdAt's UTC date and time (the acquirer's own clock)."""
+        digits = self.created_at.replace("-", "").replace(":", "")  # 20261207T100000.123Z
+        return {
+            "reconReference": self.recon_reference,
+            "acquirerDate": digits[:8],
+            "acquirerTime": digits[9:15],
+        }
+
+    def view(self) -> Json:
+        return {
+            "id": self.id,
+            "merchantReference": self.merchant_reference,
+            "merchantTransactionReference": self.merchant_reference,  # the name in Halo's own example
+            "disposition": self.disposition,
+            "amount": _amount_text(self.amount),
+            "currency": self.currency,
+            "createdAt": self.created_at,
+            "transactionType": self.transaction_type,
+            "originalTransactionId": self.original_transaction_id,
+            "transactionFee": str(self.fee),
+            "paymentProviderFields": self.provider_fields(),
+        }
+
+
+def charged_fee(transaction_type: str, disposition: str, amount: Decimal, currency: str) -> Decimal:
+    """A fee only on money taken: an approved purchase pays FEE_RATE; a decline or a refund pays nothing."""
+    if transaction_type == "Purchase" and disposition == "Approved":
+        return _fee(amount, currency)
+    return Decimal(0).quantize(Decimal(1).scaleb(-_minor_digits(currency)))
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """GET /transactions' filters, checked. `start`/`end` are _wire_time strings; `end_inclusive` False
+    when `end` is the next day's midnight (an endDate given as a date means the whole of that day)."""
+
+    start: str | None = None
+    end: str | None = None
+    end_inclusive: bool = True
+    merchant_reference: str | None = None
+    disposition: str | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    limit: int = DEFAULT_PAGE
+    offset: int = 0
+
+    def keeps(self, record: LedgerRecord) -> bool:
+        return (
+            (self.merchant_reference is None or record.merchant_reference == self.merchant_reference)
+            and (self.disposition is None or record.disposition == self.disposition)
+            and (self.min_amount is None or record.amount >= self.min_amount)
+            and (self.max_amount is None or record.amount <= self.max_amount)
+        )
+
+    @property
+    def filters_records(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.merchant_reference, self.disposition, self.min_amount, self.max_amount)
+        )
+
+
+class Ledger:
+    """Every merchant's records, each merchant's kept sorted by (createdAt, id) as they are added.
+
+    A page is a bisect for the date window and a slice for limit/offset, so paging through 100,000
+    records of one day never sorts or scans the day again. Not thread-safe: the simulator's lock guards it.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[str, list[LedgerRecord]] = {}  # merchantId -> sorted by key
+        self._keys: dict[str, list[tuple[str, str]]] = {}  # the same order, keys only (for bisect)
+        self._by_id: dict[str, LedgerRecord] = {}
+        self._by_reference: dict[str, list[LedgerRecord]] = {}
+
+    def clear(self) -> None:
+        self._records.clear()
+        self._keys.clear()
+        self._by_id.clear()
+        self._by_reference.clear()
+
+    def add(self, record: LedgerRecord) -> None:
+        records = self._records.setdefault(record.merchant_id, [])
+        keys = self._keys.setdefault(record.merchant_id, [])
+        at = bisect.bisect_right(keys, record.key)
+        keys.insert(at, record.key)
+        records.insert(at, record)
+        self._index(record)
+
+    def add_many(self, batch: list[LedgerRecord]) -> None:
+        """One sort per merchant for the whole batch: planting 100,000 records stays cheap."""
+        for merchant_id in {r.merchant_id for r in batch}:
+            records = self._records.setdefault(merchant_id, [])
+            records.extend(r for r in batch if r.merchant_id == merchant_id)
+            records.sort(key=lambda r: r.key)
+            self._keys[merchant_id] = [r.key for r in records]
+        for record in batch:
+            self._index(record)
+
+    def _index(self, record: LedgerRecord) -> None:
+        self._by_id[record.id] = record
+        self._by_reference.setdefault(record.merchant_reference, []).append(record)
+
+    def get(self, record_id: str) -> LedgerRecord | None:
+        return self._by_id.get(record_id)
+
+    def by_reference(self, reference: str) -> list[LedgerRecord]:
+        return list(self._by_reference.get(reference, ()))
+
+    def page(self, merchant_id: str, query: LedgerQuery) -> list[LedgerRecord]:
+        records = self._records.get(merchant_id, [])
+        keys = self._keys.get(merchant_id, [])
+        low = 0 if query.start is None else bisect.bisect_left(keys, (query.start, ""))
+        if query.end is None:
+            high = len(keys)
+        elif query.end_inclusive:
+            high = bisect.bisect_right(keys, (query.end, "\U0010ffff"))
+        else:
+            high = bisect.bisect_left(keys, (query.end, ""))
+        if not query.filters_records:
+            start = low + query.offset
+            return records[start : min(high, start + query.limit)]
+        kept = (r for r in itertools.islice(records, low, high) if query.keeps(r))
+        return list(itertools.islice(kept, query.offset, query.offset + query.limit))
+
+
+def _query_value(request: Request, name: str) -> str | None:
+    values = request.query.get(name)
+    return values[-1] if values else None
+
+
+def _bound(request: Request, name: str, *, end: bool) -> tuple[str | None, bool]:
+    """A YYYY-MM-DD date or an ISO 8601 timestamp (zoneless: UTC) -> (_wire_time, inclusive)."""
+    text = _query_value(request, name)
+    if text is None:
+        return None, True
+    if _DATE_RE.match(text):
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise _invalid(name, "is not a date") from None
+        return (_wire_time(day + timedelta(days=1)), False) if end else (_wire_time(day), True)
+    problem = "must be a date (YYYY-MM-DD) or an ISO 8601 timestamp"
+    if "T" not in text:
+        raise _invalid(name, problem)
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "+"))  # an unencoded "+" arrives as a space
+    except ValueError:
+        raise _invalid(name, problem) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not end and moment.microsecond % 1000:  # createdAt has milliseconds: round a start up, not down
+        moment += timedelta(microseconds=1000 - moment.microsecond % 1000)
+    return _wire_time(moment), True
+
+
+def _query_int(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+    text = _query_value(request, name)
+    if text is None:
+        return default
+    if not text.isdigit() or not minimum <= int(text) <= maximum:
+        raise _invalid(name, f"must be a whole number from {minimum} to {maximum}")
+    return int(text)
+
+
+def _query_amount(request: Request, name: str) -> Decimal | None:
+    text = _query_value(request, name)
+    if text is None:
+        return None
+    if not _AMOUNT_RE.match(text):
+        raise _invalid(name, "must be a decimal number like 100.01")
+    return Decimal(text)
+
+
+def parse_ledger_query(request: Request) -> LedgerQuery:
+    start, _ = _bound(request, "startDate", end=False)
+    end, end_inclusive = _bound(request, "endDate", end=True)
+    disposition = _query_value(request, "transactionDisposition")
+    if disposition is not None:
+        canonical = _CANONICAL_DISPOSITION.get(disposition.lower())
+        if canonical is None:
+            raise _invalid("transactionDisposition", f"must be one of {', '.join(DISPOSITIONS)}")
+        disposition = canonical
+    return LedgerQuery(
+        start=start,
+        end=end,
+        end_inclusive=end_inclusive,
+        merchant_reference=_query_value(request, "merchantReference"),
+        disposition=disposition,
+        min_amount=_query_amount(request, "minAmount"),
+        max_amount=_query_amount(request, "maxAmount"),
+        limit=_query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE),
+        offset=_query_int(request, "offset", 0, 0, 10**9),
+    )
 
 
 # --------------------------------------------------------------------------- request validation
@@ -226,6 +474,8 @@ def _validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
 def _call_kind(path: str) -> str:
     if path.rstrip("/").endswith("/refund"):
         return "refund"
+    if re.search(r"/transactions/?$", path):
+        return "history"
     return "create" if re.search(r"/consumer/(qrcode|applink)/?$", path, re.I) else "status"
 
 
@@ -245,6 +495,82 @@ def _control_int(body: Json, key: str, default: int, minimum: int, maximum: int)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise ControlError(400, f"{key} must be an integer from {minimum} to {maximum}")
     return value
+
+
+def _control_amount(value: Any, name: str) -> Decimal:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | Decimal | str)
+        or not _AMOUNT_RE.match(str(value))
+    ):
+        raise ControlError(400, f"{name} must be a decimal string like '10.00' or a number")
+    amount = Decimal(str(value))
+    if amount <= 0:
+        raise ControlError(400, f"{name} must be more than zero")
+    return amount
+
+
+def _control_text(body: Json, key: str, *, required: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ControlError(400, f"{key} {'is required and ' if required else ''}must be a non-empty string")
+    return value
+
+
+def plant_record(
+    body: Any, default_merchant: str, merchants: set[str], at: int | None = None
+) -> LedgerRecord:
+    """A ledger record from a POST /_sim/ledger/transactions object; ControlError names a bad field."""
+    where = "" if at is None else f"record {at}: "
+    try:
+        if not isinstance(body, dict):
+            raise ControlError(400, "each record must be a JSON object")
+        reference = _control_text(body, "merchantReference")
+        amount = _control_amount(body.get("amount"), "amount")
+        currency = body.get("currency")
+        if not isinstance(currency, str) or not _CURRENCY_RE.match(currency):
+            raise ControlError(400, "currency is required and must be a 3-letter ISO 4217 code")
+        disposition = _CANONICAL_DISPOSITION.get(str(body.get("disposition", "")).lower())
+        if disposition is None:
+            raise ControlError(400, f"disposition must be one of {', '.join(DISPOSITIONS)}")
+        kind = {"purchase": "Purchase", "refund": "Refund"}.get(str(body.get("transactionType", "")).lower())
+        if kind is None:
+            raise ControlError(400, "transactionType must be Purchase or Refund")
+        original = _control_text(body, "originalTransactionId", required=False)
+        merchant_id = body.get("merchantId", default_merchant)
+        if merchant_id not in merchants:
+            raise ControlError(
+                400, f"merchantId must be a configured merchant: {', '.join(sorted(merchants))}"
+            )
+        created_at = _control_time(body.get("createdAt"))
+    except ControlError as error:
+        raise ControlError(error.status, where + error.message) from None
+    return LedgerRecord(
+        id=str(uuid.uuid4()),
+        merchant_id=str(merchant_id),
+        merchant_reference=str(reference),
+        transaction_type=kind,
+        disposition=disposition,
+        amount=amount,
+        currency=currency.upper(),
+        created_at=created_at,
+        original_transaction_id=original,
+        fee=charged_fee(kind, disposition, amount, currency),
+    )
+
+
+def _control_time(value: Any) -> str:
+    if value is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) and "T" in value else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ControlError(400, "createdAt must be an ISO 8601 timestamp with Z or an offset")
+    return _wire_time(moment)
 
 
 def _control_delay(body: Json) -> float:
@@ -286,6 +612,7 @@ class HaloSimulator(JsonHttpServer):
         self._references: set[tuple[str, str]] = set()  # (merchantId, paymentReference)
         self._requests: deque[Json] = deque(maxlen=MAX_LOGGED_REQUESTS)
         self._refunds: dict[str, Json] = {}  # refundReference -> the refund Halo made
+        self._ledger = Ledger()  # GET /transactions: taps, approved refunds, and planted records
         self._refund_window: float | None = None  # seconds after an approval; later refunds answer 212
         self._faults = FaultQueue()  # of {"mode", "count"}
         self._stopping = threading.Event()
@@ -295,11 +622,14 @@ class HaloSimulator(JsonHttpServer):
             ("POST", re.compile(rf"^{_VERSION}/consumer/applink/?$", re.I), self._create_applink),
             ("GET", re.compile(rf"^{_VERSION}/consumer/qrcode/(?P<ref>[^/]+)/?$", re.I), self._get_status),
             ("POST", re.compile(rf"^{_VERSION}/transactions/(?P<tx>[^/]+)/refund/?$"), self._refund),
+            ("GET", re.compile(rf"^{_VERSION}/transactions/?$"), self._history),
         ]
         tx = r"^/_sim/transactions/(?P<ref>[^/]+)"
         self._control_routes: list[Route] = [
             ("POST", re.compile(tx + r"/tap$"), self._ctl_tap),
             ("POST", re.compile(tx + r"/webhook$"), self._ctl_webhook),
+            ("POST", re.compile(tx + r"/amend$"), self._ctl_amend),
+            ("POST", re.compile(r"^/_sim/ledger/transactions$"), self._ctl_plant),
             ("GET", re.compile(tx + r"$"), self._ctl_get_transaction),
             ("GET", re.compile(r"^/_sim/transactions$"), self._ctl_list_transactions),
             ("GET", re.compile(r"^/_sim/requests$"), self._ctl_get_requests),
@@ -464,6 +794,20 @@ class HaloSimulator(JsonHttpServer):
                 raise _invalid("amount", f"exceeds what is left to refund ({tx.amount - tx.refunded})")
             tx.refunded += value
             halo_reference = str(uuid.uuid4())
+            self._ledger.add(
+                LedgerRecord(
+                    id=str(uuid.uuid4()),
+                    merchant_id=tx.merchant_id,
+                    merchant_reference=reference,
+                    transaction_type="Refund",
+                    disposition="Approved",
+                    amount=value,
+                    currency=tx.currency,
+                    created_at=_now(),
+                    original_transaction_id=tx.transaction_id,
+                    fee=charged_fee("Refund", "Approved", value, tx.currency),
+                )
+            )
             self._refunds[reference] = {
                 "refundReference": reference,
                 "transactionId": tx.transaction_id,
@@ -481,6 +825,20 @@ class HaloSimulator(JsonHttpServer):
                 "isoResponseCode": "00",
             },
         )
+
+    def _history(self, match: re.Match[str], request: Request) -> Response:
+        """GET /transactions: the calling merchant's records, oldest first, as a bare JSON array (Halo's
+        documented answer). `merchant` is required, as Halo's table marks it, and must be the key's own."""
+        merchant_id = self._merchant_for(request)
+        merchant = _query_value(request, "merchant")
+        if not merchant:
+            raise _invalid("merchant", "is required: your merchant id")
+        if merchant != merchant_id:
+            raise HaloError(400, 104, "You do not have permission to access this merchant")
+        query = parse_ledger_query(request)
+        with self._lock:
+            page = self._ledger.page(merchant_id, query)
+        return json_response(200, [record.view() for record in page])
 
     # ----------------------------------------------------------------------- control API
 
@@ -513,6 +871,7 @@ class HaloSimulator(JsonHttpServer):
         with self._lock:
             tx = self._transaction(match["ref"])
             tx.tap(disposition)
+            self._record_tap(tx)
             payload = tx.webhook_payload()
         webhooks = self._send_webhooks(match["ref"], payload, times, delay) if send else []
         return json_response(
@@ -531,6 +890,72 @@ class HaloSimulator(JsonHttpServer):
         answer = {"reference": match["ref"], "disposition": payload.get("disposition"), "webhooks": webhooks}
         return json_response(200, answer)
 
+    def _ctl_plant(self, match: re.Match[str], request: Request) -> Response:
+        """Adds records to the ledger only: transactions halotap never made (see devstack/README.md)."""
+        try:
+            body = json.loads(request.body, parse_float=Decimal)  # amounts exactly as sent
+        except ValueError:
+            raise ControlError(400, "body must be JSON: an object, or an array of objects") from None
+        with self._lock:
+            default_merchant = next(iter(self._merchants.values()))
+            known = set(self._merchants.values())
+        if isinstance(body, list):
+            if not body or len(body) > MAX_PLANT:
+                raise ControlError(400, f"an array must hold 1 to {MAX_PLANT} records")
+            records = [plant_record(item, default_merchant, known, at=i) for i, item in enumerate(body)]
+            with self._lock:
+                self._ledger.add_many(records)
+            return json_response(200, {"ids": [r.id for r in records]})
+        if not isinstance(body, dict):
+            raise ControlError(400, "body must be a JSON object or an array of objects")
+        if "count" not in body:
+            record = plant_record(body, default_merchant, known)
+            with self._lock:
+                self._ledger.add(record)
+            return json_response(200, {"id": record.id})
+        count = _control_int(body, "count", 1, 1, MAX_PLANT)
+        template = plant_record({k: v for k, v in body.items() if k != "count"}, default_merchant, known)
+        records = [
+            dataclasses.replace(
+                template,
+                id=str(uuid.uuid4()),
+                merchant_reference=f"{template.merchant_reference}-{i}",
+                recon_reference=secrets.token_hex(6).upper(),
+            )
+            for i in range(count)
+        ]
+        with self._lock:
+            self._ledger.add_many(records)
+        return json_response(200, {"count": count})
+
+    def _ctl_amend(self, match: re.Match[str], request: Request) -> Response:
+        """Changes the amount the LEDGER shows; the status endpoint and the webhook keep the original, and
+        the fee stays what was charged: a ledger that disagrees with what halotap was told."""
+        try:
+            body = json.loads(request.body, parse_float=Decimal)
+        except ValueError:
+            raise ControlError(400, 'body must be a JSON object like {"amount": "10.00"}') from None
+        if not isinstance(body, dict) or "amount" not in body:
+            raise ControlError(400, 'amount is required: {"amount": "10.00"}')
+        amount = _control_amount(body["amount"], "amount")
+        reference = match["ref"]
+        with self._lock:
+            record = self._ledger.get(reference)
+            matches = [record] if record is not None else self._ledger.by_reference(reference)
+            tx = self._transactions.get(reference)
+            if not matches and tx is not None and tx.ledger_record is not None:
+                matches = [tx.ledger_record]
+            if not matches:
+                raise ControlError(
+                    404, f"no ledger record for {reference} (a transaction is there once tapped)"
+                )
+            if len(matches) > 1:
+                raise ControlError(
+                    409, f"{reference} names {len(matches)} ledger records; amend one by its id"
+                )
+            matches[0].amount = amount
+            return json_response(200, matches[0].view())
+
     def _ctl_get_transaction(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
             return json_response(200, self._transaction_view(self._transaction(match["ref"])))
@@ -538,6 +963,27 @@ class HaloSimulator(JsonHttpServer):
     def _ctl_list_transactions(self, match: re.Match[str], request: Request) -> Response:
         with self._lock:
             return json_response(200, [self._transaction_view(tx) for tx in self._transactions.values()])
+
+    def _record_tap(self, tx: _Transaction) -> None:
+        """The tap's record in the ledger: added on the first tap, its disposition and fee kept up to date
+        on another (Halo keeps one record per transaction). Call with the lock held."""
+        fee = charged_fee("Purchase", tx.disposition or "", tx.amount, tx.currency)
+        if tx.ledger_record is not None:
+            tx.ledger_record.disposition = tx.disposition or ""
+            tx.ledger_record.fee = fee
+            return
+        tx.ledger_record = LedgerRecord(
+            id=tx.transaction_id,
+            merchant_id=tx.merchant_id,
+            merchant_reference=tx.payment_reference,
+            transaction_type="Purchase",
+            disposition=tx.disposition or "",
+            amount=tx.amount,
+            currency=tx.currency,
+            created_at=tx.updated_at,
+            fee=fee,
+        )
+        self._ledger.add(tx.ledger_record)
 
     @staticmethod
     def _transaction_view(tx: _Transaction) -> Json:
@@ -631,6 +1077,7 @@ class HaloSimulator(JsonHttpServer):
             self._requests.clear()
             self._faults.clear()
             self._refunds.clear()
+            self._ledger.clear()
             self._refund_window = None
         return json_response(200, {"reset": True})
 
