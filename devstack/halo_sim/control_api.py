@@ -17,7 +17,7 @@ from typing import Any
 
 from devstack.halo_sim.halo_api import Route
 from devstack.halo_sim.ledger import LedgerRecord, charged_fee
-from devstack.halo_sim.state import CALL_KINDS, FAULT_MODES, SimState, Transaction
+from devstack.halo_sim.state import CALL_KINDS, FAULT_CALLS, FAULT_MODES, LINK_STATUSES, SimState, Transaction
 from devstack.halo_sim.webhooks import WebhookSender
 from devstack.halo_sim.wire import (
     AMOUNT_RE,
@@ -212,6 +212,9 @@ class ControlApi:
             raise ControlError(
                 400, f"calls must be one of {', '.join(CALL_KINDS)}, or left out for every call"
             )
+        only = FAULT_CALLS.get(body["mode"])
+        if only is not None and calls != only:
+            raise ControlError(400, f'calls must be "{only}" for mode {body["mode"]}')
         with self._state.lock:
             self._state.faults.append(
                 {"mode": body["mode"], "count": count, **({"calls": calls} if calls else {})}
@@ -228,7 +231,8 @@ class ControlApi:
             return json_response(200, self._state.config_view())
 
     def _ctl_set_config(self, match: re.Match[str], request: Request) -> Response:
-        """{"webhookUrl": url | null} and/or {"refundWindowSeconds": N | null}; a key left out is left alone."""
+        """{"webhookUrl": url | null}, {"refundWindowSeconds": N | null}, {"linkSuccessStatus": 200 | 201};
+        a key left out is left alone."""
         body = self._control_body(request)
         url = body.get("webhookUrl", MISSING)
         if (
@@ -244,7 +248,12 @@ class ControlApi:
             and (isinstance(window, bool) or not isinstance(window, int | float) or window < 0)
         ):
             raise ControlError(400, "refundWindowSeconds must be a number of seconds (0 or more) or null")
+        link_status = body.get("linkSuccessStatus", MISSING)
+        if link_status is not MISSING and (isinstance(link_status, bool) or link_status not in LINK_STATUSES):
+            raise ControlError(400, "linkSuccessStatus must be 200 or 201")
         with self._state.lock:
+            if link_status is not MISSING:
+                self._state.link_status = link_status
             if url is not MISSING:
                 self._state.webhook_url = url
             if window is not MISSING:

@@ -91,10 +91,11 @@ class HaloApi:
             self._state.transactions[reference] = Transaction(
                 reference, merchant_id, payment_reference, amount, currency, endpoint, url
             )
+            status = self._state.link_status
         answer: Json = {"url": url, "reference": reference}
         if want_image:
             answer["qrCode"] = segno.make(url, error="m").png_data_uri(scale=4)
-        return json_response(200, answer)
+        return json_response(status, answer)
 
     def _get_status(self, match: re.Match[str], request: Request) -> Response:
         merchant_id = self._merchant_for(request)
@@ -207,8 +208,11 @@ def validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
         raise invalid("amount", "is required")
     amount = parse_amount(body["amount"])
     timestamp = body.get("timestamp")
-    if not isinstance(timestamp, str) or not timestamp.strip():
-        raise invalid("timestamp", "is required and must be a string")
+    if not isinstance(timestamp, str) or parse_create_timestamp(timestamp) is None:
+        raise invalid(
+            "timestamp",
+            "is required: ISO 8601, or like 'Thu Aug 25 09:43:59 SAST 2022' or 'Thu Aug 25 2022 09:43:59 GMT+0200'",
+        )
     currency = body.get("currencyCode")
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         raise invalid("currencyCode", "is required and must be a 3-letter ISO 4217 code")
@@ -221,6 +225,41 @@ def validate_create(body: Any) -> tuple[str, str, Decimal, str, bool]:
     if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
         raise invalid("image.size", "must be a number")
     return str(merchant_id), reference, amount, currency.upper(), image["required"]
+
+
+# Halo documents an "ISO Standard Timestamp" but shows Java's Date.toString() ("Thu Aug 25 09:43:59 SAST
+# 2022"), and Halo's own app sends JavaScript's ("Thu Aug 25 2022 09:43:59 GMT+0200"): all three are taken.
+_JAVA_DATE = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) (?P<day>\d{1,2}) "
+    r"(?P<time>\d{2}:\d{2}:\d{2}) (?P<zone>[A-Z]{2,5}) (?P<year>\d{4})$"
+)
+_JS_DATE = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) (?P<day>\d{1,2}) (?P<year>\d{4}) "
+    r"(?P<time>\d{2}:\d{2}:\d{2}) GMT(?P<offset>[+-]\d{4})(?: \(.*\))?$"
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_create_timestamp(text: str) -> datetime | None:
+    """The create body's timestamp in any of Halo's three formats, or None. Java's zone name is not
+    resolved (a zoneless datetime comes back): the simulator only checks the timestamp, never uses it."""
+    if text[:4].isdigit() and "T" in text:  # a date alone is not a timestamp
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            return None
+    match = _JAVA_DATE.match(text) or _JS_DATE.match(text)
+    if match is None or match["month"] not in _MONTHS:
+        return None
+    offset = match.groupdict().get("offset") or ""
+    try:
+        moment = datetime.strptime(
+            f"{match['year']}-{_MONTHS.index(match['month']) + 1}-{match['day']} {match['time']}{offset}",
+            "%Y-%m-%d %H:%M:%S%z" if offset else "%Y-%m-%d %H:%M:%S",
+        )
+    except ValueError:
+        return None
+    return moment
 
 
 def call_kind(path: str) -> str:

@@ -3,10 +3,12 @@ Halo calls and applies the faults a test queued, and stops cleanly (waking reque
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 
 from devstack import redact
 from devstack.halo_sim.control_api import ControlApi
@@ -19,6 +21,15 @@ from devstack.http_server import MISSING, JsonHttpServer, Request, Response, jso
 log = logging.getLogger("devstack.halo_sim")
 
 STOP_JOIN_SECONDS = 5.0
+_CANNED_FAULTS: dict[str, Callable[[], Response]] = {
+    "error500": lambda: json_response(500, HaloError(500, 500, "Internal Server Error").body()),
+    # Halo's own answer for a transaction it cannot find yet (halo-api-facts.md, "Status lookups"): HTTP 500
+    # with error 201, and not in Halo's usual error shape.
+    "statusUnknown500": lambda: json_response(
+        500, {"errorCode": 201, "errorMessage": "Error finding requested transaction"}
+    ),
+    "malformed": lambda: Response(200, b"<html>upstream glitch", "text/html"),
+}
 
 
 class HaloSimulator(JsonHttpServer):
@@ -99,13 +110,14 @@ class HaloSimulator(JsonHttpServer):
             )
             kind = call_kind(request.path)
             fault = (self._state.faults.take(lambda f: f.get("calls", kind) == kind) or {}).get("mode")
-        if fault == "timeout":
-            self._stopping.wait(self._timeout_fault_seconds)
+        if fault in ("timeout", "applyThenTimeout"):
+            if fault == "applyThenTimeout":
+                with contextlib.suppress(HaloError):  # the refund is made (a refusal changes nothing)...
+                    handler(match, request)
+            self._stopping.wait(self._timeout_fault_seconds)  # ...and the answer is lost: held, then closed
             return None
-        if fault == "error500":
-            return json_response(500, HaloError(500, 500, "Internal Server Error").body())
-        if fault == "malformed":
-            return Response(200, b"<html>upstream glitch", "text/html")
+        if fault in _CANNED_FAULTS:
+            return _CANNED_FAULTS[fault]()
         if fault == "slow":
             self._stopping.wait(self._slow_fault_seconds)
         try:

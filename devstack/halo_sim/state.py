@@ -21,7 +21,11 @@ from devstack.http_server import FaultQueue
 # Memory bounds for a long-running devstack (devstack/README.md, "Bounds"): the newest entries are kept.
 MAX_LOGGED_REQUESTS = 1000
 MAX_DELIVERIES_PER_TRANSACTION = 100
-FAULT_MODES = ("timeout", "error500", "malformed", "slow")
+FAULT_MODES = ("timeout", "error500", "malformed", "slow", "applyThenTimeout", "statusUnknown500")
+# Modes that make sense for one kind of call only: a refund applied then its answer lost, and the HTTP 500
+# with error 201 Halo answers for a transaction it cannot find yet (halo-api-facts.md, "Status lookups").
+FAULT_CALLS = {"applyThenTimeout": "refund", "statusUnknown500": "status"}
+LINK_STATUSES = (200, 201)  # Halo's docs say 200; Halo's own app treats only 201 as success
 CALL_KINDS = ("create", "status", "refund", "history")  # a fault may be aimed at one kind of Halo call
 
 
@@ -114,6 +118,7 @@ class SimState:
         self.ledger = Ledger()  # GET /transactions: taps, approved refunds, and planted records
         self.refund_window: float | None = None  # seconds after an approval; later refunds answer 212
         self.faults = FaultQueue()  # of {"mode", "count", "calls"?}
+        self.link_status = 200  # the HTTP status of a created deep link
 
     def transaction(self, reference: str) -> Transaction:
         """Looks up a transaction by its link reference. Call with the lock held."""
@@ -152,11 +157,13 @@ class SimState:
         self.refunds.clear()
         self.ledger.clear()
         self.refund_window = None
+        self.link_status = 200
 
     def config_view(self) -> Json:
         """Call with the lock held."""
         return {
             "webhookUrl": self.webhook_url,
             "refundWindowSeconds": self.refund_window,
+            "linkSuccessStatus": self.link_status,
             "merchantIds": sorted(set(self.merchants.values())),
         }

@@ -330,6 +330,8 @@ def test_amend_changes_the_ledgers_amount_only(client: httpx.Client) -> None:
     assert status["amount"] == "100.01"
     by_id = client.post(f"/_sim/transactions/{entry['id']}/amend", json={"amount": 80})
     assert by_id.json()["amount"] == "80.00"
+    by_link = client.post(f"/_sim/transactions/{payment['reference']}/amend", json={"amount": "70.5"})
+    assert by_link.json()["amount"] == "70.50"
 
 
 def test_amend_of_an_unknown_reference_is_404_and_a_bad_amount_400(client: httpx.Client) -> None:
