@@ -16,8 +16,8 @@ from halotap.domain.models import Checkout, Refund, RefundStatus
 from halotap.domain.money import Money, from_minor
 from halotap.domain.parties import Client, MerchantCredentials
 from halotap.domain.refunds import judge, refund_amount, refundable
-from halotap.domain.watch import next_due
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.watch import next_due
 
 MERCHANT = MerchantCredentials("demo-merchant", "sim-merchant-001", "secret-key")
 
