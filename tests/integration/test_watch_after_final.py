@@ -7,6 +7,7 @@ reconciliation's watch can find the change.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -156,7 +157,7 @@ def test_the_watch_asks_halo_once_at_each_offset_and_then_lets_the_checkout_go(s
 
 
 def _gaps(schedule):
-    return tuple(later - earlier for earlier, later in zip(schedule, schedule[1:], strict=False))
+    return tuple(later - earlier for earlier, later in itertools.pairwise(schedule))
 
 
 def test_a_watch_check_halo_fails_is_due_again_soon_and_settles_when_halo_answers(services, halo, clock):
