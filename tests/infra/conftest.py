@@ -82,6 +82,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path])
             "stage": "prod",
             "haloEnv": "prod",
             "haloLinkEndpoint": "qrCode",
+            "haloAcquirer": "za",
             "payDomain": PAY_DOMAIN,
             "payCertificateArn": PAY_CERTIFICATE_ARN,
             "alarmEmail": ALARM_EMAIL,

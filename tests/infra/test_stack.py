@@ -193,7 +193,14 @@ def test_settings_come_from_context(prod: Synth) -> None:
     assert env["SECRETS_PREFIX"] == "halotap/prod"
     assert env["HALO_ENV"] == "prod"
     assert env["HALO_LINK_ENDPOINT"] == "qrCode"  # the deprecated endpoint stays selectable
+    assert env["HALO_ACQUIRER"] == "za"  # kernelserver.za.prod.haloplus.io
+    assert "HALO_BASE_URL" not in env
     assert prod.stack.stack_name == "halotap-prod"
+
+
+def test_no_acquirer_in_context_means_no_acquirer_segment(dev: Synth) -> None:
+    env = function_resource(dev, "create_checkout")["Properties"]["Environment"]["Variables"]
+    assert "HALO_ACQUIRER" not in env
 
 
 # --- IAM --------------------------------------------------------------------------------------------------
@@ -657,6 +664,9 @@ def test_outputs(dev: Synth) -> None:
         {"pay_domain": "pay.psp.example", "pay_certificate_arn": "not-an-arn"},
         {"alarm_email": "oncall"},
         {"alarm_email": "on call@psp.example"},
+        {"halo_acquirer": "ZA"},  # not a lower-case DNS label
+        {"halo_acquirer": "za.evil.example"},
+        {"halo_base_url": "http://kernelserver.example"},  # not https
     ],
 )
 def test_bad_context_is_refused(settings: dict[str, str]) -> None:
