@@ -27,6 +27,7 @@ from halotap.domain.halo import HaloLedgerEntry, Settlement
 from halotap.domain.models import Checkout, Refund, RefundStatus
 from halotap.domain.states import CheckoutStatus, Disposition
 
+NO_SETTLEMENT = Settlement()  # what a halotap item Halo did not show carries
 MAX_DIFFERENCES = 10_000  # difference lines kept in the JSON report; the CSV has every line
 
 
@@ -93,7 +94,7 @@ class Line:
     halo_status: str | None = None  # Halo's disposition, as Halo writes it
     halotap_status: str | None = None  # the checkout's status, or the refund's
     halo_created_at: str | None = None
-    settlement: Settlement = Settlement()
+    settlement: Settlement = NO_SETTLEMENT
     # A payment whose outcome Halo says otherwise: what the use case hands to the confirmed apply path.
     halo_disposition: Disposition | None = None
 
