@@ -178,7 +178,7 @@ def classify_payment(entry: HaloLedgerEntry, checkout: Checkout | None) -> Line:
     if checkout is None:
         kind = Kind.MISSING_IN_HALOTAP if approved else Kind.NOT_COMPARED
         return Line(kind, "payment", checkout_id=checkout_id_of(entry.merchant_reference), **halo)
-    ours = {
+    ours: dict[str, Any] = {
         "checkout_id": checkout.id,
         "halotap_amount": Decimal(checkout.amount),
         "halotap_status": checkout.status.value,
@@ -208,7 +208,7 @@ def classify_refund(entry: HaloLedgerEntry, refund: Refund | None) -> Line:
     if refund is None:
         kind = Kind.MISSING_IN_HALOTAP if approved else Kind.NOT_COMPARED
         return Line(kind, "refund", refund_id=entry.merchant_reference, **halo)
-    ours = {
+    ours: dict[str, Any] = {
         "checkout_id": refund.checkout_id,
         "refund_id": refund.id,
         "halotap_amount": Decimal(refund.amount),
