@@ -31,6 +31,9 @@ ALARMS = {
     "secret (<prefix>/merchants/<merchantId>).",
     "RefundPendingTooLong": "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
     "keeps retrying it with the same refundReference. Check Halo's status and the refund (docs/operations.md).",
+    "LedgerDifferences": "The daily ledger found records where halotap and Halo's ledger disagree (missing on "
+    "either side, another amount or another outcome). Read the day's report and follow the runbook for each "
+    "class (docs/operations.md).",
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }
