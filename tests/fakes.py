@@ -51,6 +51,9 @@ class FakeHalo:
         self.refunded: dict[str, dict[str, Any]] = {}  # refundReference -> the body Halo approved
         self.lose_refund_answers = 0  # refunds Halo approves whose answer then never arrives (a read timeout)
         self._refund_lock = threading.Lock()
+        # Halo's transaction history (GET /transactions): records as Halo writes them, served in this
+        # order a page (limit/offset) at a time, filtered only by merchantReference.
+        self.ledger: list[dict[str, Any]] = []
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
@@ -59,7 +62,8 @@ class FakeHalo:
         self.requests.append(request)
         if self.gate is not None:
             self.gate.wait(10)
-        if request.method == "GET" and self.on_status_read is not None:
+        history = request.method == "GET" and request.url.path == "/transactions"
+        if request.method == "GET" and not history and self.on_status_read is not None:
             self.on_status_read(request)
         with self._faults_lock:
             fault = self.faults.pop(0) if self.faults else None
@@ -67,6 +71,8 @@ class FakeHalo:
             if isinstance(fault, Exception):
                 raise fault
             return fault
+        if history:
+            return self._history(request)
         if request.method == "POST" and request.url.path.endswith("/refund"):
             return self._refund(request)
         if request.method == "POST":
@@ -122,6 +128,17 @@ class FakeHalo:
             200, json={"type": "Approved", "authorizationCode": "R1", "haloReference": str(_uuid.uuid4())}
         )
 
+    def _history(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        reference = params.get("merchantReference")
+        records = [r for r in self.ledger if reference is None or r.get("merchantReference") == reference]
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
+        return httpx.Response(200, json=records[offset : offset + limit])
+
+    @property
+    def history_reads(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == "GET" and r.url.path == "/transactions"]
+
     @property
     def refund_requests(self) -> list[dict[str, Any]]:
         return [
@@ -135,7 +152,7 @@ class FakeHalo:
 
     @property
     def status_reads(self) -> int:
-        return sum(1 for r in self.requests if r.method == "GET")
+        return sum(1 for r in self.requests if r.method == "GET" and r.url.path != "/transactions")
 
     @property
     def creates(self) -> list[dict[str, Any]]:

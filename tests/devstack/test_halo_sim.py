@@ -282,7 +282,11 @@ def test_status_before_and_after_an_approved_tap(client: httpx.Client, receiver:
         "currency": "ZAR",
         "haloReference": after["transactionId"],
         "deviceInstallationId": hook["deviceInstallationId"],
+        # iVeri's reconciliation keys and Halo's fee, the same as the ledger's record of the payment
+        "paymentProviderFields": hook["paymentProviderFields"],
+        "transactionFee": "2.90",  # 2.9% of 100.01, to the cent
     }
+    assert set(hook["paymentProviderFields"]) == {"reconReference", "acquirerDate", "acquirerTime"}
     assert hook["id"] != after["transactionId"]
     uuid.UUID(hook["id"])
     assert isinstance(hook["paymentProviderReference"], str)

@@ -12,15 +12,16 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from halotap.adapters import halo_history
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
-from halotap.domain.halo import DeepLink, HaloTransaction, RefundAnswer, parse_refund_answer
+from halotap.domain.halo import DeepLink, HaloLedgerEntry, HaloTransaction, RefundAnswer, parse_refund_answer
 from halotap.domain.money import Money
 from halotap.domain.parties import MerchantCredentials
 from halotap.domain.states import Disposition
@@ -234,6 +235,10 @@ class HaloClient:
             raise HaloBadResponse("Halo's refund answer is not a JSON object")
         return parse_refund_answer(answer)
 
+    def history(self, merchant: MerchantCredentials, **filters: Any) -> Iterator[HaloLedgerEntry]:
+        """Halo's transaction history, a page at a time; the filters are the `Halo` port's (halo_history)."""
+        return halo_history.entries(self._send, merchant, **filters)
+
     def _send(
         self,
         method: str,
@@ -242,6 +247,7 @@ class HaloClient:
         *,
         json_body: Any = None,
         content: bytes | None = None,
+        params: dict[str, str] | None = None,
         retry_sent: bool,
         not_found_ok: bool = False,
         refusals_ok: bool = False,
@@ -260,6 +266,7 @@ class HaloClient:
                     self._base + path,
                     json=json_body,
                     content=content,
+                    params=params,
                     timeout=timeout,
                     headers={
                         "x-api-key": merchant.api_key,
@@ -277,7 +284,7 @@ class HaloClient:
                 )
             except httpx.TimeoutException:
                 self.breaker.record(ok=False)
-                failure = HaloTimeout(f"Halo did not answer {method} {path.split('/')[2]} in time")
+                failure = HaloTimeout(f"Halo did not answer {method} {path.split('/')[1:3][-1]} in time")
                 if not retry_sent:
                     raise failure from None
             except httpx.TransportError:

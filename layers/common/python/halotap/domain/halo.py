@@ -134,6 +134,53 @@ class HaloLedgerEntry:
         return self.transaction_type.casefold() == "refund"
 
 
+def parse_ledger_entry(record: dict[str, Any]) -> HaloLedgerEntry:
+    """One `GET /transactions` record. Raises ValueError only when it has no `id` (the caller skips it).
+
+    Tolerant like the webhook: amount and fee as string or number, `createdAt` with `Z` or an offset.
+    Halo's own example record names the reference `merchantTransactionReference` and gives the type and
+    disposition only as undocumented numeric ids (`transactionTypeId`, `transactionDispositionId`); those
+    ids are not guessed at. With no `transactionType`, a record naming an `originalTransactionId` is a
+    refund (only a refund refunds something) and any other is a purchase.
+    """
+    if not isinstance(record, dict):
+        raise ValueError("a transaction record must be a JSON object")
+    entry_id = _text(record, "id")
+    if entry_id is None:
+        raise ValueError("a transaction record has no id")
+    original = _text(record, "originalTransactionId")
+    kind = _text(record, "transactionType") or ("Refund" if original else "Purchase")
+    fields = record.get("paymentProviderFields")
+    provider: dict[str, Any] = fields if isinstance(fields, dict) else {}
+    return HaloLedgerEntry(
+        id=entry_id,
+        transaction_type=kind,
+        merchant_reference=_text(record, "merchantReference", "merchantTransactionReference"),
+        disposition=_text(record, "disposition"),
+        amount=_amount(record.get("amount"), strict=False),
+        currency=_text(record, "currency"),
+        created_at=_moment(record.get("createdAt")),
+        original_transaction_id=original,
+        settlement=Settlement(
+            recon_reference=_text(provider, "reconReference"),
+            acquirer_date=_text(provider, "acquirerDate"),
+            acquirer_time=_text(provider, "acquirerTime"),
+            transaction_fee=_amount(record.get("transactionFee"), strict=False),
+        ),
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp with `Z` or an offset; None when absent, unreadable, or without a zone."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None  # a zoneless time could be any day's
+
+
 @dataclass(frozen=True)
 class ReportedOutcome:
     """What a webhook (or Halo's status endpoint) says happened to a payment."""
