@@ -21,7 +21,9 @@ class Data(Construct):
         self.tables: dict[str, dynamodb.Table] = {
             spec.key: self._table(spec, config) for spec in manifest.TABLES
         }
-        self.buckets: dict[str, s3.Bucket] = {spec.key: self._bucket(spec, config) for spec in manifest.BUCKETS}
+        self.buckets: dict[str, s3.Bucket] = {
+            spec.key: self._bucket(spec, config) for spec in manifest.BUCKETS
+        }
         self.secrets: dict[str, secretsmanager.Secret] = {
             spec.key: self._secret(spec, config) for spec in manifest.SECRETS if spec.created_by_stack
         }

@@ -114,7 +114,9 @@ def acknowledge_findings(
         role,
         "AwsSolutions-IAM5[Resource::*]",
         "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource '*': X-Ray does not "
-        "support resource-level permissions for them." + listing + " Every other statement names its resource.",
+        "support resource-level permissions for them."
+        + listing
+        + " Every other statement names its resource.",
     )
     for key in spec.bucket_actions:
         bucket = buckets[key]

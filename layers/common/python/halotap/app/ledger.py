@@ -46,11 +46,12 @@ from halotap.domain.ledger import (
     missing_refund,
 )
 from halotap.domain.models import Checkout, RefundStatus
+from halotap.domain.notifications import LEDGER_EVENT_TYPES
 from halotap.domain.parties import Caller, MerchantCredentials
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPE = "ledger.completed"
+EVENT_TYPE = LEDGER_EVENT_TYPES[0]  # ledger.completed
 PAGE = 100  # Halo records classed together: one BatchGetItem for their checkouts
 LATE_WINDOW = timedelta(hours=3)  # the schedule runs at 03:00 UTC: what Halo recorded since midnight
 REFUND_LOOKBACK = timedelta(days=1)  # halotap's refunds of checkouts created this long before the day
