@@ -242,7 +242,9 @@ def test_no_wildcard_actions_and_star_resource_only_for_xray_and_listing_merchan
         for action, resource in grants(dev, spec.name):
             assert "*" not in action
             if resource == key("*"):
-                assert action in XRAY_ACTIONS or (spec.lists_merchants and action == "secretsmanager:ListSecrets")
+                assert action in XRAY_ACTIONS or (
+                    spec.lists_merchants and action == "secretsmanager:ListSecrets"
+                )
 
 
 # --- data ---------------------------------------------------------------------------------------------------
