@@ -175,3 +175,29 @@ def test_ledger_completed_is_in_the_event_feed(psp: Psp, planted: dict, today: s
     assert runs
     assert runs[-1]["data"]["status"] == "complete"
     assert runs[-1]["data"]["report"] == f"ledger/demo-merchant/{today}.json"
+
+
+def test_an_operator_runs_a_range_of_days_and_each_gets_its_report(psp: Psp, planted: dict) -> None:
+    from tests.e2e.test_admin_cli import admin
+
+    first = datetime.now(UTC).date() - timedelta(days=2)
+    last = first + timedelta(days=1)
+    result = admin(
+        psp.devstack,
+        "--devstack",
+        "ledger",
+        "run",
+        "--merchant",
+        "demo-merchant",
+        "--from",
+        first.isoformat(),
+        "--to",
+        last.isoformat(),
+    )
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert [line.split('"date": ')[1][1:11] for line in result.stdout.splitlines()] == [
+        first.isoformat(),
+        last.isoformat(),
+    ]
+    for day in (first, last):
+        assert psp.api.get(ledger_path(day.isoformat())).json()["status"] == "complete"
