@@ -196,3 +196,39 @@ def test_a_requested_run_shows_running_at_once_and_queues_the_run(services):
     assert body["status"] == "running"
     queued = aws.sqs().receive_message(QueueUrl=settings().ledger_queue_url)["Messages"]
     assert json.loads(queued[0]["Body"]) == {"merchantId": "demo-merchant", "date": "2026-12-07"}
+
+
+def test_ledger_completed_is_delivered_signed_though_it_belongs_to_no_checkout(moto_env, halo, clock):
+    import httpx
+    from standardwebhooks.webhooks import Webhook
+
+    from devstack.config import DevConfig
+
+    posted: list[httpx.Request] = []
+
+    def psp(request: httpx.Request) -> httpx.Response:
+        posted.append(request)
+        return httpx.Response(204)
+
+    services = build_services(
+        halo,
+        clock=clock,
+        resolve=lambda _host, _port: ["93.184.215.14"],
+        webhook_http=httpx.Client(transport=httpx.MockTransport(psp)),
+    )
+    secret_name = f"{settings().secrets_prefix}/clients"
+    clients = json.loads(aws.secretsmanager().get_secret_value(SecretId=secret_name)["SecretString"])
+    clients["demo-psp"]["notificationUrl"] = "https://psp.example/hooks"
+    aws.secretsmanager().put_secret_value(SecretId=secret_name, SecretString=json.dumps(clients))
+    clock.now = datetime.now(UTC)  # the PSP's Standard Webhooks library checks the timestamp on real time
+    replace(services.ledger, halo=HaloLedger()).run("demo-merchant", DAY)
+    queued = aws.sqs().receive_message(QueueUrl=settings().notifications_queue_url, MaxNumberOfMessages=10)
+    message = next(m["Body"] for m in queued["Messages"] if '"clientId": "demo-psp"' in m["Body"])
+
+    result = services.deliverer.deliver(json.loads(message), attempt=1)
+
+    assert result.outcome == "delivered"
+    [request] = posted
+    Webhook(DevConfig().signing_secret).verify(request.content, dict(request.headers))  # raises if not
+    assert request.headers["webhook-id"] == json.loads(message)["eventId"]
+    assert json.loads(request.content)["type"] == "ledger.completed"
