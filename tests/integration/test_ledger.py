@@ -232,3 +232,17 @@ def test_ledger_completed_is_delivered_signed_though_it_belongs_to_no_checkout(m
     Webhook(DevConfig().signing_secret).verify(request.content, dict(request.headers))  # raises if not
     assert request.headers["webhook-id"] == json.loads(message)["eventId"]
     assert json.loads(request.content)["type"] == "ledger.completed"
+
+
+def test_the_daily_schedule_queues_yesterday_for_every_merchant(services, clock):
+    from functions.ledger import handler as ledger_handler
+    from tests.fakes import FakeLambdaContext
+
+    clock.now = datetime(2026, 12, 8, 3, tzinfo=UTC)
+    scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+    answer = ledger_handler.handler(scheduled, FakeLambdaContext(), services=services)
+
+    assert answer == {"date": "2026-12-07", "queued": 1}
+    queued = aws.sqs().receive_message(QueueUrl=settings().ledger_queue_url)["Messages"]
+    assert [json.loads(m["Body"]) for m in queued] == [{"merchantId": "demo-merchant", "date": "2026-12-07"}]
