@@ -163,6 +163,32 @@ def render() -> dict[str, Any]:
             )
         ),
         "events.json": _api_event(_request("GET", "/v1/events")),
+        "ledger.json": sqs_event(
+            [_ledger_run()], queue_arn(resource_name(manifest.function("ledger").queue or ""))
+        ),
+        "ledger_report.json": _api_event(
+            _request("GET", f"/v1/merchants/{DEMO_MERCHANT_ID}/ledger/{LEDGER_DAY}")
+        ),
+    }
+
+
+LEDGER_DAY = "2026-01-14"  # the day before the samples' "now"
+
+
+def _ledger_run() -> dict[str, Any]:
+    """A queued run of one merchant-day (halotap.app.ledger: the schedule's, the API's or the operator's)."""
+    queued = json.dumps({"merchantId": DEMO_MERCHANT_ID, "date": LEDGER_DAY})
+    return {
+        "MessageId": "5d2c7b1a-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+        "ReceiptHandle": "AQEBk3Jd8sLq0ZxVbNm4pT+/9q2rHhOpjdIr...",
+        "Body": queued,
+        "MD5OfBody": hashlib.md5(queued.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
+        "Attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(NOW_MS),
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": str(NOW_MS + 4),
+        },
     }
 
 

@@ -73,6 +73,14 @@ def create_queue(sqs: Any, queue: manifest.Queue, visibility_cap_seconds: int) -
     return queue_url
 
 
+def create_bucket(s3: Any, bucket: manifest.Bucket) -> str:
+    """The bucket, versioned as on AWS; moto keeps objects in memory, so no lifecycle is set here."""
+    name = resource_name(f"{bucket.key}-reports")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
 def seed_secrets(secretsmanager: Any, config: DevConfig) -> list[str]:
     names = []
     for secret in manifest.SECRETS:
@@ -96,6 +104,9 @@ def provision(config: DevConfig) -> tuple[dict[str, str], list[str]]:
         environment[queue.dlq_env] = sqs.get_queue_url(QueueName=resource_name(f"{queue.key}-dlq"))[
             "QueueUrl"
         ]
+    s3 = boto3.client("s3")
+    for bucket in manifest.BUCKETS:
+        environment[bucket.env] = create_bucket(s3, bucket)
     return environment, seed_secrets(boto3.client("secretsmanager"), config)
 
 
@@ -124,6 +135,9 @@ class Provisioning:
                 raise RuntimeError(f"table {table.key} is {status}")
         for queue in manifest.QUEUES:
             sqs.get_queue_attributes(QueueUrl=os.environ[queue.env], AttributeNames=["RedrivePolicy"])
+        s3 = boto3.client("s3")
+        for bucket in manifest.BUCKETS:
+            s3.head_bucket(Bucket=os.environ[bucket.env])
         secretsmanager = boto3.client("secretsmanager")
         for name in self.secret_names:
             secretsmanager.describe_secret(SecretId=name)

@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -19,6 +20,9 @@ class Data(Construct):
         super().__init__(scope, construct_id)
         self.tables: dict[str, dynamodb.Table] = {
             spec.key: self._table(spec, config) for spec in manifest.TABLES
+        }
+        self.buckets: dict[str, s3.Bucket] = {
+            spec.key: self._bucket(spec, config) for spec in manifest.BUCKETS
         }
         self.secrets: dict[str, secretsmanager.Secret] = {
             spec.key: self._secret(spec, config) for spec in manifest.SECRETS if spec.created_by_stack
@@ -61,6 +65,35 @@ class Data(Construct):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         return table
+
+    def _bucket(self, spec: manifest.Bucket, config: StackConfig) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            f"{pascal(spec.key)}Bucket",
+            # SSE-S3: encrypted at rest with no key to manage; the reports hold ids and amounts, no card data.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,  # a re-run replaces a report; the version it replaced stays readable
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireReports",
+                    expiration=cdk.Duration.days(spec.retention_days),
+                    noncurrent_version_expiration=cdk.Duration.days(spec.retention_days),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+            ],
+            removal_policy=config.removal_policy,
+        )
+        acknowledge(
+            bucket,
+            "AwsSolutions-S1",
+            "No server access logs: only the ledger functions' roles can read or write this bucket (each "
+            "names the bucket in its policy), and a log bucket would need its own, unlogged, bucket. Reads "
+            "through the API are in API Gateway's access log with the caller's client id.",
+        )
+        return bucket
 
     def _secret(self, spec: manifest.Secret, config: StackConfig) -> secretsmanager.Secret:
         construct_id = f"{pascal(spec.key)}Secret"

@@ -68,6 +68,7 @@ class Functions(Construct):
             tables=self._data.tables,
             queues=self._messaging.queues,
             dead_letter_queues=self._messaging.dead_letter_queues,
+            buckets=self._data.buckets,
             log_group=log_group,
         ):
             role.add_to_policy(statement)
@@ -97,7 +98,15 @@ class Functions(Construct):
                 schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
                 targets=[targets.LambdaFunction(function, retry_attempts=0)],  # the next tick is the retry
             )
-        permissions.acknowledge_findings(spec, role, self._config)
+        if spec.daily_at_utc_hour is not None:
+            events.Rule(
+                self,
+                f"{name}DailySchedule",
+                description=f"Runs {spec.name} once a day at {spec.daily_at_utc_hour:02d}:00 UTC",
+                schedule=events.Schedule.cron(minute="0", hour=str(spec.daily_at_utc_hour)),
+                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+            )
+        permissions.acknowledge_findings(spec, role, self._config, self._data.buckets)
         acknowledge(
             function,
             "AwsSolutions-L1",
@@ -114,6 +123,7 @@ class Functions(Construct):
             **{t.env: self._data.tables[t.key].table_name for t in manifest.TABLES},
             **{q.env: self._messaging.queues[q.key].queue_url for q in manifest.QUEUES},
             **{q.dlq_env: self._messaging.dead_letter_queues[q.key].queue_url for q in manifest.QUEUES},
+            **{b.env: self._data.buckets[b.key].bucket_name for b in manifest.BUCKETS},
         }
         if self._config.pay_base_url:
             values["PAY_BASE_URL"] = self._config.pay_base_url

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from halotap.adapters.tables import DUE_INDEX, HALO_REFERENCE_INDEX, MERCHANT_CREATED_INDEX
+from halotap.adapters.tables import (
+    DUE_INDEX,
+    HALO_REFERENCE_INDEX,
+    HALO_TRANSACTION_INDEX,
+    MERCHANT_CREATED_INDEX,
+)
 from halotap.domain import timing
 from halotap.domain.errors import PROBLEM_TYPE_BASE
 
@@ -46,6 +51,13 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    key: str
+    env: str  # the environment variable that carries the bucket's name
+    retention_days: int  # every object (and every noncurrent version) expires after this many days
+
+
+@dataclass(frozen=True)
 class Secret:
     key: str  # the name below the stack's secret prefix, e.g. "clients" -> "<prefix>/clients"
     description: str
@@ -66,6 +78,7 @@ class Function:
     routes: tuple[Route, ...] = ()
     queue: str | None = None  # the Queue.key this function consumes
     schedule_minutes: int | None = None  # run on an EventBridge schedule at this rate
+    daily_at_utc_hour: int | None = None  # run on an EventBridge schedule once a day, at this hour (UTC)
     batch_size: int = 10
     # The event source's MaximumConcurrency (2..1000): how many of this consumer's invocations SQS may run
     # at once. None leaves it to the account's concurrency. docs/performance.md ("Bounded fan-out").
@@ -79,6 +92,8 @@ class Function:
     sends_to: tuple[str, ...] = ()  # Queue.key the function may SendMessage to
     sends_to_dlq: tuple[str, ...] = ()  # Queue.key whose dead-letter queue the function may SendMessage to
     reads_secrets: tuple[str, ...] = ()  # Secret.key, "merchants/*" for every merchant
+    lists_merchants: bool = False  # secretsmanager:ListSecrets, to find every merchant's secret by name
+    bucket_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Bucket.key -> s3:Actions
 
 
 CHECKOUTS = Table(
@@ -92,6 +107,8 @@ CHECKOUTS = Table(
         Index(DUE_INDEX, "dueShard", "dueAt"),
         # Only checkouts carry merchantId and createdAt (reference guards lack merchantId), so only they list.
         Index(MERCHANT_CREATED_INDEX, "merchantId", "createdAt"),
+        # Sparse: only approved checkouts carry haloTransactionId; the ledger finds a refund's payment by it.
+        Index(HALO_TRANSACTION_INDEX, "haloTransactionId"),
     ),
 )
 IDEMPOTENCY = Table(
@@ -126,7 +143,22 @@ NOTIFICATIONS = Queue(
     max_receive_count=timing.NOTIFY_MAX_RECEIVES,
     dlq_retention_days=14,
 )
-QUEUES = (HALO_EVENTS, NOTIFICATIONS)
+# The daily ledger: one message per merchant-day to prove against Halo's history (halotap/app/ledger.py).
+LEDGER_TIMEOUT_SECONDS = 900  # Lambda's most: a 100,000-record day (docs/performance.md, "The daily ledger")
+LEDGER_RUNS = Queue(
+    key="ledger",
+    env="LEDGER_QUEUE_URL",
+    dlq_env="LEDGER_DLQ_URL",
+    visibility_timeout_seconds=6 * LEDGER_TIMEOUT_SECONDS,
+    retention_days=4,
+    max_receive_count=3,  # a run that fails three times waits in the DLQ for a person
+    dlq_retention_days=14,
+)
+QUEUES = (HALO_EVENTS, NOTIFICATIONS, LEDGER_RUNS)
+
+# Each merchant-day's ledger report, JSON and CSV (halotap/adapters/ledger_store.py).
+LEDGER_REPORTS = Bucket(key="ledger", env="LEDGER_BUCKET", retention_days=400)
+BUCKETS = (LEDGER_REPORTS,)
 
 SECRETS = (
     Secret(
@@ -304,7 +336,54 @@ FUNCTIONS = (
         env=("CHECKOUTS_TABLE", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem",)},
     ),
+    Function(
+        name="ledger",
+        description="Daily at 03:00 UTC queues yesterday's ledger of every merchant; each queued run proves "
+        "one merchant-day against Halo's transaction history and writes its report",
+        queue="ledger",
+        daily_at_utc_hour=3,  # late outcomes of the day have settled by then (app/ledger.py, LATE_WINDOW)
+        batch_size=1,  # one merchant-day per invocation: each has the whole timeout
+        max_concurrency=5,  # Halo's history is paged by this many runs at once, at most
+        timeout_seconds=LEDGER_TIMEOUT_SECONDS,
+        # Classing a record costs CPU (JSON, Decimal, boto3's codec); about one vCPU keeps 100,000 in time.
+        memory_mb=1769,
+        env=(
+            "CHECKOUTS_TABLE",
+            "EVENTS_TABLE",
+            "NOTIFICATIONS_QUEUE_URL",
+            "LEDGER_QUEUE_URL",
+            "LEDGER_BUCKET",
+            *SETTING_ENV,
+        ),
+        table_actions={
+            # BatchGetItem: the day's checkouts 100 at a time; UpdateItem: healing a status mismatch.
+            "checkouts": ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
+            "events": _RECORD_EVENTS,
+        },
+        index_query=("checkouts",),
+        sends_to=("notifications", "ledger"),
+        reads_secrets=("merchants/*", "clients"),
+        lists_merchants=True,
+        # PutObject also covers the multipart upload of a large CSV; AbortMultipartUpload cleans one up.
+        bucket_actions={"ledger": ("s3:PutObject", "s3:AbortMultipartUpload")},
+    ),
+    Function(
+        name="ledger_report",
+        description="GET /v1/merchants/{merchantId}/ledger/{date} and POST .../run: a merchant-day's ledger",
+        routes=(
+            Route("GET", "/v1/merchants/{merchantId}/ledger/{date}"),
+            Route("POST", "/v1/merchants/{merchantId}/ledger/{date}/run"),
+        ),
+        env=("LEDGER_QUEUE_URL", "LEDGER_BUCKET", *SETTING_ENV),
+        sends_to=("ledger",),
+        reads_secrets=("merchants/*",),  # a run is only queued for a configured merchant
+        bucket_actions={"ledger": ("s3:GetObject", "s3:PutObject")},  # PutObject: the "running" report
+    ),
 )
+
+
+def bucket(key: str) -> Bucket:
+    return next(spec for spec in BUCKETS if spec.key == key)
 
 
 def function(name: str) -> Function:

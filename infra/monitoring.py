@@ -34,6 +34,9 @@ ALARMS = {
     "IndeterminateNeedsAttention": "Halo reported Indeterminate for a payment and nothing replaced it within "
     "30 minutes. The shopper may have been charged: check the transaction in Halo's merchant portal and reverse "
     "it there if so (docs/operations.md). The checkout carries needsAttention.",
+    "LedgerDifferences": "The daily ledger found records where halotap and Halo's ledger disagree (missing on "
+    "either side, another amount or another outcome). Read the day's report and follow the runbook for each "
+    "class (docs/operations.md).",
     "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }

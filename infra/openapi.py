@@ -30,10 +30,10 @@ from halotap.domain.models import (
     RefundFailure,
     wire_name,
 )
-from halotap.domain.notifications import EVENT_TYPES, REFUND_EVENT_TYPES
+from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
-from infra import manifest
+from infra import manifest, openapi_ledger
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 REF = "#/components/schemas/"
@@ -156,7 +156,10 @@ def _event() -> dict[str, Any]:
         "required": ["id", "type", "timestamp", "data"],
         "properties": {
             "id": {"type": "string", "description": "The webhook-id the notification carried"},
-            "type": {"type": "string", "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES})},
+            "type": {
+                "type": "string",
+                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
+            },
             "timestamp": {"type": "string", "format": "date-time"},
             "data": {
                 "type": "object",
@@ -320,6 +323,9 @@ RESPONSES = {
 }
 
 
+RESPONSES.update(openapi_ledger.RESPONSES)
+
+
 # Readable, unique ids, which generated clients turn into method names.
 OPERATION_IDS = {
     ("POST", "/v1/checkouts"): "createCheckout",
@@ -335,6 +341,7 @@ OPERATION_IDS = {
     ("GET", "/v1/events/{id}"): "getEvent",
     ("POST", "/v1/events/{id}/resend"): "resendEvent",
     ("POST", "/v1/webhook-endpoint/ping"): "pingWebhookEndpoint",
+    **openapi_ledger.OPERATION_IDS,
 }
 
 
@@ -410,7 +417,10 @@ _EVENT_PARAMETERS = [
         "explode": True,
         "schema": {
             "type": "array",
-            "items": {"type": "string", "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES})},
+            "items": {
+                "type": "string",
+                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
+            },
         },
     },
 ]
@@ -521,6 +531,7 @@ def document() -> dict[str, Any]:
     schemas["CheckoutList"] = _list(
         "CheckoutView", "The next page's cursor; null on the last page", nullable_cursor=True
     )
+    schemas.update(openapi_ledger.SCHEMAS)
     schemas["Event"] = _event()
     schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
     schemas["PingResult"] = {
@@ -592,6 +603,7 @@ def document() -> dict[str, Any]:
                 sorted(REFUND_EVENT_TYPES),
                 "Refund",
             ),
+            "ledgerEvent": openapi_ledger.webhook(_webhook),
             "ping": {
                 "post": {
                     "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 
 from infra import manifest
@@ -23,6 +24,7 @@ def statements(
     tables: dict[str, dynamodb.Table],
     queues: dict[str, sqs.Queue],
     dead_letter_queues: dict[str, sqs.Queue],
+    buckets: dict[str, s3.Bucket],
     log_group: logs.ILogGroup,
 ) -> list[iam.PolicyStatement]:
     """The role's statements. Queue consumers also get the event source mapping's grant (functions.py)."""
@@ -79,6 +81,16 @@ def statements(
         result.append(
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letter_queue(key).queue_arn])
         )
+    for key, actions in spec.bucket_actions.items():
+        if key not in buckets:
+            raise ConfigError(f"{spec.name}: no bucket {key!r} in manifest.BUCKETS")
+        # Objects under the ledger/ prefix only, never the bucket's own settings.
+        result.append(
+            iam.PolicyStatement(actions=list(actions), resources=[buckets[key].arn_for_objects("ledger/*")])
+        )
+    if spec.lists_merchants:
+        # ListSecrets takes no resource: it returns names and metadata, never a value (GetSecretValue does).
+        result.append(iam.PolicyStatement(actions=["secretsmanager:ListSecrets"], resources=["*"]))
     if spec.reads_secrets:
         result.append(
             iam.PolicyStatement(
@@ -89,13 +101,32 @@ def statements(
     return result
 
 
-def acknowledge_findings(spec: manifest.Function, role: iam.Role, config: StackConfig) -> None:
+def acknowledge_findings(
+    spec: manifest.Function, role: iam.Role, config: StackConfig, buckets: dict[str, s3.Bucket]
+) -> None:
+    listing = (
+        " secretsmanager:ListSecrets (to find every merchant's secret by name) has no resource-level "
+        "permission either; it returns names, never values."
+        if spec.lists_merchants
+        else ""
+    )
     acknowledge(
         role,
         "AwsSolutions-IAM5[Resource::*]",
         "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource '*': X-Ray does not "
-        "support resource-level permissions for them. Every other statement names its resource.",
+        "support resource-level permissions for them."
+        + listing
+        + " Every other statement names its resource.",
     )
+    for key in spec.bucket_actions:
+        bucket = buckets[key]
+        logical_id = cdk.Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/ledger/*]",
+            f"{spec.name} reads or writes one report per merchant-day (ledger/<merchantId>/<date>.json and "
+            ".csv): the keys are made at run time, so the grant is the ledger/ prefix of this one bucket.",
+        )
     if "merchants/*" in spec.reads_secrets:
         acknowledge(
             role,

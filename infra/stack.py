@@ -50,6 +50,9 @@ class HalotapStack(cdk.Stack):
         )
         # What the operator command (halotap-notifications) and dashboards need to find.
         cdk.CfnOutput(self, "CheckoutsTableName", value=self.data.tables["checkouts"].table_name)
+        # What `halotap-admin ledger run` needs besides those (tools/ledger_cli.py).
+        cdk.CfnOutput(self, "EventsTableName", value=self.data.tables["events"].table_name)
+        cdk.CfnOutput(self, "LedgerBucketName", value=self.data.buckets["ledger"].bucket_name)
         for spec in manifest.QUEUES:
             cdk.CfnOutput(
                 self, f"{pascal(spec.key)}QueueUrl", value=self.messaging.queues[spec.key].queue_url

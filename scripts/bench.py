@@ -18,6 +18,8 @@ Figures (docs/performance.md explains each, with one run's results):
 - intake: a warm Halo webhook, against one raw `send_message`.
 - calls: the AWS calls each operation makes, counted exactly; any difference from the budget in
   DESIGN.md's "Performance budget" makes the run exit 1.
+- ledger: the daily ledger over a merchant-day of 100,000 Halo records, against paging the same records raw
+  with httpx, each in a fresh interpreter for its own peak memory (scripts/bench_ledger.py).
 - lifecycle: every AWS call of one checkout's life (create, Halo webhook, confirm and apply, notify the
   PSP, one GET, one reconcile pass), the requests Halo and the PSP received, and the checkout item's size
   in bytes; docs/performance.md prices them.
@@ -27,7 +29,7 @@ both over HTTP on loopback, with the settings the devstack gives every function.
 figures run each handler in a fresh Python 3.13 interpreter against the same two, as tests/lambda does
 (scripts/lambda_shaped.py).
 
-    .venv/bin/python scripts/bench.py [--quick] [--only cold|first|get|create|intake|calls|lifecycle ...]
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|first|get|create|intake|calls|lifecycle|ledger ...]
 """
 
 from __future__ import annotations
@@ -55,13 +57,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # devstack, functions and tests are top-level packages here
 
-from scripts import lambda_shaped  # noqa: E402 - once REPO_ROOT is on sys.path
+from scripts import bench_ledger, lambda_shaped  # noqa: E402 - once REPO_ROOT is on sys.path
 from scripts.lambda_shaped import X86_FUNCTIONS, X86_LAYER, python313  # noqa: E402
 
 if TYPE_CHECKING:
     from devstack.config import DevConfig
 
-PARTS = ("cold", "first", "get", "create", "intake", "calls", "lifecycle")
+PARTS = ("cold", "first", "get", "create", "intake", "calls", "lifecycle", "ledger")
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
 BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
 DEFAULT_SECRETS_TTL = "120"
@@ -1000,6 +1002,21 @@ def lifecycle(stack: Stack, ops: Operations) -> Lifecycle:  # noqa: PLR0915 - on
 # -- the run ----------------------------------------------------------------------------------------
 
 
+def ledger_figure(stack: Stack, *, quick: bool) -> Figure:
+    """One merchant-day (a tenth of it with --quick), run once: the figure's table is printed too."""
+    figures = bench_ledger.ledger_day(
+        stack.halo_url, bench_ledger.SMALL_RECORDS if quick else bench_ledger.RECORDS
+    )
+    sys.stderr.write(figures.table() + "\n")
+    return Figure(
+        f"ledger day, {figures.records:,} records",
+        [figures.subject.seconds],
+        [figures.baseline.seconds],
+        f"peak RSS {figures.subject.peak_mb:.0f} MB (raw paging {figures.baseline.peak_mb:.0f} MB; "
+        f"{figures.small.peak_mb:.0f} MB at {bench_ledger.SMALL_RECORDS:,} records)",
+    )
+
+
 def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck], Lifecycle | None]:
     cold: list[Figure] = []
     first: list[Figure] = []  # printed right after the cold imports they extend
@@ -1029,6 +1046,8 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
                 figures.append(webhook_intake(stack, ops, plan))
             if "calls" in warm:
                 checks = aws_calls(ops)
+            if "ledger" in warm:
+                figures.append(ledger_figure(stack, quick=plan == Plan.quick()))
             if "first" in warm:  # last: it empties moto before each of its rounds
                 first = cold_first_request(stack, plan.first)
     return [*cold, *first, *figures], checks, life

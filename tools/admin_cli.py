@@ -9,6 +9,7 @@
     halotap-admin merchants put MERCHANT_ID --halo-merchant-id ID --display-name NAME --currency ZAR ...
         [--locale en-ZA] [--skip-check]          (the Halo API key is read from standard input)
     halotap-admin merchants show MERCHANT_ID | merchants list
+    halotap-admin ledger run --merchant ID --from YYYY-MM-DD --to YYYY-MM-DD   (tools/ledger_cli.py)
 
 Every command takes --secrets-prefix (default $SECRETS_PREFIX, e.g. halotap/prod) or --devstack, before
 or after the subcommand. Secrets are generated with `secrets`, printed once, and never shown again:
@@ -33,6 +34,7 @@ from typing import Any
 
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
 from halotap.domain.requests import MERCHANT_ID_PATTERN
+from tools import ledger_cli
 from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
 from tools.secret_document import SecretDocument
 
@@ -447,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 1 refused or failed, 2 usage or missing setting.",
     )
     _add_target_flags(parser, suppress=False)
-    groups = parser.add_subparsers(dest="group", required=True, metavar="clients|merchants")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="clients|merchants|ledger")
 
     clients = groups.add_parser("clients", help="PSP clients: API keys, signing secrets, merchants")
     client_commands = clients.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -522,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
         "merchant_id", metavar="MERCHANT_ID"
     )
     _leaf(merchant_commands, "list", _cmd_merchants_list, "every merchant, one JSON line each, without keys")
+    ledger_cli.add_parser(groups, _leaf)
     return parser
 
 

@@ -139,15 +139,17 @@ class ControlApi:
         return json_response(200, {"count": count})
 
     def _ctl_amend(self, match: re.Match[str], request: Request) -> Response:
-        """Changes the amount the LEDGER shows; the status endpoint and the webhook keep the original, and
-        the fee stays what was charged: a ledger that disagrees with what halotap was told."""
+        """Changes the amount (or the createdAt, so the day) the LEDGER shows; the status endpoint and the
+        webhook keep the original, and the fee stays what was charged: a ledger that disagrees with what
+        halotap was told."""
         try:
             body = json.loads(request.body, parse_float=Decimal)
         except ValueError:
             raise ControlError(400, 'body must be a JSON object like {"amount": "10.00"}') from None
-        if not isinstance(body, dict) or "amount" not in body:
-            raise ControlError(400, 'amount is required: {"amount": "10.00"}')
-        amount = _control_amount(body["amount"], "amount")
+        if not isinstance(body, dict) or not {"amount", "createdAt"} & set(body):
+            raise ControlError(400, 'amount or createdAt is required: {"amount": "10.00"}')
+        amount = _control_amount(body["amount"], "amount") if "amount" in body else None
+        created_at = _control_time(body["createdAt"]) if "createdAt" in body else None
         reference = match["ref"]
         with self._state.lock:
             record = self._state.ledger.get(reference)
@@ -163,7 +165,10 @@ class ControlApi:
                 raise ControlError(
                     409, f"{reference} names {len(matches)} ledger records; amend one by its id"
                 )
-            matches[0].amount = amount
+            if amount is not None:
+                matches[0].amount = amount
+            if created_at is not None:
+                self._state.ledger.move(matches[0], created_at)
             return json_response(200, matches[0].view())
 
     def _ctl_get_transaction(self, match: re.Match[str], request: Request) -> Response:

@@ -153,6 +153,17 @@ class Ledger:
         self._by_id[record.id] = record
         self._by_reference.setdefault(record.merchant_reference, []).append(record)
 
+    def move(self, record: LedgerRecord, created_at: str) -> None:
+        """Gives a record another createdAt, keeping the merchant's records sorted: a record Halo files
+        under another day, as a late approval may be."""
+        keys, records = self._keys[record.merchant_id], self._records[record.merchant_id]
+        at = bisect.bisect_left(keys, record.key)
+        del keys[at], records[at]
+        record.created_at = created_at
+        at = bisect.bisect_right(keys, record.key)
+        keys.insert(at, record.key)
+        records.insert(at, record)
+
     def get(self, record_id: str) -> LedgerRecord | None:
         return self._by_id.get(record_id)
 

@@ -341,6 +341,18 @@ def test_amend_of_an_unknown_reference_is_404_and_a_bad_amount_400(client: httpx
     assert (bad.status_code, bad.json()["error"][:6]) == (400, "amount")
 
 
+def test_amend_can_file_a_record_under_another_day(client: httpx.Client) -> None:
+    payment = tapped(client)
+    moved = client.post(
+        f"/_sim/transactions/{payment['paymentReference']}/amend", json={"createdAt": "2030-01-02T00:30:00Z"}
+    )
+    assert moved.status_code == 200
+    assert history(client, endDate="2030-01-01").json() == []
+    [entry] = history(client, startDate="2030-01-02", endDate="2030-01-02").json()
+    assert entry["merchantReference"] == payment["paymentReference"]
+    assert client.post(f"/_sim/transactions/{entry['id']}/amend", json={}).status_code == 400
+
+
 def test_reset_empties_the_ledger(client: httpx.Client) -> None:
     plant(client, record("r", "2026-12-07T10:00:00Z"))
     client.post("/_sim/reset")

@@ -110,6 +110,11 @@ def expected_grants(synth: Synth, spec: manifest.Function) -> set[tuple[str, str
         pairs |= {
             (action, key(arn_of(synth, stack.messaging.queues[spec.queue]))) for action in CONSUMER_ACTIONS
         }
+    for bucket_key, actions in spec.bucket_actions.items():
+        objects = {"Fn::Join": ["", [arn_of(synth, stack.data.buckets[bucket_key]), "/ledger/*"]]}
+        pairs |= {(action, key(objects)) for action in actions}
+    if spec.lists_merchants:
+        pairs.add(("secretsmanager:ListSecrets", key("*")))
     return pairs
 
 
@@ -153,6 +158,7 @@ def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manif
         q.dlq_env: {"Ref": dev.logical_id(dev.stack.messaging.dead_letter_queues[q.key])}
         for q in manifest.QUEUES
     }
+    resources |= {b.env: {"Ref": dev.logical_id(dev.stack.data.buckets[b.key])} for b in manifest.BUCKETS}
     known = {**settings, **resources}  # no payDomain on dev: PAY_BASE_URL stays unset
     expected = {name: known[name] for name in spec.env if name not in manifest.OPTIONAL_ENV} | POWERTOOLS_ENV
     assert env == expected
@@ -238,12 +244,14 @@ def test_halo_webhook_can_queue_but_not_touch_dynamodb(dev: Synth) -> None:
     assert not [a for a in actions if a.startswith("sqs:") and a != "sqs:SendMessage"]
 
 
-def test_no_wildcard_actions_and_star_resource_only_for_xray(dev: Synth) -> None:
+def test_no_wildcard_actions_and_star_resource_only_for_xray_and_listing_merchants(dev: Synth) -> None:
     for spec in manifest.FUNCTIONS:
         for action, resource in grants(dev, spec.name):
             assert "*" not in action
             if resource == key("*"):
-                assert action in XRAY_ACTIONS
+                assert action in XRAY_ACTIONS or (
+                    spec.lists_merchants and action == "secretsmanager:ListSecrets"
+                )
 
 
 # --- data ---------------------------------------------------------------------------------------------------
@@ -302,9 +310,52 @@ def test_checkouts_table_has_the_halo_reference_sparse_due_and_listing_indexes(d
                         ],
                     }
                 ),
+                Match.object_like(
+                    {
+                        "IndexName": "byHaloTransactionId",
+                        "KeySchema": [{"AttributeName": "haloTransactionId", "KeyType": "HASH"}],
+                    }
+                ),
             ],
         },
     )
+
+
+def test_the_ledger_bucket_is_encrypted_versioned_private_tls_only_and_kept_400_days(dev: Synth) -> None:
+    bucket = dev.stack.data.buckets["ledger"]
+    props = dev.json["Resources"][dev.logical_id(bucket)]["Properties"]
+    assert props["BucketEncryption"] == {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    [rule] = props["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"], rule["NoncurrentVersionExpiration"]) == (
+        "Enabled",
+        400,
+        {"NoncurrentDays": 400},
+    )
+    [policy] = dev.resources("AWS::S3::BucketPolicy").values()
+    [deny] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_ledger_runs_daily_at_three_utc_and_on_its_queue(dev: Synth) -> None:
+    dev.template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "cron(0 3 * * ? *)",
+            "State": "ENABLED",
+            "Targets": [Match.object_like({"Arn": arn_of(dev, dev.stack.functions.functions["ledger"])})],
+        },
+    )
+    assert manifest.function("ledger").queue == "ledger"
 
 
 def test_reconcile_runs_every_minute(dev: Synth) -> None:

@@ -56,6 +56,12 @@ class MotoAccount:
         for queue in manifest.QUEUES:
             for env in (queue.env, queue.dlq_env):
                 sqs.purge_queue(QueueUrl=self.environment[env])
+        s3 = self._session.client("s3")
+        for bucket in manifest.BUCKETS:
+            name = self.environment[bucket.env]
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+                for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    s3.delete_object(Bucket=name, Key=version["Key"], VersionId=version["VersionId"])
         secrets = self._session.client("secretsmanager")
         for name in {s["Name"] for s in secrets.list_secrets()["SecretList"]} - set(self._secrets):
             secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)

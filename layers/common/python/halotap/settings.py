@@ -106,6 +106,14 @@ class Settings:
         return self.required("NOTIFICATIONS_DLQ_URL")
 
     @property
+    def ledger_bucket(self) -> str:
+        return self.required("LEDGER_BUCKET")
+
+    @property
+    def ledger_queue_url(self) -> str:
+        return self.required("LEDGER_QUEUE_URL")
+
+    @property
     def secrets_prefix(self) -> str:
         return self.required("SECRETS_PREFIX").rstrip("/")
 

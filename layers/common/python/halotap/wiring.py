@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from halotap.app.checkouts import CheckoutService
     from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
+    from halotap.app.ledger import LedgerService
     from halotap.app.listing import CheckoutListing
     from halotap.app.notifications import NotificationDeliverer
     from halotap.app.outcomes import OutcomeService
@@ -50,6 +51,7 @@ class Services:
         webhook_http: httpx.Client | None = None,
         dynamodb: Any = None,
         sqs: Any = None,
+        s3: Any = None,
         secrets_provider: Any = None,
         resolve: ssrf.Resolver | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -60,6 +62,7 @@ class Services:
         self._webhook_http = webhook_http
         self._dynamodb = dynamodb
         self._sqs = sqs
+        self._s3 = s3
         self._secrets_provider = secrets_provider
         self._resolve_override = resolve
         self._sleep = sleep
@@ -264,6 +267,29 @@ class Services:
             post=self.post_notification,
             dead_letters=self.dead_letters,
             schedule=self.config.notify_schedule,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def ledger_queue(self) -> SqsQueue:
+        from halotap.adapters.queues import SqsQueue
+
+        return SqsQueue(lambda: self.config.ledger_queue_url, client=self._sqs)
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        from halotap.adapters.ledger_lookup import LedgerLookup
+        from halotap.adapters.ledger_store import LedgerReports
+        from halotap.app.ledger import LedgerService
+
+        return LedgerService(
+            halo=self.halo,
+            secrets=self.secrets,
+            reads=LedgerLookup(self.store, self.config.checkouts_table),
+            reports=LedgerReports(lambda: self.config.ledger_bucket, client=self._s3),
+            outcomes=self.outcomes,
+            events=self.event_log,
+            notifications=self.notifications_queue,
             clock=self.clock,
         )
 

@@ -95,3 +95,20 @@ class SecretStore:
                 f"{self._prefix}/cursor-key holds no usable key; an operator must fix it"
             )
         return key.encode()
+
+    def merchant_ids(self) -> list[str]:
+        """Every configured merchant (one secret each under `<prefix>/merchants/`), by ListSecrets' name filter.
+
+        Names only: ListSecrets returns no values. The daily ledger runs one merchant-day per merchant.
+        """
+        from halotap.adapters import aws
+
+        start = f"{self._prefix}/merchants/"
+        names: list[str] = []
+        for page in (
+            aws.secretsmanager()
+            .get_paginator("list_secrets")
+            .paginate(Filters=[{"Key": "name", "Values": [start]}])
+        ):
+            names += [s["Name"][len(start) :] for s in page["SecretList"] if s["Name"].startswith(start)]
+        return sorted(names)

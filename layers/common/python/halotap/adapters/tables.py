@@ -6,3 +6,6 @@ DUE_INDEX = "byDue"
 MERCHANT_CREATED_INDEX = "byMerchantCreated"
 # The sparse due index is keyed by shard, so a thousand open checkouts never pile onto one partition.
 DUE_SHARDS = 8
+# Sparse: only approved checkouts carry haloTransactionId. The daily ledger finds a Halo refund's checkout
+# through it (the refund record names the payment's transaction id, not the checkout).
+HALO_TRANSACTION_INDEX = "byHaloTransactionId"

@@ -77,6 +77,8 @@ class NotificationDeliverer:
 
     def deliver(self, message: dict[str, Any], attempt: int) -> DeliveryResult:
         event = message["eventId"]
+        if not message.get("checkoutId"):
+            return self._deliver_unattached(message, attempt)
         checkout = self.store.get(message["checkoutId"])
         state = checkout.notifications.get(event) if checkout else None
         if checkout is None or (state is not None and state.status in SETTLED and not message.get("replay")):
@@ -112,6 +114,26 @@ class NotificationDeliverer:
             {"status": "retrying", "nextAttemptAt": iso(now + timedelta(seconds=delay))},
             result,
         )
+        return DeliveryResult("retry", delay, result.error)
+
+    def _deliver_unattached(self, message: dict[str, Any], attempt: int) -> DeliveryResult:
+        """An event about no one checkout (`ledger.completed`): the same signing, schedule and DLQ, but no
+        checkout holds its delivery record; the event itself stays in the client's feed."""
+        client = next((c for c in self.secret_store.clients() if c.client_id == message["clientId"]), None)
+        result: Attempt
+        if client is None or not client.notification_url or not client.signing_secrets:
+            result = _Unsent("retry", None, "no notification URL or signing secret is configured", None)
+        else:
+            body = message["body"].encode()
+            stamp = int(self.clock().timestamp())
+            headers = signing.headers(client.signing_secrets, message["eventId"], stamp, body)
+            result = self.post(client.notification_url, body, headers)
+        if result.outcome in ("delivered", "gone"):
+            return DeliveryResult(result.outcome, error=result.error)
+        delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
+        if delay is None:
+            self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
+            return DeliveryResult("exhausted", error=result.error)
         return DeliveryResult("retry", delay, result.error)
 
     def _destination(self, checkout: Checkout, client_id: str) -> tuple[str | None, tuple[str, ...]]:

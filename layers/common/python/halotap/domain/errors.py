@@ -147,3 +147,9 @@ class RetryLater(Exception):
     def __init__(self, seconds: int, reason: str) -> None:
         super().__init__(reason)
         self.seconds = seconds
+
+
+class LedgerNotFound(HalotapError):
+    """No run of the daily ledger has written this merchant-day's report yet."""
+
+    status, code, title = 404, "ledger_not_found", "No ledger report for this merchant and day"

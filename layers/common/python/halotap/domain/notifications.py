@@ -82,3 +82,7 @@ def message(
 
 def pending_events(checkout: Checkout) -> list[str]:
     return [event for event, state in checkout.notifications.items() if state.status == "pending"]
+
+
+# Events about a merchant's day rather than one checkout: the deliverer sends them with no checkout record.
+LEDGER_EVENT_TYPES = ("ledger.completed",)
