@@ -33,23 +33,34 @@ REFUND_EVENT_TYPES = ("refund.succeeded", "refund.failed")
 
 
 def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime) -> dict[str, Any]:
-    """The attributes a status change writes so that its notification cannot be lost."""
+    """What a status change adds to the checkout (`checkout.but(**...)`) so its notification cannot be lost:
+    a pending entry, named by the version the change writes, and the sweep's due time."""
     entry = NotificationState(type=EVENT_TYPES[new_status], status="pending", created_at=iso(at))
     return {
-        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.to_dict(),
-        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+        "notifications": {**checkout.notifications, event_id(checkout.id, checkout.version + 1): entry},
+        "due_at": iso(at + OUTBOX_SWEEP_AFTER),
     }
 
 
-def refund_outbox_changes(refund_id: str, event_type: str, at: datetime) -> dict[str, Any]:
-    """The outbox entry of a refund's outcome, written in the same conditional update as the outcome.
+def refund_outbox_changes(
+    checkout: Checkout, refund_id: str, event_type: str, at: datetime
+) -> dict[str, Any]:
+    """The outbox entry of a refund's outcome (`checkout.but(**...)`), written with the outcome itself.
 
     Its id comes from the refund and its outcome, which happens once, so any retry carries the same id.
     """
     entry = NotificationState(type=event_type, status="pending", created_at=iso(at), refund_id=refund_id)
     return {
-        f"notifications.{refund_event_id(refund_id, event_type)}": entry.to_dict(),
-        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+        "notifications": {**checkout.notifications, refund_event_id(refund_id, event_type): entry},
+        "due_at": iso(at + OUTBOX_SWEEP_AFTER),
+    }
+
+
+def marked(checkout: Checkout, events: list[str], status: str) -> dict[str, NotificationState]:
+    """The checkout's notifications with `events` moved to `status`."""
+    return {
+        event: state.but(status=status) if event in events else state
+        for event, state in checkout.notifications.items()
     }
 
 
