@@ -18,10 +18,7 @@ from typing import Any
 from halotap.domain import errors
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from halotap.domain.models import (
-    INTERNAL_FIELDS,
-    REFUND_INTERNAL_FIELDS,
     Checkout,
-    CheckoutCreated,
     Failure,
     HistoryEntry,
     NotificationState,
@@ -33,6 +30,7 @@ from halotap.domain.models import (
 from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
 from infra import manifest, openapi_ledger
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from functions.create_checkout import handler as create_handler
 from halotap.adapters import aws
 from halotap.domain.timing import RACE_RETRIES
+from halotap.domain.views import checkout_view
 from halotap.settings import Settings, settings
 from tests.fakes import CallCounter, FaultyClient, api_event
 from tests.wiring import build_services
@@ -96,7 +97,7 @@ def test_the_merchants_display_name_and_locale_are_kept_on_the_checkout_for_the_
     _, body, _ = post(services, context=lambda_context)
     checkout = stored(services, body["id"])
     assert (checkout.merchant_name, checkout.merchant_locale) == ("Demo Merchant", None)
-    assert "merchantName" not in checkout.to_api()  # the PSP knows its merchants; this is for the page
+    assert "merchantName" not in checkout_view(checkout)  # the PSP knows its merchants; this is for the page
 
 
 FORGED_HOST = {

@@ -15,6 +15,7 @@ from halotap.app.checkouts import Caller
 from halotap.domain.halo import ReportedOutcome
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
+from halotap.domain.views import checkout_view
 from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, sqs_event
 from tests.wiring import build_services
@@ -292,7 +293,7 @@ def test_get_shows_where_the_notification_stands(services, halo, clock, approval
     psp = FakePsp(clock)
     psp.answers = [httpx.Response(503)]
     run_delivery(halo, psp, message, 1, clock=clock)
-    [shown] = services.store.get(checkout.id).to_api()["notifications"]
+    [shown] = checkout_view(services.store.get(checkout.id))["notifications"]
     assert shown["eventId"] == message["eventId"]
     assert (shown["status"], shown["attempts"], shown["lastStatus"]) == ("retrying", 1, 503)
     assert "503" in shown["lastError"]
@@ -305,7 +306,7 @@ def test_next_attempt_at_is_cleared_once_the_notification_is_settled(services, h
     run_delivery(halo, psp, message, 1, clock=clock)
     assert services.store.get(checkout.id).notifications[message["eventId"]].next_attempt_at is not None
     run_delivery(halo, psp, message, 2, clock=clock)
-    [shown] = services.store.get(checkout.id).to_api()["notifications"]
+    [shown] = checkout_view(services.store.get(checkout.id))["notifications"]
     assert (shown["status"], shown["attempts"]) == ("delivered", 2)
     assert "nextAttemptAt" not in shown
 

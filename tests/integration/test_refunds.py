@@ -15,6 +15,7 @@ from halotap.domain.halo import ReportedOutcome
 from halotap.domain.parties import Caller
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
+from halotap.domain.views import checkout_view
 from halotap.settings import settings
 from tests.fakes import FakeClock, FakeLambdaContext, api_event
 from tests.wiring import build_services
@@ -323,7 +324,7 @@ def test_an_approval_after_a_cancel_is_refunded_in_full_for_a_client_that_asks(s
     services.checkouts.cancel(caller, created.id)
     approved = approve(services, halo, created)
     assert approved.status.value == "approved"
-    view = services.checkouts.get(caller, created.id).to_api()
+    view = checkout_view(services.checkouts.get(caller, created.id))
     assert view["amountRefunded"] == view["amount"] == "100.00"
     assert [(r["reference"], r["status"]) for r in view["refunds"]] == [("late-approval", "succeeded")]
     assert queued_types(created.id) == ["checkout.cancelled", "checkout.approved", "refund.succeeded"]
@@ -378,7 +379,7 @@ def test_an_approval_after_expiry_is_refunded_in_full_for_a_client_that_asks(mot
     assert services.store.get(created.id).status.value == "expired"
     approved = approve(services, halo, created)
     assert (approved.status.value, approved.replaced_status.value) == ("approved", "expired")
-    assert approved.to_api()["amountRefunded"] == "100.00"
+    assert checkout_view(approved)["amountRefunded"] == "100.00"
     assert queued_types(created.id) == ["checkout.expired", "checkout.approved", "refund.succeeded"]
 
 
@@ -392,4 +393,4 @@ def test_a_late_approval_of_a_checkout_stored_before_refunds_existed_is_refunded
         UpdateExpression="REMOVE refunds, refundReferences",
     )
     approved = approve(services, halo, created)
-    assert (approved.status.value, approved.to_api()["amountRefunded"]) == ("approved", "100.00")
+    assert (approved.status.value, checkout_view(approved)["amountRefunded"]) == ("approved", "100.00")

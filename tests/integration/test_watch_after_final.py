@@ -19,6 +19,7 @@ from halotap.domain.halo import ReportedOutcome
 from halotap.domain.parties import Caller
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
+from halotap.domain.views import checkout_view
 from halotap.settings import settings
 from tests.fakes import FakeClock
 from tests.wiring import build_services
@@ -128,7 +129,7 @@ def test_a_late_approval_found_by_the_watch_is_refunded_for_a_client_that_asks(s
     halo.tap(final.halo_reference, "Approved")
     clock.advance(FIRST_WATCH)
     services.reconciler.run()
-    view = services.checkouts.get(AUTOREFUND, final.id).to_api()
+    view = checkout_view(services.checkouts.get(AUTOREFUND, final.id))
     assert (view["status"], view["amountRefunded"]) == ("approved", "100.00")
     assert [(r["reference"], r["status"]) for r in view["refunds"]] == [("late-approval", "succeeded")]
     assert queued_types(final.id) == ["checkout.cancelled", "checkout.approved", "refund.succeeded"]
@@ -209,7 +210,7 @@ def test_an_indeterminate_outcome_nothing_replaces_in_30_minutes_is_flagged_for_
     assert stored.needs_attention is not None
     assert stored.needs_attention.reason == "indeterminate_unresolved"
     assert "merchant portal" in stored.needs_attention.detail
-    assert services.checkouts.get(CALLER, final.id).to_api()["needsAttention"]["reason"] == (
+    assert checkout_view(services.checkouts.get(CALLER, final.id))["needsAttention"]["reason"] == (
         "indeterminate_unresolved"
     )
     clock.advance(3600)
@@ -260,7 +261,7 @@ def test_an_approval_carries_the_acquirers_settlement_keys_from_the_webhook(serv
         }
     )
     services.outcomes.apply(checkout, reported, "halo_webhook")
-    view = services.checkouts.get(CALLER, checkout.id).to_api()
+    view = checkout_view(services.checkouts.get(CALLER, checkout.id))
     assert view["settlement"] == {
         "reconReference": "RR-9",
         "acquirerDate": "20261207",

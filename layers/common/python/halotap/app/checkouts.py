@@ -22,11 +22,12 @@ from halotap.domain.errors import (
 )
 from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
-from halotap.domain.models import Checkout, CheckoutCreated, Failure, HistoryEntry
+from halotap.domain.models import Checkout, Failure, HistoryEntry
 from halotap.domain.notifications import marked, message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, Disposition, can_cancel
+from halotap.domain.views import CheckoutCreated
 from halotap.domain.watch import final_changes, next_due
 
 if TYPE_CHECKING:

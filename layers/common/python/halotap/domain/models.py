@@ -1,9 +1,11 @@
-"""The checkout as halotap stores it and shows it: plain frozen dataclasses, camelCase on the wire.
+"""The checkout as halotap keeps it: plain frozen dataclasses, camelCase in their stored form.
+
+How the API shows them is domain/views.py; how DynamoDB holds them is adapters/dynamo/items.py.
 
 What the PSP sends is validated at the edge by pydantic's core (domain/requests.py). What is stored here
 was written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
 reads or moves a checkout loads pydantic, which costs about half an `import boto3` of a cold start.
-The OpenAPI document still describes these types (infra/openapi.py asks pydantic for their schema).
+The OpenAPI document still describes these types and the views (infra/openapi.py asks pydantic for their schema).
 """
 
 from __future__ import annotations
@@ -226,10 +228,6 @@ class RefundFailure(Record):
     message: str
 
 
-# A refund's bookkeeping, never on the wire.
-REFUND_INTERNAL_FIELDS = ("requested_amount", "attempts", "next_attempt_at")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Refund(Record):
     id: str
@@ -255,12 +253,6 @@ class Refund(Record):
             _set(self, "failure", RefundFailure.from_dict(self.failure))
         _set(self, "attempts", _int(self.attempts))
 
-    def to_api(self) -> dict[str, Any]:
-        body = self.to_dict()
-        for name in REFUND_INTERNAL_FIELDS:
-            body.pop(wire_name(name), None)
-        return body
-
     def same_request(self, request: CreateRefundRequest) -> bool:
         return (self.requested_amount, self.reason, self.metadata) == (
             request.amount,
@@ -269,25 +261,6 @@ class Refund(Record):
         )
 
 
-# Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
-INTERNAL_FIELDS = (
-    "version",
-    "client_id",
-    "due_at",
-    "checks",
-    "merchant_name",
-    "merchant_locale",
-    "wants_qr_code",
-    "refund_references",
-    "reserved_minor",
-    "refunded_minor",
-    "refund_count",
-    "watch_from",
-    "watch_checks",
-    "watch_due",
-    "attention_due",
-)
-_NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
 _COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count", "watch_checks")
 
 
@@ -370,76 +343,6 @@ class Checkout(Record):
 
     def refund_total(self) -> str:
         return from_minor(self.refunded_minor, self.currency)
-
-    def to_api(self, pay_url: str | None = None) -> dict[str, Any]:
-        """The checkout as GET returns it. Bookkeeping fields stay internal.
-
-        While it is open it also says how to pay, so a PSP that lost the create response can still send
-        the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
-        """
-        body = {key: value for key, value in self.to_dict().items() if key not in _NOT_IN_VIEW}
-        if self.status is CheckoutStatus.OPEN and self.deep_link:
-            if pay_url:
-                body["payUrl"] = pay_url
-            if self.wants_qr_code:
-                from halotap.domain.qr import svg_data_uri
-
-                body["qrCode"] = svg_data_uri(self.deep_link)
-        body.setdefault("outcome", None)
-        body.setdefault("settlement", None)
-        body.setdefault("needsAttention", None)
-        body["amountRefunded"] = self.refund_total()
-        body["refunds"] = [
-            refund.to_api() for refund in sorted(self.refunds.values(), key=lambda r: (r.created_at, r.id))
-        ]
-        body["notifications"] = [
-            {"eventId": event_id, **state.to_dict()}
-            for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)
-        ]
-        return body
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckoutCreated(Record):
-    """The 201 body of POST /v1/checkouts."""
-
-    id: str
-    status: CheckoutStatus
-    merchant_id: str
-    reference: str
-    amount: str
-    currency: str
-    deep_link: str
-    halo_reference: str
-    qr_code: str | None = None
-    # halotap's hosted page for this checkout: a QR code on a desktop, a button on a phone
-    pay_url: str | None = None
-    return_url: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    expires_at: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
-        assert checkout.deep_link
-        assert checkout.halo_reference
-        return cls(
-            id=checkout.id,
-            status=checkout.status,
-            merchant_id=checkout.merchant_id,
-            reference=checkout.reference,
-            amount=checkout.amount,
-            currency=checkout.currency,
-            deep_link=checkout.deep_link,
-            halo_reference=checkout.halo_reference,
-            qr_code=qr_code,
-            return_url=checkout.return_url,
-            metadata=checkout.metadata,
-            expires_at=checkout.expires_at,
-            created_at=checkout.created_at,
-            updated_at=checkout.updated_at,
-        )
 
 
 def _record(cls: type[R], value: R | dict[str, Any]) -> R:

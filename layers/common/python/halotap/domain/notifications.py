@@ -18,6 +18,7 @@ from halotap.domain.ids import event_id, refund_event_id
 from halotap.domain.models import Checkout, NotificationState
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.timing import OUTBOX_SWEEP_AFTER
+from halotap.domain.views import checkout_view, refund_view
 
 # A notification in one of these statuses needs no more attempts: a copy of its message is dropped.
 SETTLED = ("delivered", "gone")
@@ -68,9 +69,9 @@ def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     """The exact JSON the PSP receives, fixed when the event is queued so every attempt sends the same."""
     state = checkout.notifications[event]
     if state.refund_id is not None:
-        data = checkout.refunds[state.refund_id].to_api()  # a refund event's data is the refund
+        data = refund_view(checkout.refunds[state.refund_id])  # a refund event's data is the refund
     else:
-        data = checkout.to_api()
+        data = checkout_view(checkout)
         data.pop("notifications", None)  # delivery bookkeeping is not part of the event
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 
