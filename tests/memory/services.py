@@ -7,6 +7,7 @@ tests/integration, without moto.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -71,23 +72,37 @@ class MemoryServices(Services):
         _ = self.halo.http  # the only client left to share: Halo's connection pool
 
 
-def memory_services(
+def build_services(
     halo: FakeHalo,
     *,
     clock: Callable[[], datetime] | None = None,
     webhook_http: httpx.Client | None = None,
-    environ: dict[str, str] | None = None,
     resolve: Callable[[str, int], list[str]] | None = None,
+    config: Settings | None = None,
+    sharing: MemoryServices | None = None,
 ) -> MemoryServices:
+    """As tests/wiring.py's `build_services`, in memory: settings a test put in the environment still
+    count (over the names above), so a module moved here from tests/integration runs unchanged.
+
+    `sharing`: other services whose store, feed, secrets and queues these use too, as two functions
+    share one AWS account (a second container, a function with other settings).
+    """
     extra: dict[str, Any] = {}
     if clock is not None:
         extra["clock"] = clock
     if resolve is not None:
         extra["resolve"] = resolve
-    return MemoryServices(
-        Settings({**SETTINGS, **(environ or {})}),
+    built = MemoryServices(
+        config or Settings({**SETTINGS, **os.environ}),
         halo_http=httpx.Client(transport=halo.transport()),
         webhook_http=webhook_http,
         sleep=lambda _seconds: None,
         **extra,
     )
+    if sharing is not None:
+        for port in SHARED:
+            built.__dict__[port] = getattr(sharing, port)  # cached_property reads the instance's dict first
+    return built
+
+
+SHARED = ("store", "event_log", "secrets", "notifications_queue", "dead_letters", "halo_events_queue")
