@@ -8,26 +8,14 @@ import threading
 
 import httpx
 import pytest
-from botocore.exceptions import ClientError
 
 from functions.create_checkout import handler as create_handler
 from halotap.adapters import aws
 from halotap.domain.timing import RACE_RETRIES
 from halotap.settings import Settings, settings
 from tests.fakes import CallCounter, FaultyClient, api_event
+from tests.usecases.test_create_checkout import BODY, FORGED_HOST, CancellingClient, post, stored
 from tests.wiring import build_services
-
-BODY = {"merchantId": "demo-merchant", "reference": "order-1", "amount": "149.99", "currency": "ZAR"}
-
-
-def post(services, body=BODY, context=None, headers=None, merchants="demo-merchant"):
-    event = api_event("POST", "/v1/checkouts", body=body, headers=headers, merchants=merchants)
-    answer = create_handler.handler(event, context, services=services)
-    return answer["statusCode"], json.loads(answer["body"]), answer["headers"]
-
-
-def stored(services, checkout_id):
-    return services.store.get(checkout_id)
 
 
 def test_a_checkout_is_created_open_with_halos_deep_link(services, halo, lambda_context):
@@ -70,13 +58,6 @@ def test_a_merchant_without_a_currency_list_takes_zar_only(services, halo, lambd
     assert status == 201
 
 
-FORGED_HOST = {
-    "Host": "pay.evil.example",
-    "X-Forwarded-Host": "pay.evil.example",
-    "X-Forwarded-Proto": "http",
-}
-
-
 def test_a_forged_host_header_cannot_move_the_configured_pay_url(moto_env, halo, lambda_context):
     configured = build_services(
         halo, config=Settings({**settings().environ, "PAY_BASE_URL": "https://pay.psp.example/"})
@@ -84,19 +65,6 @@ def test_a_forged_host_header_cannot_move_the_configured_pay_url(moto_env, halo,
     status, body, _ = post(configured, context=lambda_context, headers=FORGED_HOST)
     assert status == 201
     assert body["payUrl"] == f"https://pay.psp.example/pay/{body['id']}"
-
-
-FAULTS = [
-    (httpx.ReadTimeout("slow"), 504, "halo_timeout"),
-    (httpx.Response(500, json={"errorCode": 500}), 502, "halo_unavailable"),
-    (httpx.Response(200, text="<html>glitch"), 502, "halo_bad_response"),
-    (httpx.Response(400, json={"errorCode": 104, "message": "E104"}), 502, "halo_rejected"),
-    (
-        httpx.Response(401, json={"errorCode": 102, "message": "E102: Invalid API Key"}),
-        502,
-        "halo_auth_failed",
-    ),
-]
 
 
 def test_dynamodb_throttling_on_create_is_503_and_leaves_nothing_open(moto_env, halo, lambda_context):
@@ -114,29 +82,6 @@ def test_throttling_after_halo_answered_fails_the_checkout_without_opening_it(mo
     assert status == 503
     checkout = build_services(halo).store.get(halo.creates[0]["paymentReference"])
     assert checkout.status != "open"
-
-
-class CancellingClient:
-    """DynamoDB whose next `times` TransactWriteItems are cancelled with `reasons` (one code per item)."""
-
-    def __init__(self, real, reasons, times):
-        self._real, self._reasons, self.times = real, reasons, times
-        self.attempts = 0
-
-    def transact_write_items(self, **kwargs):
-        self.attempts += 1
-        if self.attempts <= self.times:
-            raise ClientError(
-                {
-                    "Error": {"Code": "TransactionCanceledException", "Message": "injected"},
-                    "CancellationReasons": [{"Code": code} for code in self._reasons],
-                },
-                "TransactWriteItems",
-            )
-        return self._real.transact_write_items(**kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._real, name)
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,8 @@ from functions.halo_webhook import handler as webhook_handler
 from halotap.adapters import aws
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeLambdaContext, FaultyClient, api_event, sqs_event
+from tests.usecases.test_halo_events import BODY, HALO_AUTHORISATION_CODE, apply, halo_payload, read
 from tests.wiring import build_services
-
-BODY = {"merchantId": "demo-merchant", "reference": "order-7", "amount": "25.50", "currency": "ZAR"}
-# What FakeHalo's status endpoint answers for an approval; the webhook for the same payment says the same.
-HALO_AUTHORISATION_CODE = "A1B2C3D4"
 
 
 @pytest.fixture
@@ -32,19 +29,6 @@ def checkout(services, halo):
     # Halo's transaction id for this payment is the one its webhooks carry as "id".
     halo.transactions[created["haloReference"]]["transactionId"] = "txn-1"
     return created
-
-
-def halo_payload(checkout, disposition="Approved", **fields):
-    return {
-        "id": "txn-1",
-        "merchantReference": checkout["id"],
-        "disposition": disposition,
-        "authorisationCode": HALO_AUTHORISATION_CODE,
-        "amount": 25.5,
-        "currency": "ZAR",
-        "haloReference": checkout["haloReference"],
-        **fields,
-    }
 
 
 def deliver(services, body, token="dev-webhook-token"):
@@ -63,15 +47,6 @@ def deliver(services, body, token="dev-webhook-token"):
 def queued():
     result = aws.sqs().receive_message(QueueUrl=settings().halo_events_queue_url, MaxNumberOfMessages=10)
     return [m["Body"] for m in result.get("Messages", [])]
-
-
-def apply(services, *payloads):
-    bodies = [json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": json.dumps(p)}) for p in payloads]
-    return apply_handler.handler(sqs_event(*bodies), FakeLambdaContext(), services=services)
-
-
-def read(services, checkout):
-    return services.store.get(checkout["id"])
 
 
 # -- intake ------------------------------------------------------------------------------------

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from functions.apply_halo_event import handler as apply_handler
 from halotap.adapters import aws
-from halotap.app.checkouts import Caller
 from halotap.domain import timing
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeLambdaContext, sqs_event
-
-CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
+from tests.usecases.test_halo_is_the_truth import CALLER, apply, webhook
 
 
 @pytest.fixture
@@ -23,26 +19,6 @@ def checkout(services):
         {"merchantId": "demo-merchant", "reference": "r-1", "amount": "25.50", "currency": "ZAR"}
     )
     return services.checkouts.create(CALLER, request)
-
-
-def webhook(checkout, disposition="Approved", **fields):
-    payload = {
-        "id": "txn-9",
-        "merchantReference": checkout.id,
-        "disposition": disposition,
-        "amount": 25.5,
-        "currency": "ZAR",
-        "haloReference": checkout.halo_reference,
-        **fields,
-    }
-    return json.dumps({"receivedAt": "2026-01-01T00:00:00Z", "payload": json.dumps(payload)})
-
-
-def apply(services, *bodies, receive_count=1):
-    event = sqs_event(*bodies)
-    for record in event["Records"]:
-        record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
-    return event, apply_handler.handler(event, FakeLambdaContext(), services=services)
 
 
 def received_from_the_queue(body):

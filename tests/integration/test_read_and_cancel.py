@@ -6,13 +6,10 @@ import json
 
 import pytest
 
-from functions.cancel_checkout import handler as cancel_handler
 from functions.create_checkout import handler as create_handler
-from functions.get_checkout import handler as get_handler
 from halotap.adapters import aws
-from tests.fakes import CallCounter, FakeLambdaContext, api_event
-
-BODY = {"merchantId": "demo-merchant", "reference": "order-9", "amount": "10.00", "currency": "ZAR"}
+from tests.fakes import CallCounter, api_event
+from tests.usecases.test_read_and_cancel import BODY, cancel, get
 
 
 @pytest.fixture
@@ -21,30 +18,6 @@ def checkout(services, lambda_context):
         api_event("POST", "/v1/checkouts", body=BODY), lambda_context, services=services
     )
     return json.loads(answer["body"])
-
-
-def get(services, checkout_id, merchants="demo-merchant"):
-    event = api_event(
-        "GET",
-        f"/v1/checkouts/{checkout_id}",
-        resource="/v1/checkouts/{id}",
-        path_params={"id": checkout_id},
-        merchants=merchants,
-    )
-    answer = get_handler.handler(event, FakeLambdaContext(), services=services)
-    return answer["statusCode"], json.loads(answer["body"])
-
-
-def cancel(services, checkout_id, merchants="demo-merchant"):
-    event = api_event(
-        "POST",
-        f"/v1/checkouts/{checkout_id}/cancel",
-        resource="/v1/checkouts/{id}/cancel",
-        path_params={"id": checkout_id},
-        merchants=merchants,
-    )
-    answer = cancel_handler.handler(event, FakeLambdaContext(), services=services)
-    return answer["statusCode"], json.loads(answer["body"])
 
 
 def test_reading_a_checkout_is_exactly_one_get_item(services, checkout):

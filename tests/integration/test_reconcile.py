@@ -9,15 +9,11 @@ import httpx
 import pytest
 
 from halotap.adapters import aws
-from halotap.app.checkouts import Caller
 from halotap.domain.clock import iso
-from halotap.domain.requests import CreateCheckoutRequest
 from halotap.settings import settings
 from tests.fakes import CallCounter, FakeClock, FaultyClient
+from tests.usecases.test_reconcile import GRACE_SECONDS, STUCK, UNPAID, create
 from tests.wiring import build_services
-
-CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
-GRACE_SECONDS = "60"  # HALOTAP_EXPIRY_GRACE_SECONDS for every reconciler in this module
 
 
 @pytest.fixture
@@ -30,19 +26,6 @@ def services(moto_env, halo, clock, monkeypatch):
     monkeypatch.setenv("HALOTAP_EXPIRY_GRACE_SECONDS", GRACE_SECONDS)
     settings.cache_clear()
     return build_services(halo, clock=clock)
-
-
-def create(services, reference="r-1", expires=600):
-    request = CreateCheckoutRequest.validate(
-        {
-            "merchantId": "demo-merchant",
-            "reference": reference,
-            "amount": "10.00",
-            "currency": "ZAR",
-            "expiresInSeconds": expires,
-        }
-    )
-    return services.checkouts.create(CALLER, request)
 
 
 def test_a_tap_whose_webhook_was_lost_is_found_in_one_tick(services, halo, clock):
@@ -93,10 +76,6 @@ def test_fifty_open_checkouts_drain_over_bounded_runs_without_a_scan(services, h
     assert runs == [20, 20, 10]
     assert "Scan" not in counter.calls
     assert set(counter.calls) <= {"Query", "UpdateItem", "GetSecretValue", "GetItem"}
-
-
-STUCK = 300
-UNPAID = 10
 
 
 def test_finding_2_unpaid_checkouts_expire_within_two_runs_with_300_stuck_checkouts_due(

@@ -8,14 +8,10 @@ import threading
 import pytest
 
 from halotap.adapters import aws
-from halotap.app.checkouts import Caller
-from halotap.domain.requests import CreateCheckoutRequest
 from halotap.settings import settings
 from tests.fakes import FakeClock
+from tests.usecases.test_reconcile_workers import WORKERS, create
 from tests.wiring import build_services
-
-CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
-WORKERS = 8
 
 
 @pytest.fixture
@@ -29,19 +25,6 @@ def services(moto_env, halo, clock, monkeypatch):
     monkeypatch.setenv("HALOTAP_RECONCILE_WORKERS", str(WORKERS))
     settings.cache_clear()
     return build_services(halo, clock=clock)
-
-
-def create(services, reference, expires=600):
-    request = CreateCheckoutRequest.validate(
-        {
-            "merchantId": "demo-merchant",
-            "reference": reference,
-            "amount": "10.00",
-            "currency": "ZAR",
-            "expiresInSeconds": expires,
-        }
-    )
-    return services.checkouts.create(CALLER, request)
 
 
 def test_every_client_the_workers_share_is_built_before_they_start(services, halo, clock, monkeypatch):

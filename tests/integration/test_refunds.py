@@ -7,62 +7,19 @@ import json
 import httpx
 import pytest
 
-from functions.create_refund import handler as refund_handler
-from functions.get_checkout import handler as get_handler
 from functions.reconcile import handler as reconcile_handler
 from halotap.adapters import aws
-from halotap.domain.halo import ReportedOutcome
 from halotap.domain.parties import Caller
-from halotap.domain.requests import CreateCheckoutRequest
-from halotap.domain.states import Disposition
 from halotap.domain.views import checkout_view
 from halotap.settings import settings
-from tests.fakes import FakeClock, FakeLambdaContext, api_event
+from tests.fakes import FakeClock, FakeLambdaContext
+from tests.usecases.test_refunds import approve, get, open_checkout, refund
 from tests.wiring import build_services
-
-CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
-
-
-def open_checkout(services, amount="100.00", caller=CALLER):
-    request = CreateCheckoutRequest.validate(
-        {"merchantId": "demo-merchant", "reference": f"order-{amount}", "amount": amount, "currency": "ZAR"}
-    )
-    return services.checkouts.create(caller, request)
-
-
-def approve(services, halo, created):
-    halo.tap(created.halo_reference, "Approved")
-    checkout = services.store.get(created.id)
-    reported = ReportedOutcome(Disposition.APPROVED, merchant_reference=created.id)
-    services.outcomes.apply(checkout, reported, "halo_webhook")  # confirmed with Halo's status
-    return services.store.get(created.id)
 
 
 @pytest.fixture
 def approved(services, halo):
     return approve(services, halo, open_checkout(services))
-
-
-def refund(services, checkout_id, body, *, merchants="demo-merchant", headers=None):
-    event = api_event(
-        "POST",
-        f"/v1/checkouts/{checkout_id}/refunds",
-        resource="/v1/checkouts/{id}/refunds",
-        path_params={"id": checkout_id},
-        body=body,
-        merchants=merchants,
-        headers=headers,
-    )
-    answer = refund_handler.handler(event, FakeLambdaContext(), services=services)
-    return answer, json.loads(answer["body"])
-
-
-def get(services, checkout_id, refund_id=None):
-    path = f"/v1/checkouts/{checkout_id}" + (f"/refunds/{refund_id}" if refund_id else "")
-    params = {"id": checkout_id, **({"refundId": refund_id} if refund_id else {})}
-    event = api_event("GET", path, path_params=params)
-    answer = get_handler.handler(event, FakeLambdaContext(), services=services)
-    return answer["statusCode"], json.loads(answer["body"])
 
 
 def queued_types(checkout_id: str) -> list[str]:

@@ -12,19 +12,15 @@ import json
 import pytest
 
 from halotap.adapters import aws
-from halotap.domain import timing
-from halotap.domain.halo import ReportedOutcome
-from halotap.domain.parties import Caller
-from halotap.domain.requests import CreateCheckoutRequest
-from halotap.domain.states import Disposition
 from halotap.domain.views import checkout_view
 from halotap.settings import settings
 from tests.fakes import FakeClock
+from tests.usecases.test_watch_after_final import (
+    AUTOREFUND,
+    FIRST_WATCH,
+    make_final,
+)
 from tests.wiring import build_services
-
-CALLER = Caller("demo-psp", frozenset({"demo-merchant"}))
-AUTOREFUND = Caller("demo-psp-autorefund", frozenset({"demo-merchant"}))
-FIRST_WATCH = timing.WATCH_SCHEDULE[0]  # 5 minutes after the change that made it final
 
 
 @pytest.fixture
@@ -36,19 +32,6 @@ def clock():
 def services(moto_env, halo, clock):
     settings.cache_clear()
     return build_services(halo, clock=clock)
-
-
-def open_checkout(services, caller=CALLER, reference="w-1"):
-    request = CreateCheckoutRequest.validate(
-        {"merchantId": "demo-merchant", "reference": reference, "amount": "100.00", "currency": "ZAR"}
-    )
-    return services.store.get(services.checkouts.create(caller, request).id)
-
-
-def confirmed(services, halo, checkout, disposition):
-    """Halo's webhook arrives and Halo's status endpoint confirms it."""
-    halo.tap(checkout.halo_reference, disposition.value)
-    return services.outcomes.apply(checkout, ReportedOutcome(disposition), "halo_webhook").checkout
 
 
 def queued_types(checkout_id):
@@ -64,20 +47,6 @@ def queued_types(checkout_id):
         found = [m for m in found if m["checkoutId"] == checkout_id]
         if len(messages) < 10:
             return [m["type"] for m in found]
-
-
-def make_final(services, halo, clock, how, caller=CALLER):
-    checkout = open_checkout(services, caller=caller)
-    if how == "expired":
-        clock.advance(1800 + timing.EXPIRY_GRACE_SECONDS + 1)
-        services.reconciler.run()
-    elif how == "cancelled":
-        services.checkouts.cancel(caller, checkout.id)
-    else:
-        confirmed(services, halo, checkout, Disposition(how))
-    final = services.store.get(checkout.id)
-    assert final.status.is_final
-    return final
 
 
 @pytest.mark.parametrize(
@@ -131,12 +100,3 @@ def test_a_late_approval_found_by_the_watch_is_refunded_for_a_client_that_asks(s
     assert (view["status"], view["amountRefunded"]) == ("approved", "100.00")
     assert [(r["reference"], r["status"]) for r in view["refunds"]] == [("late-approval", "succeeded")]
     assert queued_types(final.id) == ["checkout.cancelled", "checkout.approved", "refund.succeeded"]
-
-
-# -- Indeterminate ------------------------------------------------------------------------------------
-
-
-# -- settlement keys ----------------------------------------------------------------------------------
-
-
-# -- refunds whose answer was lost ---------------------------------------------------------------------

@@ -53,19 +53,7 @@ def read(services, checkout):
     return services.store.get(checkout["id"])
 
 
-# -- intake ------------------------------------------------------------------------------------
-
-
 # -- apply -------------------------------------------------------------------------------------
-
-
-def test_an_approval_is_applied_with_its_outcome(services, halo, checkout):
-    halo.tap(checkout["haloReference"], "Approved")
-    assert apply(services, halo_payload(checkout)) == {"batchItemFailures": []}
-    stored = read(services, checkout)
-    assert stored.status == "approved"
-    assert stored.outcome.authorisation_code == HALO_AUTHORISATION_CODE
-    assert stored.outcome.halo_transaction_id == "txn-1"
 
 
 def test_duplicates_and_out_of_order_events_leave_one_history_entry_per_real_change(services, halo, checkout):

@@ -90,16 +90,3 @@ def test_find_needs_both_keys_and_respects_scope(services, checkout, query, stat
         api_event("GET", "/v1/checkouts", query=query), FakeLambdaContext(), services=services
     )
     assert answer["statusCode"] == status
-
-
-def test_cancel_moves_open_to_cancelled_once(services, checkout):
-    status, body = cancel(services, checkout["id"])
-    assert (status, body["status"]) == (200, "cancelled")
-    status, problem = cancel(services, checkout["id"])
-    assert (status, problem["code"], problem["currentStatus"]) == (
-        409,
-        "checkout_not_cancellable",
-        "cancelled",
-    )
-    history = get(services, checkout["id"])[1]["history"]
-    assert [e.get("to") for e in history].count("cancelled") == 1
