@@ -1,6 +1,8 @@
 """The ports the use cases talk through. Adapters (halotap.adapters) implement them; tests hand in fakes.
 
-Only what a use case calls is declared here, so a fake needs nothing else.
+Only what a use case calls is declared here, so a fake needs nothing else (tests/memory holds them).
+The checkout store speaks checkouts, never attribute paths: `CheckoutRepository` says which writes it
+offers and why those three.
 """
 
 from __future__ import annotations
