@@ -97,9 +97,9 @@ def checkout_body(view: CheckoutView) -> str:
     if view.deep_link:
         left = view.seconds_left
         countdown = f'<time id="countdown">{left // 60}:{left % 60:02d}</time>'
+        ipad = " data-maybe-ipad" if view.path.maybe_ipad else ""
         pay = f"""
-  <section class="pay" id="pay" data-device="{e(view.path.device)}"{" data-maybe-ipad" if view.path.maybe_ipad else ""}
-    aria-labelledby="pay-heading">
+  <section class="pay" id="pay" aria-labelledby="pay-heading" data-device="{e(view.path.device)}"{ipad}>
     <h2 id="pay-heading" class="visually-hidden">{e(w.how_to_pay)}</h2>
     {_ways_to_pay(view, w)}
     <p class="timer">{_into(w.time_left, time=countdown)}</p>

@@ -64,6 +64,19 @@ def reason(checkout: Checkout) -> str | None:
     return REASONS.get(code) if code is not None else None
 
 
+def attempts_left(checkout: Checkout) -> int:
+    """How many more attempts the shopper may make after a declined one. Checkouts have one attempt
+    today; issue 19's `maxAttempts` makes this its count, and the page then offers "Try again"."""
+    return 0
+
+
+def state(checkout: Checkout) -> str:
+    """The key of the page's words for `checkout`: "retry" is a declined attempt with another allowed."""
+    if checkout.status is CheckoutStatus.DECLINED and attempts_left(checkout) > 0:
+        return "retry"
+    return shown(checkout)
+
+
 @dataclass(frozen=True, slots=True)
 class CheckoutView:
     language: str
@@ -76,9 +89,7 @@ class CheckoutView:
     fallback_url: str | None  # only while open
     back_url: str | None  # only once final
     reason: str | None = None  # a REASONS key
-    # Attempts left after a declined one (issue 19's "Try again", to come): above 0 the page says "retry"
-    # and shows the Try again button. Checkouts have one attempt today, so it is 0.
-    attempts_left: int = 0
+    attempts_left: int = 0  # above 0 on a "retry" state, the page shows the Try again button
 
     @property
     def is_final(self) -> bool:
@@ -89,12 +100,10 @@ def checkout_view(checkout: Checkout, now: datetime, headers: Mapping[str, str])
     """The view of `checkout` for a request's headers (names in lower case)."""
     choice = choose(checkout.locale, checkout.merchant_locale, headers.get("accept-language"))
     is_open = checkout.status is CheckoutStatus.OPEN
-    attempts_left = 0
-    state = "retry" if checkout.status is CheckoutStatus.DECLINED and attempts_left > 0 else shown(checkout)
     return CheckoutView(
         language=choice.language,
         path=path_for(headers),
-        state=state,
+        state=state(checkout),
         merchant=checkout.merchant_name or checkout.merchant_id,
         amount=format_amount(checkout.amount, checkout.currency, choice.locale),
         seconds_left=max(0, int((datetime.fromisoformat(checkout.expires_at) - now).total_seconds())),
@@ -102,5 +111,5 @@ def checkout_view(checkout: Checkout, now: datetime, headers: Mapping[str, str])
         fallback_url=fallback_url(checkout) if is_open else None,
         back_url=return_url(checkout) if checkout.status.is_final else None,
         reason=reason(checkout),
-        attempts_left=attempts_left,
+        attempts_left=attempts_left(checkout),
     )
