@@ -5,6 +5,10 @@ Run it after changing a message, then translate what it marked new or fuzzy in e
 
     .venv/bin/python scripts/page_messages.py
 
+`scripts/page_messages.py compile <locales>` is the layer build's step: it compiles each `.po` under
+`<locales>` (a copy in the build folder) to `.mo` beside it and removes the `.po` files and the template,
+so the layer carries the compiled catalogs only.
+
 tests/unit/test_page_catalogs.py fails while the template is stale or a catalog lacks a message or a
 placeholder. The layer build compiles the catalogs (scripts/build-layer.sh); the page compiles them in
 memory when it runs from source (halotap/page/language.py).
@@ -57,7 +61,24 @@ def _write(catalog: Catalog, path: Path) -> None:
         write_po(out, catalog, width=110, omit_header=False, sort_output=False, include_lineno=False)
 
 
-def main() -> int:
+def compile_all(locales: Path) -> int:
+    """Compile every `<locales>/*/LC_MESSAGES/messages.po` in place, leaving `.mo` files only."""
+    sys.path.insert(0, str(ROOT / "layers/common/python"))
+    from halotap.page.language import compile_catalog
+
+    for po in sorted(locales.glob("*/LC_MESSAGES/messages.po")):
+        po.with_suffix(".mo").write_bytes(compile_catalog(po).getvalue())
+        po.unlink()
+    (locales / TEMPLATE.name).unlink(missing_ok=True)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["compile"] and len(argv) == 2:
+        return compile_all(Path(argv[1]))
+    if argv:
+        print("usage: scripts/page_messages.py [compile <locales-dir>]", file=sys.stderr)
+        return 2
     pot = template()
     _write(pot, TEMPLATE)
     for po in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
@@ -71,4 +92,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
