@@ -13,13 +13,12 @@ English is the template's own text and needs no catalog.
 
 from __future__ import annotations
 
-import gettext
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "af", "de", "es", "fr", "pt", "zu")
@@ -52,8 +51,7 @@ def _language_of(tag: str | None) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(NamedTuple):
     language: str  # one of LANGUAGES: the page's words and its <html lang>
     locale: Any  # babel.Locale: how the amount is written
 
@@ -105,15 +103,18 @@ def catalog_path(language: str, suffix: str) -> Path:
 
 
 @cache
-def translations(language: str) -> gettext.NullTranslations:
-    """The language's catalog, loaded on its first use in this process and kept."""
+def translations(language: str) -> Callable[[str], str]:
+    """The language's gettext, its catalog loaded on its first use in this process and kept. English is
+    the messages' own text: it reads no file (and imports no gettext)."""
     if language == SOURCE_LANGUAGE or language not in LANGUAGES:
-        return gettext.NullTranslations()
+        return str
+    from gettext import GNUTranslations
+
     source = catalog_path(language, "po")
     if not source.exists():  # the built layer: compiled by scripts/build-layer.sh
         with catalog_path(language, "mo").open("rb") as compiled:
-            return gettext.GNUTranslations(compiled)
-    return gettext.GNUTranslations(compile_catalog(source))
+            return GNUTranslations(compiled).gettext
+    return GNUTranslations(compile_catalog(source)).gettext
 
 
 def compile_catalog(source: Path) -> io.BytesIO:

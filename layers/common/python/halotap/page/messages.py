@@ -9,7 +9,6 @@ catalogs beside their message.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 Gettext = Callable[[str], str]
 
@@ -90,79 +89,53 @@ def reasons(_: Gettext) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True, slots=True)
 class Words:
-    """The page's other words, in one language."""
+    """The page's other words, in one language: `Words(gettext)`. A plain class, not a dataclass: it is
+    made on a cold start's first request, where every millisecond shows."""
 
-    title: str  # %(amount)s, %(merchant)s
-    payment_to: str  # %(merchant)s
-    how_to_pay: str
-    qr_alt: str
-    pay_with_halo: str
-    install_from_play_store: str
-    or_with_another_phone: str
-    scan_with_the_other_phone: str
-    android_only: str
-    scan_with_an_android_phone: str
-    scan_on_desktop: str
-    or_on_an_android_phone: str
-    or_: str
-    pay_another_way: str
-    time_left: str  # %(time)s
-    try_again: str
-    back_to_the_shop: str
-    footer: str
-    not_found_title: str
-    not_found_heading: str
-    not_found_line: str
-    unavailable_title: str
-    unavailable_heading: str
-    unavailable_line: str
-
-
-def words(_: Gettext) -> Words:
-    return Words(
+    def __init__(self, _: Gettext) -> None:
         # TRANSLATORS: the browser tab's title, e.g. "Pay R1 249,50 to Demo Merchant".
-        title=_("Pay %(amount)s to %(merchant)s"),
+        self.title = _("Pay %(amount)s to %(merchant)s")
         # TRANSLATORS: above the amount; %(merchant)s is the shop's name, shown in bold.
-        payment_to=_("Payment to %(merchant)s"),
+        self.payment_to = _("Payment to %(merchant)s")
         # TRANSLATORS: a heading read out by screen readers only.
-        how_to_pay=_("How to pay"),
-        qr_alt=_("QR code that opens this payment in the Halo app"),
+        self.how_to_pay = _("How to pay")
+        self.qr_alt = _("QR code that opens this payment in the Halo app")
         # TRANSLATORS: a button; "Halo" is the payment app's name.
-        pay_with_halo=_("Pay with Halo"),
-        install_from_play_store=_(
+        self.pay_with_halo = _("Pay with Halo")
+        self.install_from_play_store = _(
             "If the Halo app is not on this phone yet, install it from the Play Store."
-        ),
+        )
         # TRANSLATORS: a divider on an Android phone, above a QR code for a second phone.
-        or_with_another_phone=_("or, with another Android phone"),
-        scan_with_the_other_phone=_("Scan this code with the other phone's camera."),
+        self.or_with_another_phone = _("or, with another Android phone")
+        self.scan_with_the_other_phone = _("Scan this code with the other phone's camera.")
         # TRANSLATORS: shown on an iPhone or iPad, which cannot run the Halo app.
-        android_only=_(
+        self.android_only = _(
             "The Halo app runs on Android phones, so this payment cannot be made on an iPhone or iPad."
-        ),
-        scan_with_an_android_phone=_("Scan this code with an Android phone's camera to pay in the Halo app."),
-        scan_on_desktop=_(
+        )
+        self.scan_with_an_android_phone = _(
+            "Scan this code with an Android phone's camera to pay in the Halo app."
+        )
+        self.scan_on_desktop = _(
             "Scan this code with your Android phone's camera to open the Halo app, then tap your card on "
             "the back of your phone."
-        ),
+        )
         # TRANSLATORS: a divider on a computer, above the "Pay with Halo" button.
-        or_on_an_android_phone=_("or, on an Android phone"),
+        self.or_on_an_android_phone = _("or, on an Android phone")
         # TRANSLATORS: a divider between two ways to pay.
-        or_=_("or"),
+        self.or_ = _("or")
         # TRANSLATORS: a link to the shop's own payment page, for shoppers who cannot use the Halo app.
-        pay_another_way=_("Pay another way"),
+        self.pay_another_way = _("Pay another way")
         # TRANSLATORS: %(time)s is a countdown such as "29:59" (minutes:seconds).
-        time_left=_("Time left: %(time)s"),
+        self.time_left = _("Time left: %(time)s")
         # TRANSLATORS: a button that starts a new attempt at the same payment.
-        try_again=_("Try again"),
-        back_to_the_shop=_("Back to the shop"),
+        self.try_again = _("Try again")
+        self.back_to_the_shop = _("Back to the shop")
         # TRANSLATORS: "Tap on Own Device" is Halo Dot's product name; "Halo Dot" is the company.
-        footer=_("Tap on Own Device payments by Halo Dot"),
-        not_found_title=_("Payment link not valid"),
-        not_found_heading=_("This payment link is not valid"),
-        not_found_line=_("Check the link, or go back to the shop and start again."),
-        unavailable_title=_("Payment unavailable"),
-        unavailable_heading=_("We could not load this payment"),
-        unavailable_line=_("Please refresh this page in a moment."),
-    )
+        self.footer = _("Tap on Own Device payments by Halo Dot")
+        self.not_found_title = _("Payment link not valid")
+        self.not_found_heading = _("This payment link is not valid")
+        self.not_found_line = _("Check the link, or go back to the shop and start again.")
+        self.unavailable_title = _("Payment unavailable")
+        self.unavailable_heading = _("We could not load this payment")
+        self.unavailable_line = _("Please refresh this page in a moment.")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from halotap.page.device import Device
 from halotap.page.language import translations
-from halotap.page.messages import Words, reasons, statuses, words
+from halotap.page.messages import Words, reasons, statuses
 from halotap.page.view import CheckoutView
 
 _PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
@@ -26,8 +26,8 @@ def _template() -> str:
 @cache
 def catalog(language: str) -> tuple[Words, dict[str, tuple[str, str]], dict[str, str]]:
     """A language's words, status lines and advice, translated once per process."""
-    _ = translations(language).gettext
-    return words(_), statuses(_), reasons(_)
+    _ = translations(language)
+    return Words(_), statuses(_), reasons(_)
 
 
 def document(language: str, title: str, body: str, nonce: str, head: str = "") -> str:
