@@ -136,7 +136,7 @@ def _checkout_view() -> dict[str, Any]:
     }
     schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
     schema["properties"]["fallbackUrl"]["description"] = (
-        "As the create gave it: the hosted page's \"Pay another way\" link, with checkoutId added."
+        'As the create gave it: the hosted page\'s "Pay another way" link, with checkoutId added.'
     )
     schema["properties"]["locale"]["description"] = "As the create gave it: the hosted page's language."
     schema.setdefault("required", [])
