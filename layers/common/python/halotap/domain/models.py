@@ -150,11 +150,16 @@ class Outcome(Record):
     response_code: str | None = None
     halo_transaction_id: str | None = None
     payment_provider_reference: str | None = None
+    # Halo's SDK error code, when the webhook or status gave one (300 NFC disabled, 318 card tap timeout...):
+    # the hosted page tells the shopper what to do about it.
+    error_code: int | None = None
     decided_at: str
 
     def __post_init__(self) -> None:
         for name in _OUTCOME_TEXT:
             _set(self, name, _cut(getattr(self, name), MAX_OUTCOME_TEXT))
+        if self.error_code is not None:
+            _set(self, "error_code", _int(self.error_code))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -308,6 +313,8 @@ class Checkout(Record):
     halo_reference: str | None = None
     return_url: str | None = None
     notification_url: str | None = None
+    fallback_url: str | None = None  # where the page sends a shopper who cannot use the Halo app
+    locale: str | None = None  # the shopper's language (BCP 47), as the create gave it
     is_consumer_app: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     outcome: Outcome | None = None
@@ -415,6 +422,8 @@ class CheckoutCreated(Record):
     # halotap's hosted page for this checkout: a QR code on a desktop, a button on a phone
     pay_url: str | None = None
     return_url: str | None = None
+    fallback_url: str | None = None
+    locale: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: str
     created_at: str
@@ -435,6 +444,8 @@ class CheckoutCreated(Record):
             halo_reference=checkout.halo_reference,
             qr_code=qr_code,
             return_url=checkout.return_url,
+            fallback_url=checkout.fallback_url,
+            locale=checkout.locale,
             metadata=checkout.metadata,
             expires_at=checkout.expires_at,
             created_at=checkout.created_at,
