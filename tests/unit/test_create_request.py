@@ -95,8 +95,7 @@ def test_the_idempotency_fingerprint_covers_every_field_with_its_default():
         "isConsumerApp": False,
         "metadata": {},
         "notificationUrl": None,
-        "fallbackUrl": None,
-        "locale": None,
+        # fallbackUrl and locale came later: in the fingerprint only when set (the test below)
     }
     assert CreateRefundRequest.validate({"reference": "rf-1"}).wire() == {
         "reference": "rf-1",
@@ -151,3 +150,15 @@ def test_a_locale_is_a_bcp_47_language_tag(tag):
 def test_a_fallback_url_is_an_https_url_kept_as_given():
     url = "https://shop.example/pay?order=7"
     assert CreateCheckoutRequest.validate({**VALID, "fallbackUrl": url}).fallback_url == url
+
+
+def test_the_idempotency_fingerprint_of_a_body_without_the_fields_added_later_is_what_it_was_before_them():
+    """A retry with the same Idempotency-Key across the deploy that added fallbackUrl and locale still
+    matches its first request: those fields are in the fingerprint only when they are set."""
+    body = {"merchantId": "demo-merchant", "reference": "r-1", "amount": "10.00", "currency": "ZAR"}
+    wire = CreateCheckoutRequest.validate(body).wire()
+    assert "fallbackUrl" not in wire
+    assert "locale" not in wire
+    assert wire["returnUrl"] is None  # the fields that were there before keep their None
+    with_locale = CreateCheckoutRequest.validate({**body, "locale": "de-DE"}).wire()
+    assert with_locale["locale"] == "de-DE"
