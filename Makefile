@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 LAYER_STAMP := layers/common/build/.built
-HALOTAP_SOURCES := $(shell find layers/common/python/halotap functions -name '*.py' -o -name '*.html' 2>/dev/null)
+HALOTAP_SOURCES := $(shell find layers/common/python/halotap functions -name '*.py' -o -name '*.html' -o -name '*.po' 2>/dev/null)
 
 .PHONY: demo local test lint unit integration infra e2e synth layer bench chromium clean help
 

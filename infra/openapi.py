@@ -31,6 +31,7 @@ from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
+from halotap.page.messages import REASONS
 from infra import manifest, openapi_ledger
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
@@ -132,6 +133,10 @@ def _checkout_view() -> dict[str, Any]:
         "description": "The sum of the succeeded refunds, a decimal string like amount.",
     }
     schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
+    schema["properties"]["fallbackUrl"]["description"] = (
+        'As the create gave it: the hosted page\'s "Pay another way" link, with checkoutId added.'
+    )
+    schema["properties"]["locale"]["description"] = "As the create gave it: the hosted page's language."
     schema.setdefault("required", [])
     schema["required"] += ["amountRefunded", "refunds"]
     return schema
@@ -286,7 +291,11 @@ RESPONSES = {
     },
     # The shopper's hosted checkout page: HTML, even for errors, because a person reads it.
     ("GET", "/pay/{id}"): {
-        "200": _html("The checkout page: merchant, amount, status and, while open, the QR code"),
+        "200": _html(
+            "The checkout page, in the checkout's locale or the browser's Accept-Language (en, af, de, es, "
+            "fr, pt, zu): merchant, amount, status, advice after a failed tap and, while open, the ways to "
+            "pay that suit the device (User-Agent and client hints)"
+        ),
         "404": _html("Unknown or malformed checkout id: 'This payment link is not valid'"),
         "503": _html("The checkout could not be read; the page asks the shopper to refresh"),
     },
@@ -297,10 +306,15 @@ RESPONSES = {
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "required": ["status", "returnUrl"],
+                        "required": ["status", "returnUrl", "reason"],
                         "properties": {
                             "status": {"type": "string", "enum": [s.value for s in CheckoutStatus]},
                             "returnUrl": {"type": ["string", "null"], "format": "uri"},
+                            "reason": {
+                                "type": ["string", "null"],
+                                "enum": [*REASONS.values(), None],
+                                "description": "What the page advises after a failed tap, from Halo's errorCode",
+                            },
                         },
                     }
                 }
@@ -526,6 +540,11 @@ def document() -> dict[str, Any]:
     ):
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
+    schemas["Outcome"]["properties"]["errorCode"]["description"] = (
+        "Halo's SDK error code, when its webhook or status gave one: 300 NFC disabled, 303 Android too "
+        "old, 314 rooted device, 317 cancelled, 318 card tap timeout, 65 single tap and PIN. The hosted "
+        "page tells the shopper what to do about these."
+    )
     schemas["CheckoutList"] = _list(
         "CheckoutView", "The next page's cursor; null on the last page", nullable_cursor=True
     )

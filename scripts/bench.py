@@ -12,6 +12,8 @@ Figures (docs/performance.md explains each, with one run's results):
 - first: each handler's import and its first request (its sample event from events/, answered for real
   against the local stack) in a fresh interpreter, as Lambda runs it, against `import boto3`, a DynamoDB
   client and one `get_item` of an existing checkout: what a real cold start pays, lazy loads included.
+- page: the hosted page's import and first render (English, and German from its catalog) in a fresh
+  interpreter, against the same page just before issue 19 gave it languages (scripts/bench_page.py).
 - get: a warm GET /v1/checkouts/{id}, against one raw `get_item` on the same item.
 - create: a warm POST /v1/checkouts, against a raw two-put `transact_write_items`, one POST to the
   Halo simulator and the `update_item` that opens the checkout: the floor of the create's own design.
@@ -29,7 +31,7 @@ both over HTTP on loopback, with the settings the devstack gives every function.
 figures run each handler in a fresh Python 3.13 interpreter against the same two, as tests/lambda does
 (scripts/lambda_shaped.py).
 
-    .venv/bin/python scripts/bench.py [--quick] [--only cold|first|get|create|intake|calls|lifecycle|ledger ...]
+    .venv/bin/python scripts/bench.py [--quick] [--only cold|first|page|get|create|intake|calls|lifecycle|ledger ...]
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from scripts.lambda_shaped import X86_FUNCTIONS, X86_LAYER, python313  # noqa: E
 if TYPE_CHECKING:
     from devstack.config import DevConfig
 
-PARTS = ("cold", "first", "get", "create", "intake", "calls", "lifecycle", "ledger")
+PARTS = ("cold", "first", "page", "get", "create", "intake", "calls", "lifecycle", "ledger")
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
 BASELINE_IMPORT = "boto3"  # the one import every Python Lambda that calls AWS pays anyway
 DEFAULT_SECRETS_TTL = "120"
@@ -1025,7 +1027,11 @@ def run(parts: Sequence[str], plan: Plan) -> tuple[list[Figure], list[CallCheck]
     life: Lifecycle | None = None
     if "cold" in parts:
         cold = cold_start(plan.cold)
-    warm = [part for part in parts if part != "cold"]
+    if "page" in parts:
+        from scripts.bench_page import page_render  # it imports this module
+
+        cold += page_render(plan.cold)
+    warm = [part for part in parts if part not in ("cold", "page")]
     if warm:
         progress("starting moto and the Halo simulator")
         with (

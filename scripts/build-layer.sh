@@ -30,6 +30,8 @@ mkdir -p "$LAYER/python" "$FUNCTIONS"
   --platform "$PLATFORM" --only-binary=:all: --python-version 3.13 --implementation cp \
   --target "$LAYER/python" -r layers/common/requirements.txt
 cp -R layers/common/python/halotap "$LAYER/python/"
+# The hosted page's message catalogs, compiled: the layer carries .mo files only, read lazily per language.
+"$PYTHON" scripts/page_messages.py compile "$LAYER/python/halotap/page/locales"
 # Console scripts and data files that pip installs beside the packages: nothing a function imports.
 rm -rf "$LAYER/python/bin" "$LAYER/python/share"
 

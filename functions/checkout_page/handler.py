@@ -1,7 +1,8 @@
 """GET /pay/{id} and GET /pay/{id}/status: the hosted checkout page a shopper sees, and what it polls.
 
 Public routes: the checkout id (128 random bits) in the URL is the capability. The page itself is
-rendered by `halotap.adapters.page`.
+rendered by `halotap.adapters.page` from `halotap.page`, in the shopper's language and in the order that
+suits their device (both read from the request's headers).
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ def show(request: ApiRequest, services: Services) -> dict[str, Any]:
         checkout = services.checkouts.for_shopper(request.path_params.get("id", ""))
     except HalotapError as error:  # DynamoDB throttled or unreachable: a page the shopper can retry
         logger.warning("the checkout page could not read its checkout", extra={"code": error.code})
-        return page.unavailable_page(error.status, nonce)
+        return page.unavailable_page(error.status, nonce, request.headers)
     except Exception:
         logger.exception("the checkout page failed")
-        return page.unavailable_page(500, nonce)
+        return page.unavailable_page(500, nonce, request.headers)
     if checkout is None:
-        return page.not_found_page(nonce)
-    return page.checkout_page(checkout, services.clock(), nonce, request.headers.get("accept-language"))
+        return page.not_found_page(nonce, request.headers)
+    return page.checkout_page(checkout, services.clock(), nonce, request.headers)
 
 
 def status(request: ApiRequest, services: Services) -> dict[str, Any]:

@@ -25,11 +25,11 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
     caller = request.caller
     merchant_id, day = request.path_params.get("merchantId", ""), request.path_params.get("date", "")
     if request.method == "POST":
-        running = services.ledger.request_run(caller, merchant_id, day, services.ledger_queue)
+        running = services.ledger_reports.request_run(caller, merchant_id, day)
         logger.info("ledger run queued", extra={"merchantId": merchant_id, "date": running["date"]})
         return response(202, running)
     csv = wants_csv(request)
-    body = services.ledger.read(caller, merchant_id, day, "csv" if csv else "json")
+    body = services.ledger_reports.read(caller, merchant_id, day, "csv" if csv else "json")
     if isinstance(body, str):
         # Past what Lambda can answer (6 MB): a short-lived link to the same report in S3.
         return {**response(303, None), "headers": {"location": body, "cache-control": "no-store"}, "body": ""}

@@ -36,8 +36,16 @@ SCREENSHOTS = REPO_ROOT / ".devstack"
 SHOP = "https://shop.example/orders/1001/done"
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+PHONE = {  # an Android phone, which gets the "Pay with Halo" button first (halotap/page/device.py)
+    "viewport": {"width": 390, "height": 844},
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Mobile Safari/537.36"
+    ),
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -182,9 +190,9 @@ def test_the_open_checkout_passes_axe_core_in_light_and_dark_mode(
     psp = Psp(devstack)
     checkout = psp.open_checkout(amount="1499.99")
     # bypass_csp: axe is injected as a script the page's nonce-locked CSP would (rightly) refuse.
-    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+    for name, device in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(
-            viewport=viewport, locale="en-ZA", color_scheme=scheme, bypass_csp=True, device_scale_factor=1
+            **device, locale="en-ZA", color_scheme=scheme, bypass_csp=True, device_scale_factor=1
         )
         try:
             page = context.new_page()

@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -149,6 +151,20 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
         assert more.data, "the refund never appeared in the event feed"
         cursor, found = more.next_cursor, [e for e in more.data if e.data["id"] == refund.id]
     assert found[0].data["checkoutId"] == paid["id"]
+
+    # The daily ledger of today (UTC): asked for, answered 202 at once, then read back once it is complete.
+    day = datetime.now(UTC).date().isoformat()
+    assert (
+        op("runLedger").sync_detailed(client=client, merchant_id="demo-merchant", date=day).status_code == 202
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        report = op("getLedger").sync_detailed(client=client, merchant_id="demo-merchant", date=day)
+        status = json.loads(report.content)["status"]
+        if status == "complete" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert (report.status_code, status) == (200, "complete")
 
     # A tripwire, not a skip: an operation added to the contract (a refund, say) must be called here too.
     assert set(OPERATION_IDS) - CALLED == set()

@@ -253,7 +253,7 @@ def test_the_return_url_gets_the_checkout_id_and_status_merged_into_its_query(
     checkout = create(services, returnUrl=given)
     approve(services, halo, checkout)
     answer = json.loads(call(services, checkout.id, status=True)["body"])
-    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id)}
+    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id), "reason": None}
 
 
 def test_status_json_is_the_status_and_the_return_url(services, halo):
@@ -262,7 +262,11 @@ def test_status_json_is_the_status_and_the_return_url(services, halo):
     assert answer["statusCode"] == 200
     assert answer["headers"]["content-type"] == "application/json"
     assert answer["headers"]["cache-control"] == "no-store"
-    assert json.loads(answer["body"]) == {"status": "open", "returnUrl": returned_to(checkout.id, "open")}
+    assert json.loads(answer["body"]) == {
+        "status": "open",
+        "returnUrl": returned_to(checkout.id, "open"),
+        "reason": None,
+    }
     approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
 
@@ -272,6 +276,7 @@ def test_status_without_a_return_url_is_null(services):
     assert json.loads(call(services, checkout.id, status=True)["body"]) == {
         "status": "open",
         "returnUrl": None,
+        "reason": None,
     }
 
 

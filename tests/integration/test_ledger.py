@@ -175,24 +175,24 @@ def test_a_completed_run_is_an_event_in_the_feed_and_a_queued_webhook(services, 
 
 def test_reading_before_any_run_is_ledger_not_found(services):
     with pytest.raises(LedgerNotFound):
-        services.ledger.read(CALLER, "demo-merchant", "2026-12-07", "json")
+        services.ledger_reports.read(CALLER, "demo-merchant", "2026-12-07", "json")
 
 
 def test_a_merchant_the_key_may_not_use_is_not_found(services):
     with pytest.raises(MerchantNotFound):
-        services.ledger.read(Caller("other", frozenset({"x"})), "demo-merchant", "2026-12-07", "json")
+        services.ledger_reports.read(Caller("other", frozenset({"x"})), "demo-merchant", "2026-12-07", "json")
 
 
 @pytest.mark.parametrize("day", ["2026-12-9", "yesterday", "2026-13-01", "2026-12-09"])
 def test_a_day_that_is_not_a_past_date_is_refused(services, day):
     with pytest.raises(InvalidRequest):
-        services.ledger.read(CALLER, "demo-merchant", day, "json")
+        services.ledger_reports.read(CALLER, "demo-merchant", day, "json")
 
 
 def test_a_requested_run_shows_running_at_once_and_queues_the_run(services):
-    services.ledger.request_run(CALLER, "demo-merchant", "2026-12-07", services.ledger_queue)
+    services.ledger_reports.request_run(CALLER, "demo-merchant", "2026-12-07")
 
-    body = json.loads(services.ledger.read(CALLER, "demo-merchant", "2026-12-07", "json"))
+    body = json.loads(services.ledger_reports.read(CALLER, "demo-merchant", "2026-12-07", "json"))
     assert body["status"] == "running"
     queued = aws.sqs().receive_message(QueueUrl=settings().ledger_queue_url)["Messages"]
     assert json.loads(queued[0]["Body"]) == {"merchantId": "demo-merchant", "date": "2026-12-07"}

@@ -30,3 +30,13 @@ def test_quick_first_request_run_gives_one_row_per_handler(capsys):
         assert re.fullmatch(r"\d+\.\d\dx", row[8]), row
         assert row[9] == samples, row
     assert not [line for line in out.splitlines() if line.startswith("cold import ")]  # --only first
+
+
+def test_quick_page_run_compares_the_page_with_itself_before_issue_19(capsys):
+    assert bench.main(["--quick", "--only", "page"]) == 0
+    rows = [
+        line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("cold page render ")
+    ]
+    assert [row[3] for row in rows] == ["en", "de"]
+    for row in rows:
+        assert re.fullmatch(r"\d+(\.\d+)? ms \d+(\.\d+)? ms \d+\.\d\dx", " ".join(row[4:9])), row

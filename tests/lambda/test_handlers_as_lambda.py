@@ -90,3 +90,25 @@ def test_a_setting_missing_from_the_environment_is_a_configuration_error(stack, 
     assert "raised" not in result  # the API answers problem+json, never a bare crash
     assert result["answer"]["statusCode"] == 500
     assert "CHECKOUTS_TABLE" not in result["answer"]["body"]  # an internal detail stays in the logs
+
+
+def test_the_page_reads_its_compiled_catalogs_from_the_layer(stack, tmp_path):
+    """The layer carries the page's catalogs as .mo files only (scripts/build-layer.sh): a German shopper
+    gets German from them, here on the page for a link that names no checkout."""
+    catalogs = lambda_shaped.X86_LAYER / "halotap" / "page" / "locales"
+    assert sorted(p.parent.parent.name for p in catalogs.glob("*/LC_MESSAGES/messages.mo")) == [
+        "af",
+        "de",
+        "es",
+        "fr",
+        "pt",
+        "zu",
+    ]
+    assert list(catalogs.rglob("*.po")) == []
+    event = sample("checkout_page", "chk_" + "a" * 26, HALO_REFERENCE)
+    event["headers"]["Accept-Language"] = "de-DE,de;q=0.9"
+    result = invoke("checkout_page", event, function_env("checkout_page", stack.halo_url), tmp_path)
+    answer = result["answer"]
+    assert answer["statusCode"] == 404
+    assert '<html lang="de">' in answer["body"]
+    assert "<h1>Dieser Zahlungslink ist ungültig</h1>" in answer["body"]

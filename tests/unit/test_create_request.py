@@ -36,6 +36,13 @@ def test_a_minimal_request_gets_the_documented_defaults():
         ({"reference": "has space"}, "reference", 'such as "order-1042"'),
         ({"reference": "x" * 65}, "reference", "1 to 64"),
         ({"returnUrl": "http://shop.example/return"}, "returnUrl", "https://"),
+        ({"fallbackUrl": "http://shop.example/pay"}, "fallbackUrl", "https://"),
+        ({"fallbackUrl": "https://"}, "fallbackUrl", "https://"),
+        ({"fallbackUrl": "https://shop.example/" + "p" * 2048}, "fallbackUrl", "at most 2048"),
+        ({"locale": "german"}, "locale", 'such as "de-DE"'),
+        ({"locale": "de_DE"}, "locale", 'such as "de-DE"'),
+        ({"locale": "de-DE-"}, "locale", 'such as "de-DE"'),
+        ({"locale": 7}, "locale", "valid string"),
         ({"expiresInSeconds": 59}, "expiresInSeconds", "greater than or equal to 60"),
         ({"expiresInSeconds": 86401}, "expiresInSeconds", "less than or equal to 86400"),
         ({"expiresInSeconds": "600"}, "expiresInSeconds", "valid integer"),
@@ -88,6 +95,7 @@ def test_the_idempotency_fingerprint_covers_every_field_with_its_default():
         "isConsumerApp": False,
         "metadata": {},
         "notificationUrl": None,
+        # fallbackUrl and locale came later: in the fingerprint only when set (the test below)
     }
     assert CreateRefundRequest.validate({"reference": "rf-1"}).wire() == {
         "reference": "rf-1",
@@ -130,3 +138,27 @@ def test_the_schema_and_the_dataclass_agree_on_fields_and_defaults(body):
             assert schema["default_factory"] is field.default_factory, name
         else:
             assert schema["default"] == field.default, name
+
+
+@pytest.mark.parametrize(
+    "tag", ["de", "de-DE", "zu-ZA", "pt-BR", "es-419", "zh-Hant-TW", "sr-Latn", "en-GB-oxendict"]
+)
+def test_a_locale_is_a_bcp_47_language_tag(tag):
+    assert CreateCheckoutRequest.validate({**VALID, "locale": tag}).locale == tag
+
+
+def test_a_fallback_url_is_an_https_url_kept_as_given():
+    url = "https://shop.example/pay?order=7"
+    assert CreateCheckoutRequest.validate({**VALID, "fallbackUrl": url}).fallback_url == url
+
+
+def test_the_idempotency_fingerprint_of_a_body_without_the_fields_added_later_is_what_it_was_before_them():
+    """A retry with the same Idempotency-Key across the deploy that added fallbackUrl and locale still
+    matches its first request: those fields are in the fingerprint only when they are set."""
+    body = {"merchantId": "demo-merchant", "reference": "r-1", "amount": "10.00", "currency": "ZAR"}
+    wire = CreateCheckoutRequest.validate(body).wire()
+    assert "fallbackUrl" not in wire
+    assert "locale" not in wire
+    assert wire["returnUrl"] is None  # the fields that were there before keep their None
+    with_locale = CreateCheckoutRequest.validate({**body, "locale": "de-DE"}).wire()
+    assert with_locale["locale"] == "de-DE"

@@ -48,3 +48,24 @@ def test_parse_tolerates_the_documented_variants():
 def test_parse_refuses_an_undocumented_disposition():
     with pytest.raises(ValueError, match="unknown Halo disposition"):
         parse_outcome({"merchantReference": "chk_1", "disposition": "Pending"})
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        (300, 300),
+        ("318", 318),
+        (65, 65),
+        (None, None),
+        (0, None),  # Halo's "no error"
+        (-1, None),
+        ("NFC", None),
+        (True, None),
+        (3.5, None),
+        ("123456", None),  # out of bounds: no Halo code is that long
+        ("9" * 1000, None),
+    ],
+)
+def test_halos_error_code_is_kept_only_as_a_small_positive_number(sent, kept):
+    outcome = parse_outcome({"merchantReference": "chk_1", "disposition": "Declined", "errorCode": sent})
+    assert outcome.error_code == kept

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from halotap.app.checkouts import CheckoutService
     from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
-    from halotap.app.ledger import LedgerService
+    from halotap.app.ledger import LedgerReportService, LedgerService
     from halotap.app.listing import CheckoutListing
     from halotap.app.notifications import NotificationDeliverer
     from halotap.app.outcomes import OutcomeService
@@ -275,6 +275,18 @@ class Services:
         from halotap.adapters.queues import SqsQueue
 
         return SqsQueue(lambda: self.config.ledger_queue_url, client=self._sqs)
+
+    @cached_property
+    def ledger_reports(self) -> LedgerReportService:
+        from halotap.adapters.ledger_store import LedgerReports
+        from halotap.app.ledger import LedgerReportService
+
+        return LedgerReportService(
+            secrets=self.secrets,
+            reports=LedgerReports(lambda: self.config.ledger_bucket, client=self._s3),
+            runs=self.ledger_queue,
+            clock=self.clock,
+        )
 
     @cached_property
     def ledger(self) -> LedgerService:

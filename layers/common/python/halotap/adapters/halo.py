@@ -26,6 +26,7 @@ from halotap.domain.halo import (
     HaloLedgerEntry,
     HaloTransaction,
     RefundAnswer,
+    parse_error_code,
     parse_refund_answer,
     parse_settlement,
 )
@@ -216,6 +217,7 @@ class HaloClient:
             qr_code_state=answer.get("qrCodeState"),
             status=answer.get("status"),
             settlement=parse_settlement(answer),
+            error_code=parse_error_code(answer.get("errorCode")),
         )
 
     def refund(

@@ -87,6 +87,8 @@ class CheckoutService:
             status=CheckoutStatus.CREATING,
             return_url=client_request.return_url,
             notification_url=client_request.notification_url,
+            fallback_url=client_request.fallback_url,
+            locale=client_request.locale,
             is_consumer_app=client_request.is_consumer_app,
             metadata=client_request.metadata,
             wants_qr_code=client_request.qr_code,

@@ -65,5 +65,6 @@ class ConfirmWithHalo:
             response_code=transaction.response_code,
             amount=transaction.amount,
             currency=transaction.currency,
+            error_code=transaction.error_code or reported.error_code,
         )
         return Confirmation(confirmed, mismatches)

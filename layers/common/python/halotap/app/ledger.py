@@ -102,6 +102,46 @@ class RunResult:
     differences: int
 
 
+def running_report(merchant_id: str, day: str, at: datetime) -> dict[str, Any]:
+    """What GET shows from the moment a run is asked for until it completes (or fails)."""
+    return {"merchantId": merchant_id, "date": day, "status": "running", "requestedAt": iso(at)}
+
+
+@dataclass
+class LedgerReportService:
+    """The PSP's side of the ledger: read a report, or ask for a run. It needs only the reports, the
+    merchants' secrets and the queue, so the API's function is given nothing of the checkouts table."""
+
+    secrets: Secrets
+    reports: Reports
+    runs: Queue  # the ledger function's queue
+    clock: Callable[[], datetime] = utc_now
+
+    def read(self, caller: Caller, merchant_id: str, day_text: str, extension: str) -> bytes | str:
+        """The report's bytes, or (too big to answer inline) a short-lived link to them."""
+        _check_access(caller, merchant_id)
+        day = parse_day(day_text, self.clock().date())
+        body = self.reports.get(merchant_id, day.isoformat(), extension)
+        if body is None:
+            raise LedgerNotFound(f"no ledger for {merchant_id} on {day}; POST .../run to make one")
+        return body
+
+    def request_run(self, caller: Caller, merchant_id: str, day_text: str) -> dict[str, Any]:
+        """Mark the report running at once (so GET shows it) and queue the run for the ledger function."""
+        _check_access(caller, merchant_id)
+        day = parse_day(day_text, self.clock().date()).isoformat()
+        self.secrets.merchant(merchant_id)  # 404 for a merchant that is not configured
+        running = running_report(merchant_id, day, self.clock())
+        self.reports.put_json(merchant_id, day, running)
+        self.runs.send(json.dumps({"merchantId": merchant_id, "date": day}))
+        return running
+
+
+def _check_access(caller: Caller, merchant_id: str) -> None:
+    if not caller.may_use(merchant_id):
+        raise MerchantNotFound(f"merchant {merchant_id!r} is not available to this API key")
+
+
 @dataclass
 class LedgerService:
     halo: Halo
@@ -115,42 +155,19 @@ class LedgerService:
     late_window: timedelta = LATE_WINDOW
     refund_lookback: timedelta = REFUND_LOOKBACK
 
-    # -- the PSP's API -----------------------------------------------------------------------------------
-    def read(self, caller: Caller, merchant_id: str, day_text: str, extension: str) -> bytes | str:
-        """The report's bytes, or (too big to answer inline) a short-lived link to them."""
-        self._check_access(caller, merchant_id)
-        day = parse_day(day_text, self.clock().date())
-        body = self.reports.get(merchant_id, day.isoformat(), extension)
-        if body is None:
-            raise LedgerNotFound(f"no ledger for {merchant_id} on {day}; POST .../run to make one")
-        return body
-
-    def request_run(self, caller: Caller, merchant_id: str, day_text: str, queue: Queue) -> dict[str, Any]:
-        """Mark the report running at once (so GET shows it) and queue the run for the ledger function."""
-        self._check_access(caller, merchant_id)
-        day = parse_day(day_text, self.clock().date()).isoformat()
-        self.secrets.merchant(merchant_id)  # 404 for a merchant that is not configured
-        running = self._running(merchant_id, day)
-        self.reports.put_json(merchant_id, day, running)
-        queue.send(json.dumps({"merchantId": merchant_id, "date": day}))
-        return running
-
-    def _check_access(self, caller: Caller, merchant_id: str) -> None:
-        if not caller.may_use(merchant_id):
-            raise MerchantNotFound(f"merchant {merchant_id!r} is not available to this API key")
-
-    def _running(self, merchant_id: str, day: str) -> dict[str, Any]:
-        return {"merchantId": merchant_id, "date": day, "status": "running", "requestedAt": iso(self.clock())}
-
     # -- the run -----------------------------------------------------------------------------------------
     def run(self, merchant_id: str, day: date) -> RunResult:
         merchant = self.secrets.merchant(merchant_id)
         text = day.isoformat()
-        self.reports.put_json(merchant_id, text, self._running(merchant_id, text))
+        self.reports.put_json(merchant_id, text, running_report(merchant_id, text, self.clock()))
         try:
             return self._run(merchant, day)
         except BaseException as error:
-            failed = {**self._running(merchant_id, text), "status": "failed", "error": str(error)[:500]}
+            failed = {
+                **running_report(merchant_id, text, self.clock()),
+                "status": "failed",
+                "error": str(error)[:500],
+            }
             self.reports.put_json(merchant_id, text, failed)
             raise
 

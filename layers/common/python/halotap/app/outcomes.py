@@ -167,6 +167,7 @@ class OutcomeService:
                 response_code=outcome.response_code,
                 halo_transaction_id=outcome.halo_transaction_id,
                 payment_provider_reference=outcome.payment_provider_reference,
+                error_code=outcome.error_code,
                 decided_at=at,
             ),
         }

@@ -330,6 +330,7 @@ def _reported(checkout: Checkout, transaction: HaloTransaction) -> ReportedOutco
         amount=transaction.amount,
         currency=transaction.currency,
         settlement=transaction.settlement,
+        error_code=transaction.error_code,  # why a tap failed: the shopper's page says what to do
     )
 
 

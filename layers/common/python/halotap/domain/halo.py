@@ -25,6 +25,7 @@ from halotap.domain.states import Disposition
 MAX_WEBHOOK_BYTES = 64 * 1024  # Halo's webhooks are well under 2 KB; SQS's own limit is 256 KB
 MAX_FIELD_LENGTH = 128  # references, ids and codes: Halo's are UUIDs or shorter
 MAX_AMOUNT_LENGTH = 32
+MAX_ERROR_CODE = 99_999  # Halo's SDK error codes are small numbers (65, 300, 318): anything larger is noise
 # The webhook's fields halotap reads; anything else in the body is never stored.
 TEXT_FIELDS = (
     "merchantReference",
@@ -60,6 +61,7 @@ class HaloTransaction:
     status: str | None
     transaction_id: str | None = None  # Halo's backend transaction id: what a refund names
     settlement: Settlement | None = None  # when the status answer carries paymentProviderFields
+    error_code: int | None = None  # Halo's SDK error code, when the status answer carries one
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,19 @@ class ReportedOutcome:
     amount: Decimal | None = None
     currency: str | None = None
     settlement: Settlement | None = None  # the acquirer's reconciliation keys, when Halo sends them
+    error_code: int | None = None  # Halo's SDK error code (300 NFC disabled, 318 card tap timeout...)
+
+
+def parse_error_code(value: Any) -> int | None:
+    """Halo's `errorCode` as a number, from a number or a numeric string; None when absent, zero,
+    unreadable or out of bounds, since it only ever chooses which advice the shopper's page gives."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or len(str(value)) > 5:
+        return None
+    try:
+        code = int(value)
+    except ValueError:
+        return None
+    return code if 0 < code <= MAX_ERROR_CODE else None
 
 
 def parse_settlement(payload: dict[str, Any]) -> Settlement | None:
@@ -288,4 +303,5 @@ def parse_outcome(payload: dict[str, Any]) -> ReportedOutcome:
         amount=parsed_amount,
         currency=_text(payload, "currency"),
         settlement=parse_settlement(payload),
+        error_code=parse_error_code(payload.get("errorCode")),
     )

@@ -5,108 +5,23 @@ How the API shows them is domain/views.py; how DynamoDB holds them is adapters/d
 What the PSP sends is validated at the edge by pydantic's core (domain/requests.py). What is stored here
 was written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
 reads or moves a checkout loads pydantic, which costs about half an `import boto3` of a cold start.
-The OpenAPI document still describes these types and the views (infra/openapi.py asks pydantic for their schema).
+The OpenAPI document still describes these types and the views (infra/openapi.py asks pydantic for
+their schema). How a record becomes a dict and back is domain/records.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
-from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from halotap.domain.money import from_minor
+from halotap.domain.records import Record, _int, _record, _set, wire_name
 from halotap.domain.states import CheckoutStatus
 
 if TYPE_CHECKING:
     from halotap.domain.halo import Settlement
     from halotap.domain.requests import CreateRefundRequest
-
-# A field's name in the table and on the wire, where it is not the camelCase of its Python name.
-_WIRE_NAMES = {"from_status": "from", "to_status": "to"}
-
-
-def wire_name(name: str) -> str:
-    """`halo_transaction_id` -> `haloTransactionId`; `from_status` -> `from`."""
-    if name in _WIRE_NAMES:
-        return _WIRE_NAMES[name]
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _plain(value: Any) -> Any:
-    """A value as JSON (and DynamoDB) takes it: enums by value, records as dicts, tuples as lists."""
-    if isinstance(value, Record):
-        return value.to_dict()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    return value
-
-
-class Record:
-    """A stored value: `to_dict` and `from_dict` speak its camelCase form, leaving out what is None."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            key: _plain(value)
-            for name, key in _wire_fields(type(self))
-            if (value := getattr(self, name)) is not None
-        }
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> Self:
-        """Read back a stored (or sent) dict. Keys may be camelCase or Python names; unknown keys are
-        ignored, so an item written by a newer release still reads."""
-        by_key = _by_key(cls)
-        return cls(**{by_key[key]: value for key, value in values.items() if key in by_key})
-
-    def but(self, **changes: Any) -> Self:
-        """A copy with `changes` (the dataclass is frozen)."""
-        return replace(self, **changes)  # type: ignore[type-var]
-
-
-_WIRE_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-_BY_KEY: dict[type, dict[str, str]] = {}
-
-
-def _wire_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """(Python name, wire name) of each field of a record class, worked out once per class."""
-    found = _WIRE_FIELDS.get(cls)
-    if found is None:
-        found = _WIRE_FIELDS[cls] = tuple((f.name, wire_name(f.name)) for f in fields(cls))
-    return found
-
-
-def _by_key(cls: type) -> dict[str, str]:
-    """Python name by wire name, and by itself (a dict may use either)."""
-    found = _BY_KEY.get(cls)
-    if found is None:
-        pairs = _wire_fields(cls)
-        found = _BY_KEY[cls] = {**{name: name for name, _ in pairs}, **{key: name for name, key in pairs}}
-    return found
-
-
-R = TypeVar("R", bound="Record")
-
-
-def _int(value: Any) -> int:
-    """DynamoDB gives numbers back as Decimal; counters are whole numbers."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    raise TypeError(f"expected a whole number, not {value!r}")
-
-
-def _set(record: object, name: str, value: Any) -> None:
-    object.__setattr__(record, name, value)
-
 
 MAX_HISTORY_TEXT = 500  # characters of a history entry's detail; MAX_HISTORY (app/outcomes.py) caps entries
 MAX_OUTCOME_TEXT = 128  # characters of each field of Halo's outcome (codes, ids, references)
@@ -152,11 +67,16 @@ class Outcome(Record):
     response_code: str | None = None
     halo_transaction_id: str | None = None
     payment_provider_reference: str | None = None
+    # Halo's SDK error code, when the webhook or status gave one (300 NFC disabled, 318 card tap timeout...):
+    # the hosted page tells the shopper what to do about it.
+    error_code: int | None = None
     decided_at: str
 
     def __post_init__(self) -> None:
         for name in _OUTCOME_TEXT:
             _set(self, name, _cut(getattr(self, name), MAX_OUTCOME_TEXT))
+        if self.error_code is not None:
+            _set(self, "error_code", _int(self.error_code))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,6 +201,8 @@ class Checkout(Record):
     halo_reference: str | None = None
     return_url: str | None = None
     notification_url: str | None = None
+    fallback_url: str | None = None  # where the page sends a shopper who cannot use the Halo app
+    locale: str | None = None  # the shopper's language (BCP 47), as the create gave it
     is_consumer_app: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     outcome: Outcome | None = None
@@ -345,5 +267,18 @@ class Checkout(Record):
         return from_minor(self.refunded_minor, self.currency)
 
 
-def _record(cls: type[R], value: R | dict[str, Any]) -> R:
-    return cls.from_dict(value) if isinstance(value, dict) else value
+__all__ = [
+    "Attention",
+    "Checkout",
+    "Failure",
+    "HistoryEntry",
+    "NotificationState",
+    "Outcome",
+    "Record",
+    "Refund",
+    "RefundFailure",
+    "RefundStatus",
+    "SettlementKeys",
+    "settlement_keys",
+    "wire_name",
+]

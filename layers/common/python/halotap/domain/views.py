@@ -93,6 +93,8 @@ class CheckoutCreated(Record):
     # halotap's hosted page for this checkout: a QR code on a desktop, a button on a phone
     pay_url: str | None = None
     return_url: str | None = None
+    fallback_url: str | None = None
+    locale: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: str
     created_at: str
@@ -113,6 +115,8 @@ class CheckoutCreated(Record):
             halo_reference=checkout.halo_reference,
             qr_code=qr_code,
             return_url=checkout.return_url,
+            fallback_url=checkout.fallback_url,
+            locale=checkout.locale,
             metadata=checkout.metadata,
             expires_at=checkout.expires_at,
             created_at=checkout.created_at,
