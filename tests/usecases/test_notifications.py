@@ -154,6 +154,7 @@ def test_410_is_gone_and_stops_the_retries(services, approval, answers):
     answers += [httpx.Response(410)]
     assert services.deliverer.deliver(message, 1).outcome == "gone"
     assert state_of(services, checkout, message).status == "gone"
+    assert services.deliverer.deliver(message, 2).outcome == "skipped"  # no second POST after 410
 
 
 def test_a_redriven_message_counts_on_from_the_attempts_already_made(services, approval, answers):
