@@ -303,5 +303,5 @@ def test_without_a_code_the_shopper_can_act_on_the_page_gives_no_advice(services
 
 def test_the_api_view_shows_fallback_url_and_locale_as_the_create_gave_them(services):
     checkout = create(services, fallbackUrl=FALLBACK, locale="zu-ZA")
-    view = checkout.to_api()
+    view = checkout_view(checkout)
     assert (view["fallbackUrl"], view["locale"]) == (FALLBACK, "zu-ZA")
