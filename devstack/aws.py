@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import ThreadedWSGIServer
 
 from devstack.config import aws_environment, export
@@ -144,7 +144,7 @@ class MotoServer:
         if self._server is None:
             return f"http://{self._host}:{self._port}"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"  # an AF_INET server: the host is a str (typeshed allows bytes)
 
     def start(self) -> None:
         app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))

@@ -101,13 +101,13 @@ def _stop_tracking_instances() -> None:
         # What BaseModel.__new__ does, less `cls.instances_tracked.append(instance)`.
         return super(BaseModel, cls).__new__(cls)
 
-    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[assignment,method-assign]
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign]
 
 
 def _sqs_wall_clock() -> None:
     import moto.sqs.models as sqs_models
 
-    to_epoch_seconds = sqs_models.unix_time
+    to_epoch_seconds = sqs_models.unix_time  # type: ignore[attr-defined]
 
     def unix_time(dt: datetime | None = None) -> float:
         return time.time() if dt is None else to_epoch_seconds(dt)
@@ -116,8 +116,8 @@ def _sqs_wall_clock() -> None:
         return unix_time(dt) * 1000.0
 
     # moto.sqs.models imported both names from moto.core.utils; only SQS's copies are replaced.
-    sqs_models.unix_time = unix_time  # type: ignore[assignment]
-    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[assignment]
+    sqs_models.unix_time = unix_time  # type: ignore[attr-defined]
+    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
 
 
 def _bound_deleted_receipt_handles() -> None:
@@ -155,7 +155,7 @@ def _transactions_copy_items_not_tables() -> None:
     from moto.dynamodb.models.table import Table
 
     copies = _TableCopies(Table)
-    dynamodb_models.copy = copies  # type: ignore[assignment]
+    dynamodb_models.copy = copies  # type: ignore[attr-defined,assignment]
     backend_type = dynamodb_models.DynamoDBBackend
     original = backend_type.transact_write_items
 
