@@ -33,7 +33,7 @@ from typing import Any
 
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
 from halotap.domain.requests import MERCHANT_ID_PATTERN
-from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
+from tools.operator_common import OperatorError, SettingMissing, devstack_session
 from tools.secret_document import SecretDocument
 
 PROG = "halotap-admin"
@@ -78,11 +78,14 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
 
     env = dict(os.environ if environ is None else environ)
     if args.devstack:
-        config = devstack_config()
-        session, endpoint = devstack_session(env)
-        halo = args.halo_url or f"http://127.0.0.1:{config.DevConfig.from_env(env).halo_port}"
+        session, endpoint, local = devstack_session(env)
         client = session.client("secretsmanager", endpoint_url=endpoint)
-        return Target(client, args.secrets_prefix or config.SECRETS_PREFIX, halo, devstack=True)
+        return Target(
+            client,
+            args.secrets_prefix or local.secrets_prefix,
+            args.halo_url or local.halo_url,
+            devstack=True,
+        )
     prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
     if not prefix:
         raise SettingMissing(

@@ -26,7 +26,7 @@ from halotap.domain.clock import utc_now
 from halotap.domain.errors import ConcurrentUpdate, HalotapError
 from halotap.domain.models import Checkout
 from halotap.domain.notifications import SETTLED, message
-from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
+from tools.operator_common import OperatorError, SettingMissing, devstack_session
 
 PROG = "halotap-notifications"
 # The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
@@ -346,24 +346,23 @@ def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         locations = Locations(**{name: flags[name] or defaults[name] for name in _SETTINGS})
         return Connection(session.client("sqs"), session.client("dynamodb"), locations)
 
-    config = devstack_config()
-    session, endpoint = devstack_session(env)
+    session, endpoint, local = devstack_session(env)
     sqs = session.client("sqs", endpoint_url=endpoint)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
 
     def queue_url(key: str) -> str:
         try:
-            return str(sqs.get_queue_url(QueueName=config.resource_name(key))["QueueUrl"])
+            return str(sqs.get_queue_url(QueueName=local.resource_name(key))["QueueUrl"])
         except Exception as error:
             raise OperatorError(
-                f"could not find the devstack queue {config.resource_name(key)} at {endpoint} "
+                f"could not find the devstack queue {local.resource_name(key)} at {endpoint} "
                 f"(is `make local` running, with HALOTAP_MOTO_PORT set to its port?): {error}"
             ) from None
 
     locations = Locations(
         queue_url=flags["queue_url"] or queue_url("notifications"),
         dlq_url=flags["dlq_url"] or queue_url("notifications-dlq"),
-        table=flags["table"] or config.resource_name("checkouts"),
+        table=flags["table"] or local.resource_name("checkouts"),
     )
     return Connection(sqs, dynamodb, locations)
 
