@@ -37,7 +37,8 @@ def graph() -> grimp.ImportGraph:
 
 def package_folder(name: str) -> Path:
     spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.submodule_search_locations, f"{name} is not an importable package"
+    assert spec is not None, f"{name} is not importable"
+    assert spec.submodule_search_locations, f"{name} is a module, not a package"
     return Path(next(iter(spec.submodule_search_locations)))
 
 
