@@ -33,7 +33,7 @@ from typing import Any
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
 from halotap.domain.requests import MERCHANT_ID_PATTERN
 from tools.halo_check import check_halo_merchant
-from tools.operator_common import OperatorError, SettingMissing, devstack_session
+from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 from tools.secret_document import SecretDocument
 
 PROG = "halotap-admin"
@@ -71,7 +71,6 @@ class Target:
 
 
 def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Target:
-    import boto3
 
     from halotap.settings import ConfigurationError, halo_base_url
 
@@ -97,7 +96,7 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
         )
     except ConfigurationError as error:
         raise SettingMissing(str(error)) from None
-    return Target(boto3.session.Session().client("secretsmanager"), prefix, halo)
+    return Target(aws_session().client("secretsmanager"), prefix, halo)
 
 
 # --- clients ---------------------------------------------------------------------------------------

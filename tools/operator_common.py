@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,32 @@ class OperatorError(Exception):
 
 class SettingMissing(OperatorError):
     exit_code = 2
+
+
+# An SQS queue URL names its region: https://sqs.eu-west-1.amazonaws.com/123456789012/name.
+_QUEUE_URL_REGION = re.compile(r"^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
+
+
+def aws_session(queue_urls: Iterable[str] = ()) -> Any:
+    """A boto3 session for the deployed account, with a region, or SettingMissing naming how to set one.
+
+    boto3 reads the region from AWS_DEFAULT_REGION or the profile (AWS_PROFILE, ~/.aws/config). Without
+    one, its own error ("You must specify a region") names no setting; a queue URL given to the command
+    names its region, so that is used before giving up.
+    """
+    import boto3
+
+    session = boto3.session.Session()
+    if session.region_name:
+        return session
+    for url in queue_urls:
+        named = _QUEUE_URL_REGION.match(url or "")
+        if named:
+            return boto3.session.Session(region_name=named[1])
+    raise SettingMissing(
+        "the AWS region is not set: set AWS_DEFAULT_REGION (for example eu-west-1, the stack's region), "
+        "or AWS_PROFILE to a profile that has one, or use --devstack"
+    )
 
 
 @dataclass(frozen=True)
