@@ -277,6 +277,14 @@ class CheckoutService:
             if checkout.status.is_final:
                 changes["dueAt"] = next_due(checkout)  # None unless a pending refund awaits its retry
             return self.store.update(checkout, changes, [])
+        except ConcurrentUpdate:
+            # An expected race (a duplicate webhook, reconciliation), not a fault: one line, no traceback.
+            logger.info(
+                "notifications queued, but the checkout changed before they were marked queued; "
+                "reconciliation settles them on its next run",
+                extra={"checkoutId": checkout.id, "events": events},
+            )
+            return checkout
         except Exception:  # the sweep is the retry; nothing may undo the committed change
             logger.warning(
                 "notification not queued yet; reconciliation will",
