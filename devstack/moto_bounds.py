@@ -1,10 +1,10 @@
 """What moto would otherwise grow or slow down without end in a long-lived devstack, bounded.
 
-moto is written for tests that live seconds; the devstack lives through storms and long sessions. Four
+moto is written for tests that live seconds; the devstack lives through storms and long sessions. Five
 of its habits made a storm of 2,000 Halo webhooks take a devstack from about 100 MB to 1 to 3 GB and
 slow it to a few webhooks a second (issue 22, finding 7). Each is undone here, once per process, by
 `bound_moto()`; the devstack's moto server calls it as it is built. tests/devstack/test_moto_bounds.py
-fails without 1, 3 or 4, and checks that queue counts and rollbacks still come out as moto's own.
+fails without 1, 3, 4 or 5, and checks that queue counts and rollbacks still come out as moto's own.
 
 1. **Every model instance moto ever made is kept.** `BaseModel.__new__` appends each new instance to a
    class-level `instances_tracked` list, for moto's dashboard and `/moto-api/reset`, and nothing ever
@@ -30,6 +30,9 @@ fails without 1, 3 or 4, and checks that queue counts and rollbacks still come o
    characters each, several per message), so that deleting a message twice succeeds. Here it keeps the
    newest `MAX_DELETED_RECEIPT_HANDLES`; a delete by a handle older than that answers
    ReceiptHandleIsInvalid, as SQS may for a handle that has expired.
+5. **The server lists moto's own package folder for every request** (`os.listdir` and an `isdir` per
+   entry, some 200, to ask whether the Host header names a service), about 4% of the devstack's CPU in a
+   storm. The folder does not change while the process runs, so here it is listed once.
 """
 
 from __future__ import annotations
@@ -81,13 +84,14 @@ class RecentSet:
 
 
 def bound_moto() -> None:
-    """Applies the four bounds in this module's docstring; once per process, whoever calls it."""
+    """Applies the five bounds in this module's docstring; once per process, whoever calls it."""
     with _APPLIED_LOCK:
         for bound in (
             _stop_tracking_instances,
             _sqs_wall_clock,
             _transactions_copy_items_not_tables,
             _bound_deleted_receipt_handles,
+            _list_moto_once,
         ):
             if bound.__name__ not in _applied:
                 bound()
@@ -118,6 +122,13 @@ def _sqs_wall_clock() -> None:
     # moto.sqs.models imported both names from moto.core.utils; only SQS's copies are replaced.
     sqs_models.unix_time = unix_time  # type: ignore[attr-defined]
     sqs_models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+
+
+def _list_moto_once() -> None:
+    import moto.backends
+
+    listed = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: listed  # the server calls it as moto.backends.<name>
 
 
 def _bound_deleted_receipt_handles() -> None:

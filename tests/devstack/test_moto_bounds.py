@@ -160,6 +160,19 @@ def test_a_queue_remembers_only_the_newest_deleted_receipt_handles(
     sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)  # the newest: deleting it again still succeeds
 
 
+def test_the_server_lists_motos_services_without_reading_the_disk_again(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import moto.backends
+
+    def no_disk(path: str) -> list[str]:
+        raise AssertionError(f"listed {path} again")
+
+    monkeypatch.setattr(moto.backends.os, "listdir", no_disk)
+
+    assert {"dynamodb", "sqs", "secretsmanager"} <= set(moto.backends.list_of_moto_modules())
+
+
 def test_a_recent_set_forgets_its_oldest_members_first() -> None:
     recent = RecentSet(3, ["a", "b", "c"])
     recent.add("a")  # "a" is the newest again
