@@ -1,9 +1,11 @@
-"""Queue pollers: the local stand-in for Lambda's SQS event-source mapping, one thread per consumer.
+"""Queue pollers: the local stand-in for Lambda's SQS event-source mapping, a few threads per consumer.
 
-Each batch becomes a Lambda SQS event. Each consumer gets `POLLERS_PER_QUEUE` threads (its manifest
-`max_concurrency` if lower), each with one batch of up to `batch_size` (at most 10) records in hand:
-Lambda would run up to `max_concurrency` batches at once. They share one interpreter, so more threads
-would only queue for the GIL; two keep one batch's Halo and DynamoDB round trips from idling the other. Records the handler reports in `batchItemFailures` stay on
+Each consumer gets `POLLERS_PER_QUEUE` threads (its manifest `max_concurrency` if lower), each with
+one batch of up to `batch_size` (at most 10) records in hand, as Lambda runs several batches at once:
+a batch waiting on a slow Halo does not hold up the queue. They share one interpreter, so more threads
+would only queue for the GIL.
+
+Each batch becomes a Lambda SQS event. Records the handler reports in `batchItemFailures` stay on
 the queue (ReportBatchItemFailures); the rest are deleted. If the handler raises, or names a record
 that was not in the batch, nothing is deleted. Kept records come back after the visibility timeout
 and moto moves them to the DLQ after the redrive policy's maxReceiveCount.
