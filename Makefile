@@ -23,7 +23,7 @@ help:
 	@echo "make layer  - build the Lambda layer and function assets for arm64 / Python 3.13 (with bytecode), without Docker"
 
 # The runtime + test tools venv: enough for the devstack, the demo and the non-infra tests.
-$(VENV)/.dev: pyproject.toml
+$(VENV)/.dev: pyproject.toml layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip $(QUIET_PIP)
 	$(PY) -m pip install --quiet -e '.[dev]' $(QUIET_PIP)

@@ -121,7 +121,10 @@ class ApiGateway:
         return f"http://{self._host}:{self._server.server_address[1]}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="apigw", daemon=True)
+        # serve_forever checks for shutdown() every poll_interval (0.5 s by default): a stop should not wait it out.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="apigw", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -18,15 +18,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import ThreadedWSGIServer
 
 from devstack.config import aws_environment, export
+from devstack.moto_bounds import bound_moto
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 DYNAMODB_TARGET_PREFIX = "DynamoDB_"  # X-Amz-Target: DynamoDB_20120810.PutItem (not DynamoDBStreams_)
-LISTEN_BACKLOG = 1024  # pending connections; bursts from many handler threads must queue, not reset
+LISTEN_BACKLOG = 1024
+SERVE_POLL_SECONDS = 0.05  # pending connections; bursts from many handler threads must queue, not reset
 
 # One lock for the whole process: moto's backends are module globals, shared by every server in it.
 _DYNAMODB_LOCK = threading.Lock()
@@ -132,6 +134,7 @@ class MotoServer:
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
         secrets_manager_as_aws()
+        bound_moto()  # a long-lived server: what moto would grow without end is bounded (moto_bounds.py)
         self._host, self._port = host, port
         self._server: _MotoWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -141,7 +144,7 @@ class MotoServer:
         if self._server is None:
             return f"http://{self._host}:{self._port}"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"  # an AF_INET server: the host is a str (typeshed allows bytes)
 
     def start(self) -> None:
         app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
@@ -151,7 +154,13 @@ class MotoServer:
         except SystemExit as exc:  # werkzeug prints the reason and exits when it cannot bind
             raise OSError(f"moto could not listen on {self._host}:{self._port}") from exc
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+        # werkzeug checks for shutdown() every poll_interval (0.5 s by default): a stop should not wait it out.
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SERVE_POLL_SECONDS},
+            name="moto",
+            daemon=True,
+        )
         self._thread.start()
         export(aws_environment(self.url))
 

@@ -8,13 +8,26 @@ from dataclasses import dataclass
 
 from halotap.settings import DEFAULT_LINK_ENDPOINT
 from infra import manifest
+from infra.local_stage import (
+    ACCOUNT_ID,
+    API_PORT,
+    DEFAULT_PORTS,
+    HALO_PORT,
+    MOTO_PORT,
+    REGION,
+    RESOURCE_PREFIX,
+    SECRETS_PREFIX,
+    SINK_PORT,
+    STAGE,
+    resource_name,
+    whole_number,
+)
 
-STAGE = "local"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
+# The local stage's names live in infra.local_stage, where the operator tools read them; the devstack's
+# modules and tests keep reading them here, so they are exported as this module's own.
+__all__ = ["ACCOUNT_ID", "REGION", "RESOURCE_PREFIX", "SECRETS_PREFIX", "STAGE", "resource_name"]
+
 API_ID = "local"
-RESOURCE_PREFIX = f"{manifest.SERVICE_NAME}-{STAGE}"  # halotap-local-checkouts, halotap-local-halo-events
-SECRETS_PREFIX = f"{manifest.SERVICE_NAME}/{STAGE}"  # halotap/local/clients
 
 DEMO_CLIENT_ID = "demo-psp"
 # A second PSP client that has every late approval refunded at once (lateApprovals: refund).
@@ -40,14 +53,14 @@ DEFAULT_WATCH_SCHEDULE = (
 
 @dataclass(frozen=True)
 class DevConfig:
-    api_port: int = 3000
-    halo_port: int = 4010
-    moto_port: int = 5000
+    api_port: int = DEFAULT_PORTS[API_PORT]
+    halo_port: int = DEFAULT_PORTS[HALO_PORT]
+    moto_port: int = DEFAULT_PORTS[MOTO_PORT]
     api_key: str = DEFAULT_API_KEY
     autorefund_api_key: str = DEFAULT_AUTOREFUND_API_KEY
     webhook_token: str = DEFAULT_WEBHOOK_TOKEN
     signing_secret: str = DEFAULT_SIGNING_SECRET
-    sink_port: int = 4020
+    sink_port: int = DEFAULT_PORTS[SINK_PORT]
     notify_schedule: str = DEFAULT_NOTIFY_SCHEDULE
     watch_schedule: str = DEFAULT_WATCH_SCHEDULE
     log_level: str = "WARNING"  # the handlers' Powertools log level; the devstack's own lines are INFO
@@ -58,22 +71,17 @@ class DevConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> DevConfig:
         def number(name: str, default: int) -> int:
-            raw = environ.get(name, "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit():
-                raise ValueError(f"{name} must be a whole number, not {raw!r}")
-            return int(raw)
+            return whole_number(environ, name, default)
 
         return cls(
-            api_port=number("HALOTAP_API_PORT", cls.api_port),
-            halo_port=number("HALOTAP_HALO_PORT", cls.halo_port),
-            moto_port=number("HALOTAP_MOTO_PORT", cls.moto_port),
+            api_port=number(API_PORT, cls.api_port),
+            halo_port=number(HALO_PORT, cls.halo_port),
+            moto_port=number(MOTO_PORT, cls.moto_port),
             api_key=environ.get("HALOTAP_DEV_API_KEY") or DEFAULT_API_KEY,
             autorefund_api_key=environ.get("HALOTAP_DEV_AUTOREFUND_API_KEY") or DEFAULT_AUTOREFUND_API_KEY,
             webhook_token=environ.get("HALOTAP_DEV_WEBHOOK_TOKEN") or DEFAULT_WEBHOOK_TOKEN,
             signing_secret=environ.get("HALOTAP_DEV_SIGNING_SECRET") or DEFAULT_SIGNING_SECRET,
-            sink_port=number("HALOTAP_SINK_PORT", cls.sink_port),
+            sink_port=number(SINK_PORT, cls.sink_port),
             notify_schedule=environ.get("HALOTAP_NOTIFY_SCHEDULE") or DEFAULT_NOTIFY_SCHEDULE,
             watch_schedule=environ.get("HALOTAP_WATCH_SCHEDULE") or DEFAULT_WATCH_SCHEDULE,
             log_level=(environ.get("HALOTAP_LOG_LEVEL") or cls.log_level).upper(),
@@ -85,20 +93,16 @@ class DevConfig:
     def ports(self) -> list[tuple[str, int]]:
         """(setting, port) for every fixed port the devstack binds; checked before anything starts."""
         return [
-            ("HALOTAP_MOTO_PORT", self.moto_port),
-            ("HALOTAP_HALO_PORT", self.halo_port),
-            ("HALOTAP_API_PORT", self.api_port),
-            ("HALOTAP_SINK_PORT", self.sink_port),
+            (MOTO_PORT, self.moto_port),
+            (HALO_PORT, self.halo_port),
+            (API_PORT, self.api_port),
+            (SINK_PORT, self.sink_port),
         ]
 
     @property
     def sim_merchants(self) -> dict[str, str]:
         """The simulator's view: Halo x-api-key -> Halo merchant id."""
         return {api_key: halo_merchant_id for halo_merchant_id, api_key in DEMO_MERCHANTS.values()}
-
-
-def resource_name(key: str) -> str:
-    return f"{RESOURCE_PREFIX}-{key}"
 
 
 def aws_environment(endpoint_url: str) -> dict[str, str]:

@@ -40,6 +40,15 @@ def _expect(response: httpx.Response, status: int, what: str) -> dict[str, Any]:
     return body
 
 
+def _received(sink: httpx.Client) -> list[dict[str, Any]]:
+    """What the PSP webhook sink has received (a JSON list, oldest first)."""
+    response = sink.get("/_sink/received")
+    if response.status_code != 200:
+        raise DemoFailed(f"reading the PSP webhook sink: HTTP {response.status_code}: {response.text[:500]}")
+    received: list[dict[str, Any]] = response.json()
+    return received
+
+
 def create_checkout(api: httpx.Client) -> dict[str, Any]:
     reference = f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
     body = {"merchantId": DEMO_MERCHANT_ID, "reference": reference, "amount": "149.99", "currency": "ZAR"}
@@ -84,7 +93,7 @@ def wait_for_notification(stack: DevstackProcess, api: httpx.Client, checkout_id
     deadline = time.monotonic() + APPROVAL_TIMEOUT_SECONDS
     with httpx.Client(base_url=stack.sink_url, timeout=10) as sink:
         while time.monotonic() < deadline:
-            received = _expect(sink.get("/_sink/received"), 200, "reading the PSP webhook sink")
+            received = _received(sink)
             mine = [r for r in received if r.get("checkoutId") == checkout_id]
             if mine:
                 entry = mine[-1]
@@ -132,7 +141,7 @@ def refund(stack: DevstackProcess, api: httpx.Client, checkout_id: str) -> None:
     deadline = time.monotonic() + APPROVAL_TIMEOUT_SECONDS
     with httpx.Client(base_url=stack.sink_url, timeout=10) as sink:
         while time.monotonic() < deadline:
-            received = _expect(sink.get("/_sink/received"), 200, "reading the PSP webhook sink")
+            received = _received(sink)
             told = [
                 r
                 for r in received

@@ -1,4 +1,9 @@
-"""Queue pollers: the local stand-in for Lambda's SQS event-source mapping, one thread per consumer.
+"""Queue pollers: the local stand-in for Lambda's SQS event-source mapping, a few threads per consumer.
+
+Each consumer gets `POLLERS_PER_QUEUE` threads (its manifest `max_concurrency` if lower), each with
+one batch of up to `batch_size` (at most 10) records in hand, as Lambda runs several batches at once:
+a batch waiting on a slow Halo does not hold up the queue. They share one interpreter, so more threads
+would only queue for the GIL.
 
 Each batch becomes a Lambda SQS event. Records the handler reports in `batchItemFailures` stay on
 the queue (ReportBatchItemFailures); the rest are deleted. If the handler raises, or names a record
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +29,10 @@ from infra import manifest
 log = logging.getLogger("devstack.pollers")
 
 ERROR_PAUSE_SECONDS = 1.0
+POLLERS_PER_QUEUE = 2
+# How long stop() waits for a poller to finish the batch in hand; a handler still running after that is
+# abandoned (the process is exiting). Every poller is told to stop before the first one is waited for.
+STOP_JOIN_SECONDS = 1.0
 
 
 def records_to_delete(messages: Sequence[dict[str, Any]], result: Any) -> list[dict[str, Any]]:
@@ -51,14 +61,16 @@ class QueuePoller:
         *,
         invoke: lambda_runtime.Invoker = lambda_runtime.invoke,
         wait_seconds: int = 1,
+        workers: int = POLLERS_PER_QUEUE,
     ) -> None:
         if spec.queue is None:
             raise ValueError(f"{spec.name} consumes no queue")
         self.name = f"poller:{spec.name}"
         self._spec, self._queue = spec, manifest.queue(spec.queue)
         self._invoke, self._wait_seconds = invoke, wait_seconds
+        self.workers = max(1, min(workers, spec.max_concurrency or workers))
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._sqs: Any = None
         self._queue_url = self._queue_arn = ""
 
@@ -72,17 +84,26 @@ class QueuePoller:
     def start(self) -> None:
         self.connect()
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{self.name}-{n}", daemon=True)
+            for n in range(self.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def request_stop(self) -> None:
+        """Tells every worker to stop after the batch in hand (Devstack.stop tells every part first)."""
+        self._stopping.set()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            # One long poll, plus a little; a handler still running is abandoned, as the process exits.
-            self._thread.join(self._wait_seconds + 5)
+        self.request_stop()
+        deadline = time.monotonic() + STOP_JOIN_SECONDS
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
 
     def check(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+        if not self._threads or not all(thread.is_alive() for thread in self._threads):
             raise RuntimeError(f"{self.name} is not running")
 
     def _run(self) -> None:

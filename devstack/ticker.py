@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,8 @@ from devstack.config import ACCOUNT_ID, REGION
 from infra import manifest
 
 log = logging.getLogger("devstack.ticker")
+
+STOP_JOIN_SECONDS = 1.0
 
 
 def scheduled_event(spec: manifest.Function) -> dict[str, Any]:
@@ -53,10 +56,15 @@ class ScheduleTicker:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """No run starts after this; a run under way finishes or is abandoned (Devstack.stop)."""
         self._stopping.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            # A run may take seconds (reconcile's budget is 55); the process exits without it.
+            self._thread.join(STOP_JOIN_SECONDS)
             self._thread = None
 
     def check(self) -> None:
@@ -65,8 +73,16 @@ class ScheduleTicker:
 
     def _run(self) -> None:
         while not self._stopping.wait(self._interval):
+            started = time.monotonic()
             try:
                 self._invoke(self._spec, scheduled_event(self._spec))
                 self.runs += 1
             except Exception:  # a failed run is logged, as Lambda would; the next tick tries again
                 log.exception("%s failed", self._spec.name)
+            # One line per run, so a run's length can be read against its budget (the storm test does).
+            log.info(
+                "%s: ran %.1f s (budget %d s)",
+                self._spec.name,
+                time.monotonic() - started,
+                self._spec.timeout_seconds,
+            )

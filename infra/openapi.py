@@ -13,7 +13,7 @@ import json
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from halotap.domain import errors
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -70,8 +70,8 @@ def _describe_records() -> None:
         Checkout,
         CheckoutCreated,
     ):
-        extra = "allow" if cls is HistoryEntry else "forbid"
-        cls.__pydantic_config__ = ConfigDict(alias_generator=wire_name, extra=extra)  # type: ignore[attr-defined]
+        extra: Literal["allow", "forbid"] = "allow" if cls is HistoryEntry else "forbid"
+        cls.__pydantic_config__ = ConfigDict(alias_generator=wire_name, extra=extra)  # type: ignore[union-attr]
 
 
 def _stored_schema(record: type[Any]) -> dict[str, Any]:

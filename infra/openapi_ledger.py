@@ -120,8 +120,9 @@ SCHEMAS = {"LedgerReport": REPORT, "LedgerSummary": SUMMARY}
 
 
 def webhook(make: Any) -> dict[str, Any]:
-    return make(
+    built: dict[str, Any] = make(
         "A merchant-day's ledger is complete; `data` is its summary",
         list(LEDGER_EVENT_TYPES),
         "LedgerSummary",
     )
+    return built

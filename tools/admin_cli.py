@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import sys
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,8 @@ from typing import Any
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
 from halotap.domain.requests import MERCHANT_ID_PATTERN
 from tools import ledger_cli
-from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
+from tools.halo_check import check_halo_merchant
+from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 from tools.secret_document import SecretDocument
 
 PROG = "halotap-admin"
@@ -43,7 +43,6 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KEY_ID_LENGTH = 12  # hex characters of the key's SHA-256 that identify it in show and revoke-key
 MIN_KEY_PREFIX = 8
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")  # BCP 47: en, en-ZA, zh-Hant-TW
-HALO_CHECK_TIMEOUT_SECONDS = 10.0
 
 
 def new_api_key() -> str:
@@ -74,17 +73,19 @@ class Target:
 
 
 def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Target:
-    import boto3
 
     from halotap.settings import ConfigurationError, halo_base_url
 
     env = dict(os.environ if environ is None else environ)
     if args.devstack:
-        config = devstack_config()
-        session, endpoint = devstack_session(env)
-        halo = args.halo_url or f"http://127.0.0.1:{config.DevConfig.from_env(env).halo_port}"
+        session, endpoint, local = devstack_session(env)
         client = session.client("secretsmanager", endpoint_url=endpoint)
-        return Target(client, args.secrets_prefix or config.SECRETS_PREFIX, halo, devstack=True)
+        return Target(
+            client,
+            args.secrets_prefix or local.secrets_prefix,
+            args.halo_url or local.halo_url,
+            devstack=True,
+        )
     prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
     if not prefix:
         raise SettingMissing(
@@ -97,7 +98,7 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
         )
     except ConfigurationError as error:
         raise SettingMissing(str(error)) from None
-    return Target(boto3.session.Session().client("secretsmanager"), prefix, halo)
+    return Target(aws_session().client("secretsmanager"), prefix, halo)
 
 
 # --- clients ---------------------------------------------------------------------------------------
@@ -231,40 +232,6 @@ def clients_all(target: Target) -> dict[str, Any]:
 # --- merchants -------------------------------------------------------------------------------------
 
 
-def check_halo_key(halo_url: str, api_key: str, http: Any = None) -> None:
-    """Asks Halo's status endpoint about a reference that cannot exist, with the merchant's key.
-
-    Halo answers 404 (error 122, "Transaction not found") only after it has accepted the key, and 401 or
-    403 when it refuses the key. A public integration reads 404 on an unknown reference the same way.
-    Anything else says nothing about the key, and the check fails rather than guess.
-    """
-    import httpx
-
-    from halotap.adapters.halo import STATUS_PATH
-
-    reference = f"halotap-key-check-{uuid.uuid4()}"
-    url = halo_url.rstrip("/") + STATUS_PATH.format(reference=reference)
-    try:
-        answer = (http or httpx).get(
-            url,
-            headers={"x-api-key": api_key, "accept": "application/json"},
-            timeout=HALO_CHECK_TIMEOUT_SECONDS,
-        )
-    except httpx.HTTPError as error:
-        raise OperatorError(f"could not reach Halo at {halo_url} to check the key: {error}") from None
-    if answer.status_code == 404:
-        return
-    if answer.status_code in (401, 403):
-        raise OperatorError(
-            f"Halo refused this API key (HTTP {answer.status_code}); nothing was saved. Check the key in "
-            "Halo's merchant portal, or pass --skip-check to save it anyway"
-        )
-    raise OperatorError(
-        f"Halo answered HTTP {answer.status_code} to the key check, which says nothing about the key; "
-        "nothing was saved. Try again, or pass --skip-check"
-    )
-
-
 def merchant_record(args: argparse.Namespace, api_key: str) -> dict[str, Any]:
     from halotap.domain.money import MoneyError, minor_digits
 
@@ -382,12 +349,10 @@ def _cmd_merchants_put(args: argparse.Namespace, target: Target, out: Out) -> in
     api_key = read_api_key(sys.stdin)
     record = merchant_record(args, api_key)
     if args.skip_check:
-        out("not checking the key with Halo (--skip-check)")
+        out("not checking the key or the merchant id with Halo (--skip-check)")
     else:
-        check_halo_key(target.halo_url, api_key)
-        out(
-            f"Halo accepted the key (its status endpoint answered 404 for a made-up reference at {target.halo_url})"
-        )
+        checked = check_halo_merchant(target.halo_url, api_key, args.halo_merchant_id)
+        out(checked.summary if checked.pairing else f"warning: {checked.summary}")
     target.document(f"merchants/{args.merchant_id}").update(lambda _current: record)
     out(f"saved merchant {args.merchant_id} ({record['displayName']}; {', '.join(record['currencies'])})")
     return 0
@@ -519,7 +484,11 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument(
         "--locale", help="the page's language and number format, e.g. en-ZA (default: the shopper's)"
     )
-    put.add_argument("--skip-check", action="store_true", help="save the key even if Halo refuses it")
+    put.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="save the key without asking Halo whether it is --halo-merchant-id's key",
+    )
     _leaf(merchant_commands, "show", _cmd_merchants_show, "show one merchant, without its key").add_argument(
         "merchant_id", metavar="MERCHANT_ID"
     )

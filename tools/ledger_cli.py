@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from tools.operator_common import OperatorError, devstack_config
+from tools.operator_common import OperatorError, devstack_session
 
 MAX_DAYS = 31  # one command, one month: each day is a full run against Halo's history
 
@@ -55,30 +55,27 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def devstack_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """What the devstack gives its ledger function, worked out from its ports and resource names."""
-    import boto3
-
+    """What the devstack gives its ledger function, worked out from its ports and resource names
+    (infra/local_stage.py: the tools never import the devstack itself)."""
+    from halotap.settings import DEFAULT_LINK_ENDPOINT
     from infra import manifest
 
-    config_module = devstack_config()
-    config = config_module.DevConfig.from_env(environ)
-    endpoint = f"http://127.0.0.1:{config.moto_port}"
-    aws = config_module.aws_environment(endpoint)
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=aws["AWS_REGION"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
-    )
-    name = config_module.resource_name
+    session, endpoint, local = devstack_session(environ)
+    name = local.resource_name
+    sqs = session.client("sqs", endpoint_url=endpoint)
     return {
-        **aws,
-        **config_module.lambda_environment(config),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": local.region,
+        "AWS_REGION": local.region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials, nothing real
+        "SECRETS_PREFIX": local.secrets_prefix,
+        "HALO_ENV": "dev",
+        "HALO_LINK_ENDPOINT": DEFAULT_LINK_ENDPOINT,
         **{table.env: name(table.key) for table in manifest.TABLES},
         **{bucket.env: name(f"{bucket.key}-reports") for bucket in manifest.BUCKETS},
         "NOTIFICATIONS_QUEUE_URL": sqs.get_queue_url(QueueName=name("notifications"))["QueueUrl"],
-        "HALO_BASE_URL": f"http://127.0.0.1:{config.halo_port}",
+        "HALO_BASE_URL": local.halo_url,
     }
 
 

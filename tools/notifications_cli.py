@@ -27,7 +27,7 @@ from halotap.domain.clock import utc_now
 from halotap.domain.errors import ConcurrentUpdate, HalotapError
 from halotap.domain.models import Checkout
 from halotap.domain.notifications import SETTLED, marked, message
-from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
+from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 
 PROG = "halotap-notifications"
 # The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
@@ -155,18 +155,25 @@ def _release(sqs: Any, queue_url: str, parked: ParkedMessage) -> None:
 def list_dlq(
     sqs: Any, dlq_url: str, *, limit: int = 100, wait_seconds: int = WAIT_SECONDS
 ) -> list[ParkedMessage]:
-    """Up to `limit` DLQ messages, read without consuming them (VisibilityTimeout=0, nothing deleted).
+    """Up to `limit` DLQ messages, each once, without consuming any: nothing is deleted.
 
-    Each read still adds one to a message's ApproximateReceiveCount. On a large DLQ the listing is a
-    sample: SQS decides which messages each receive returns.
+    A receive returns at most 10 messages, and with VisibilityTimeout=0 the next receive may return the
+    same ones again, so a listing of 12 could stop at 10. Each message is therefore hidden as it is read
+    (for HOLD_SECONDS), so that the receives page through the DLQ until it answers empty, and every one is
+    made visible again before this returns, or fails. Each read still adds one to a message's
+    ApproximateReceiveCount (harmless: the DLQ has no redrive policy).
     """
     found: list[ParkedMessage] = []
     if limit < 1:
         return found
-    for parked in _rounds(sqs, dlq_url, visibility=0, wait_seconds=wait_seconds, release=False):
-        found.append(parked)
-        if len(found) >= limit:
-            break
+    try:
+        for parked in _rounds(sqs, dlq_url, visibility=HOLD_SECONDS, wait_seconds=wait_seconds, release=True):
+            found.append(parked)
+            if len(found) >= limit:
+                break
+    finally:
+        for parked in found:
+            _release(sqs, dlq_url, parked)
     return found
 
 
@@ -342,34 +349,35 @@ class Connection:
 
 def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Connection:
     """Clients and locations from the flags: the deployed account by default, moto with --devstack."""
-    import boto3
 
     env = dict(os.environ if environ is None else environ)
     flags = {name: getattr(args, name) or "" for name in _SETTINGS}
     if not args.devstack:
-        session = boto3.session.Session()
         defaults = {name: env.get(spec[1], "") for name, spec in _SETTINGS.items()}
         locations = Locations(**{name: flags[name] or defaults[name] for name in _SETTINGS})
+        require(
+            locations, *getattr(args, "needs", ())
+        )  # the command's own settings are named before the region
+        session = aws_session([locations.dlq_url, locations.queue_url])
         return Connection(session.client("sqs"), session.client("dynamodb"), locations)
 
-    config = devstack_config()
-    session, endpoint = devstack_session(env)
+    session, endpoint, local = devstack_session(env)
     sqs = session.client("sqs", endpoint_url=endpoint)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
 
     def queue_url(key: str) -> str:
         try:
-            return str(sqs.get_queue_url(QueueName=config.resource_name(key))["QueueUrl"])
+            return str(sqs.get_queue_url(QueueName=local.resource_name(key))["QueueUrl"])
         except Exception as error:
             raise OperatorError(
-                f"could not find the devstack queue {config.resource_name(key)} at {endpoint} "
+                f"could not find the devstack queue {local.resource_name(key)} at {endpoint} "
                 f"(is `make local` running, with HALOTAP_MOTO_PORT set to its port?): {error}"
             ) from None
 
     locations = Locations(
         queue_url=flags["queue_url"] or queue_url("notifications"),
         dlq_url=flags["dlq_url"] or queue_url("notifications-dlq"),
-        table=flags["table"] or config.resource_name("checkouts"),
+        table=flags["table"] or local.resource_name("checkouts"),
     )
     return Connection(sqs, dynamodb, locations)
 
@@ -441,9 +449,14 @@ def _cmd_redrive(args: argparse.Namespace, connection: Connection, out: Callable
             print(f"{label} {result.message_id}: {result.detail}", file=sys.stderr)
     verb = "would move" if args.dry_run else "moved"
     moved = counts.get("would_move" if args.dry_run else "moved", 0)
-    failed = counts.get("skipped", 0) + counts.get("not_found", 0)
-    print(f"{verb} {moved} message(s); {failed} left in the DLQ or not found", file=sys.stderr)
-    return 1 if failed else 0
+    skipped, missing = counts.get("skipped", 0), counts.get("not_found", 0)
+    summary = [f"{verb} {moved} message(s)"]
+    if skipped:
+        summary.append(f"{skipped} skipped (left in the DLQ)")
+    if missing:
+        summary.append(f"{missing} not found in the DLQ")
+    print("; ".join(summary), file=sys.stderr)
+    return 1 if skipped or missing else 0
 
 
 def _cmd_replay(args: argparse.Namespace, connection: Connection, out: Callable[[str], None]) -> int:
@@ -495,17 +508,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[where],
         help="list the notifications DLQ without consuming it",
         description=(
-            "List messages in the notifications DLQ without consuming them: they are received with "
-            "VisibilityTimeout=0 and never deleted. Each listing still adds 1 to every message's "
+            "List messages in the notifications DLQ without consuming them: each is hidden while the "
+            "listing pages through the DLQ, so that every message is counted once, then made visible "
+            "again; none is deleted. Each listing still adds 1 to every message's "
             "ApproximateReceiveCount (harmless: the DLQ has no redrive policy, and a redriven "
-            "message starts again at 1). On a large DLQ the listing is a sample chosen by SQS."
+            "message starts again at 1)."
         ),
     )
     listing.add_argument(
         "--limit", type=_positive, default=100, metavar="N", help="list at most N messages (default 100)"
     )
     listing.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
-    listing.set_defaults(run=_cmd_list)
+    listing.set_defaults(run=_cmd_list, needs=("dlq_url",))
 
     moving = commands.add_parser(
         "redrive",
@@ -529,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the SQS MessageId(s) that list-dlq shows",
     )
     moving.add_argument("--dry-run", action="store_true", help="say what would move; change nothing")
-    moving.set_defaults(run=_cmd_redrive)
+    moving.set_defaults(run=_cmd_redrive, needs=("queue_url", "dlq_url", "table"))
 
     replaying = commands.add_parser(
         "replay",
@@ -543,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replaying.add_argument("checkout_id", metavar="CHECKOUT_ID")
     replaying.add_argument("--event", metavar="EVENT_ID", help="which notification (default: the latest)")
-    replaying.set_defaults(run=_cmd_replay)
+    replaying.set_defaults(run=_cmd_replay, needs=("queue_url", "table"))
     return parser
 
 

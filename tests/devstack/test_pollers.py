@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import boto3
@@ -10,11 +11,13 @@ import pytest
 from moto import mock_aws
 
 from devstack.config import DevConfig, resource_name
-from devstack.pollers import QueuePoller, records_to_delete
+from devstack.pollers import POLLERS_PER_QUEUE, QueuePoller, records_to_delete
 from devstack.provision import create_queue
 from infra import manifest
+from tests.fakes import wait_until
 
 SPEC = manifest.function("apply_halo_event")
+BARRIER_SECONDS = 30.0  # generous: only a failing run waits it out
 BATCH = [{"MessageId": "m1", "ReceiptHandle": "h1"}, {"MessageId": "m2", "ReceiptHandle": "h2"}]
 
 
@@ -61,6 +64,18 @@ def queue(monkeypatch):
             create_queue(
                 sqs, spec, visibility_cap_seconds=DevConfig(visibility_cap_seconds=0).visibility_cap_seconds
             ),
+        )
+        yield sqs, os.environ[spec.env]
+
+
+@pytest.fixture
+def held_queue(monkeypatch):
+    """The consumer's queue with the devstack's visibility cap: a record in hand is not handed out again."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        spec = manifest.queue(SPEC.queue or "")
+        monkeypatch.setenv(
+            spec.env, create_queue(sqs, spec, visibility_cap_seconds=DevConfig().visibility_cap_seconds)
         )
         yield sqs, os.environ[spec.env]
 
@@ -114,3 +129,28 @@ def test_a_handler_that_raises_leaves_the_batch_on_the_queue(queue):
     sqs.send_message(QueueUrl=url, MessageBody="x")
     _poller(Consumer(RuntimeError("boom"))).poll_once()
     assert _count(sqs, url) == 1
+
+
+def test_a_second_batch_is_handled_while_the_first_is_still_in_hand(held_queue):
+    """POLLERS_PER_QUEUE workers: one slow batch does not hold up the queue (Lambda runs batches at once)."""
+    sqs, url = held_queue
+    both_in_hand = threading.Barrier(2)
+    handled: list[str] = []
+
+    def consumer(spec: manifest.Function, event: dict[str, Any]) -> Any:
+        both_in_hand.wait(BARRIER_SECONDS)  # broken (so raising) unless another batch arrives meanwhile
+        handled.extend(record["body"] for record in event["Records"])
+        return None
+
+    poller = QueuePoller(SPEC, invoke=consumer, wait_seconds=1)
+    poller.start()
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="first")
+        wait_until(lambda: both_in_hand.n_waiting == 1, timeout=BARRIER_SECONDS)  # first batch in hand
+        sqs.send_message(QueueUrl=url, MessageBody="second")
+        wait_until(lambda: len(handled) == 2, timeout=BARRIER_SECONDS)
+    finally:
+        poller.stop()
+
+    assert poller.workers == POLLERS_PER_QUEUE
+    assert sorted(handled) == ["first", "second"]

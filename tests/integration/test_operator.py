@@ -138,6 +138,28 @@ def test_list_dlq_lists_each_message_once_and_stops_at_the_limit(sqs, checkout, 
     assert "--limit" in captured.err
 
 
+def test_list_dlq_counts_every_message_past_what_one_receive_returns_and_consumes_none(sqs, checkout, capsys):
+    ids = {park(sqs, checkout, error=f"HTTP 5{n:02}") for n in range(12)}  # one receive returns at most 10
+
+    assert operator.main(["list-dlq", "--json"]) == 0
+    captured = capsys.readouterr()
+    listed = [json.loads(line)["messageId"] for line in captured.out.splitlines()]
+    assert sorted(listed) == sorted(ids)  # each once
+    assert "12 message(s) in the notifications DLQ" in captured.err
+    visible = sqs.get_queue_attributes(
+        QueueUrl=settings().notifications_dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]["ApproximateNumberOfMessages"]
+    assert visible == "12"  # every one visible again, none consumed
+
+
+def test_redrive_of_an_unknown_message_id_on_an_empty_dlq_says_not_found(moto_env, capsys):
+    assert operator.main(["redrive", "--message-id", "bogus"]) == 1
+    err = capsys.readouterr().err
+    assert "not found bogus: no such message in the DLQ" in err
+    assert "moved 0 message(s); 1 not found in the DLQ" in err
+    assert "left in the DLQ" not in err
+
+
 def test_list_dlq_of_an_empty_dlq(moto_env, capsys):
     assert operator.main(["list-dlq"]) == 0
     captured = capsys.readouterr()

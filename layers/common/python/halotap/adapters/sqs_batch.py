@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from halotap.adapters.queues import SqsQueue
-from halotap.domain.errors import DependencyUnavailable, RetryLater
+from halotap.domain.errors import ConcurrentUpdate, DependencyUnavailable, RetryLater
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,14 @@ def process_batch(
             handle(record)
         except RetryLater as later:
             _postpone(queue, record, later.seconds)
+            failures.append({"itemIdentifier": record.message_id})
+        except ConcurrentUpdate as lost:
+            # Lost every retry of a race with other writers of the checkout: expected under load, and SQS's
+            # redelivery is the next retry. One line, no traceback; the reason names the checkout.
+            logger.info(
+                "lost a race for the checkout; SQS will deliver the record again",
+                extra={"messageId": record.message_id, "reason": str(lost)},
+            )
             failures.append({"itemIdentifier": record.message_id})
         except Exception:
             logger.exception(

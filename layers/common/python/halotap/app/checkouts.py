@@ -15,6 +15,7 @@ from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import (
     CheckoutNotCancellable,
     CheckoutNotFound,
+    ConcurrentUpdate,
     CurrencyNotSupported,
     HalotapError,
     InvalidRequest,
@@ -294,6 +295,14 @@ class CheckoutService:
                 # None unless a refund awaits its retry, a watch check is due or an Indeterminate its deadline
                 queued = queued.but(due_at=next_due(checkout))
             return self.store.save(checkout, queued)
+        except ConcurrentUpdate:
+            # An expected race (a duplicate webhook, reconciliation), not a fault: one line, no traceback.
+            logger.info(
+                "notifications queued, but the checkout changed before they were marked queued; "
+                "reconciliation settles them on its next run",
+                extra={"checkoutId": checkout.id, "events": events},
+            )
+            return checkout
         except Exception:  # the sweep is the retry; nothing may undo the committed change
             logger.warning(
                 "notification not queued yet; reconciliation will",
