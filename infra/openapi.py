@@ -17,6 +17,7 @@ from typing import Any
 
 from halotap.domain import errors
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.models import (
     INTERNAL_FIELDS,
     REFUND_INTERNAL_FIELDS,
@@ -30,20 +31,17 @@ from halotap.domain.models import (
     RefundFailure,
     wire_name,
 )
-from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND_EVENT_TYPES
+from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
 from halotap.page.messages import REASONS
-from infra import manifest, openapi_ledger
+from infra import manifest, openapi_contract, openapi_ledger
+from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+# Halo's webhook intake and the shopper's hosted page (manifest Route.internal): not a PSP's calls.
+OUTPUT_INTERNAL = OUTPUT.with_name("openapi-internal.json")
 REF = "#/components/schemas/"
-IDEMPOTENCY_KEY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
 
 
 def _request_schema(body: type[Body]) -> dict[str, Any]:
@@ -163,7 +161,7 @@ def _event() -> dict[str, Any]:
             "id": {"type": "string", "description": "The webhook-id the notification carried"},
             "type": {
                 "type": "string",
-                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
+                "enum": list(KNOWN_EVENT_TYPES),
             },
             "timestamp": {"type": "string", "format": "date-time"},
             "data": {
@@ -214,6 +212,7 @@ RESPONSES = {
         "404": _problem("Merchant not available to this API key"),
         "409": _problem("Reference already used (`checkoutId`), or the Idempotency-Key is in flight"),
         "413": _problem("The body is over 64 KB"),
+        "415": _problem("The body is not sent as application/json (or has no Content-Type)"),
         "422": _problem("Idempotency-Key reused with another body"),
         "502": _problem(
             "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed"
@@ -282,6 +281,7 @@ RESPONSES = {
             "checkout_not_refundable (`currentStatus`), refund_exceeds_amount (`amountRefundable`), "
             "refund_reference_used (`refundId`), refund_limit_reached, or the Idempotency-Key is in flight"
         ),
+        "415": _problem("The body is not sent as application/json (or has no Content-Type)"),
         "422": _problem("Idempotency-Key reused with another body"),
     },
     ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): {
@@ -378,7 +378,7 @@ _LIST_PARAMETERS = [
         "name": "status",
         "in": "query",
         "required": False,
-        "description": "Repeat to list several statuses",
+        "description": "Repeat to list several statuses. An unknown status is 400, naming the ones there are",
         "style": "form",
         "explode": True,
         "schema": {"type": "array", "items": {"type": "string", "enum": [s.value for s in CheckoutStatus]}},
@@ -427,13 +427,14 @@ _EVENT_PARAMETERS = [
         "name": "type",
         "in": "query",
         "required": False,
+        "description": "Repeat to list several types. An unknown type is 400, naming the ones there are",
         "style": "form",
         "explode": True,
         "schema": {
             "type": "array",
             "items": {
                 "type": "string",
-                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
+                "enum": list(KNOWN_EVENT_TYPES),
             },
         },
     },
@@ -530,7 +531,8 @@ def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
     }
 
 
-def document() -> dict[str, Any]:
+def document(*, internal: bool = False) -> dict[str, Any]:
+    """The PSP's contract; with `internal`, the document of the routes the manifest marks internal."""
     schemas: dict[str, Any] = {}
     for name, schema in (
         ("CreateCheckoutRequest", _request_schema(CreateCheckoutRequest)),
@@ -583,79 +585,98 @@ def document() -> dict[str, Any]:
             },
         },
     }
+    openapi_contract.make_strict(schemas)
+    schemas = dict(sorted(schemas.items()))
+    openapi_contract.readable_titles(schemas)
     paths: dict[str, Any] = {}
     for function in manifest.FUNCTIONS:
         for route in function.routes:
-            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, function)
-    return {
+            if route.internal is internal:
+                paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, function)
+    openapi_contract.add_examples(paths)
+    head: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
-            "title": "halotap",
+            "title": "halotap internal routes" if internal else "halotap",
             "version": "1",
-            "description": "Halo Dot Tap on Own Device checkouts for PSPs. Errors are RFC 9457 problem+json.",
+            "description": INTERNAL_DESCRIPTION
+            if internal
+            else "Halo Dot Tap on Own Device checkouts for PSPs. Errors are RFC 9457 problem+json.",
         },
+        "servers": openapi_contract.SERVERS,
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Your halotap API key"}
             },
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": schemas,
         },
         "paths": dict(sorted(paths.items())),
-        "webhooks": {
-            "checkoutEvent": _webhook(
-                "A checkout's status changed",
-                sorted(
-                    {
-                        "checkout.approved",
-                        "checkout.declined",
-                        "checkout.failed",
-                        "checkout.cancelled",
-                        "checkout.expired",
-                        "checkout.voided",
-                    }
-                ),
-                "CheckoutView",
+    }
+    if internal:
+        return head
+    webhooks: dict[str, Any] = {
+        "checkoutEvent": _webhook(
+            "A checkout's status changed",
+            sorted(
+                {
+                    "checkout.approved",
+                    "checkout.declined",
+                    "checkout.failed",
+                    "checkout.cancelled",
+                    "checkout.expired",
+                    "checkout.voided",
+                }
             ),
-            "refundEvent": _webhook(
-                "A refund succeeded or failed; `data` is the refund",
-                sorted(REFUND_EVENT_TYPES),
-                "Refund",
-            ),
-            "ledgerEvent": openapi_ledger.webhook(_webhook),
-            "ping": {
-                "post": {
-                    "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
-                    "notification; not an event, never retried)",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["type", "timestamp", "data"],
-                                    "properties": {
-                                        "type": {"const": "ping"},
-                                        "timestamp": {"type": "string", "format": "date-time"},
-                                        "data": {
-                                            "type": "object",
-                                            "properties": {"clientId": {"type": "string"}},
-                                        },
+            "CheckoutView",
+        ),
+        "refundEvent": _webhook(
+            "A refund succeeded or failed; `data` is the refund",
+            sorted(REFUND_EVENT_TYPES),
+            "Refund",
+        ),
+        "ledgerEvent": openapi_ledger.webhook(_webhook),
+        "ping": {
+            "post": {
+                "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
+                "notification; not an event, never retried)",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["type", "timestamp", "data"],
+                                "properties": {
+                                    "type": {"const": "ping"},
+                                    "timestamp": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "properties": {"clientId": {"type": "string"}},
                                     },
-                                }
+                                },
                             }
                         }
-                    },
-                    "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
-                }
-            },
+                    }
+                },
+                "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
+            }
         },
     }
+    openapi_contract.webhook_examples(webhooks)
+    return {**head, "webhooks": webhooks}
 
 
-def render() -> str:
-    return json.dumps(document(), indent=2, sort_keys=False) + "\n"
+INTERNAL_DESCRIPTION = (
+    "Routes halotap serves that are not a PSP's calls: Halo's webhook intake (authenticated by the path "
+    "token) and the shopper's hosted checkout page. The PSP's contract is docs/openapi.json."
+)
+
+
+def render(*, internal: bool = False) -> str:
+    return json.dumps(document(internal=internal), indent=2, sort_keys=False) + "\n"
 
 
 if __name__ == "__main__":
     OUTPUT.write_text(render())
-    sys.stdout.write(f"wrote {OUTPUT}\n")
+    OUTPUT_INTERNAL.write_text(render(internal=True))
+    sys.stdout.write(f"wrote {OUTPUT} and {OUTPUT_INTERNAL}\n")
