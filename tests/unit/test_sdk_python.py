@@ -247,3 +247,13 @@ def test_the_webhook_helper_refuses_what_does_not_verify(tamper):
     sent_body, headers = tamper(body, _delivery(body))
     with pytest.raises(WebhookVerificationError):
         Webhooks(SECRET).verify(sent_body, headers)
+
+
+def test_every_operation_in_the_psp_contract_has_a_method_in_the_typescript_sdk():
+    source = OUTPUT.parents[1] / "clients" / "typescript" / "src"
+    mapped = dict(re.findall(r"^\s+(\w+): \"(\w+)\",", (source / "operations.ts").read_text(), re.MULTILINE))
+    spec = json.loads(OUTPUT.read_text())
+    documented = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+    assert documented - set(mapped) == set(), "add the operation to clients/typescript/src/operations.ts"
+    client = (source / "client.ts").read_text()
+    assert [m for m in mapped.values() if not re.search(rf"^  {m}\(", client, re.MULTILINE)] == []
