@@ -19,10 +19,7 @@ from halotap.domain import errors
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.models import (
-    INTERNAL_FIELDS,
-    REFUND_INTERNAL_FIELDS,
     Checkout,
-    CheckoutCreated,
     Failure,
     HistoryEntry,
     NotificationState,
@@ -34,6 +31,7 @@ from halotap.domain.models import (
 from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
 from halotap.page.messages import REASONS
 from infra import manifest, openapi_contract, openapi_ledger
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER

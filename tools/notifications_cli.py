@@ -22,10 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from halotap.adapters.dynamodb import CheckoutStore
+from halotap.app.races import retry_on_conflict
 from halotap.domain.clock import utc_now
 from halotap.domain.errors import ConcurrentUpdate, HalotapError
 from halotap.domain.models import Checkout
-from halotap.domain.notifications import SETTLED, message
+from halotap.domain.notifications import SETTLED, marked, message
 from tools.operator_common import OperatorError, SettingMissing, devstack_config, devstack_session
 
 PROG = "halotap-notifications"
@@ -246,23 +247,28 @@ def mark_queued(store: CheckoutStore, checkout: Checkout, event: str, *, replay:
     A notification already delivered (or refused with 410) keeps its status unless the message is a
     replay: the deliverer drops such a copy, so `queued` would never be corrected.
     """
-    for _ in range(UPDATE_ATTEMPTS):
-        state = checkout.notifications.get(event)
+
+    def attempt(current: Checkout) -> str:
+        state = current.notifications.get(event)
         if state is None:
             return "checkout has no record of this event; status not changed"
         if state.status in SETTLED and not replay:
             return f"already {state.status}; the deliverer will drop this copy"
-        try:
-            store.update(checkout, {f"notifications.{event}.status": "queued"}, [])
-            return f"status {state.status} -> queued"
-        except ConcurrentUpdate:
-            fresh = store.get(checkout.id)
-            if fresh is None:
-                raise Unredrivable(f"checkout {checkout.id} disappeared while being updated") from None
-            checkout = fresh
-    raise Unredrivable(
-        f"checkout {checkout.id} kept changing; status not updated after {UPDATE_ATTEMPTS} attempts"
-    )
+        store.save(current, current.but(notifications=marked(current, [event], "queued")))
+        return f"status {state.status} -> queued"
+
+    def read(checkout_id: str) -> Checkout:
+        fresh = store.get(checkout_id)
+        if fresh is None:
+            raise Unredrivable(f"checkout {checkout_id} disappeared while being updated")
+        return fresh
+
+    try:
+        return retry_on_conflict(checkout, attempt, read, gave_up="", retries=UPDATE_ATTEMPTS)
+    except ConcurrentUpdate:
+        raise Unredrivable(
+            f"checkout {checkout.id} kept changing; status not updated after {UPDATE_ATTEMPTS} attempts"
+        ) from None
 
 
 # --- replay ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.adapters.idempotency import check_key
 from halotap.domain.requests import CreateRefundRequest
+from halotap.domain.views import refund_view
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -34,7 +35,7 @@ def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, A
             )
         return {
             "statusCode": 200 if created.replayed else 201,
-            "body": created.refund.to_api(),
+            "body": refund_view(created.refund),
             "again": created.replayed,
         }
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Metrics
 
 from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.domain.errors import InvalidRequest
+from halotap.domain.views import checkout_view, refund_view
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -24,10 +25,12 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
     checkout_id = request.path_params.get("id")
     refund_id = request.path_params.get("refundId")
     if checkout_id is not None and refund_id is not None:
-        return response(200, services.refunds.get(caller, checkout_id, refund_id).to_api())
+        return response(200, refund_view(services.refunds.get(caller, checkout_id, refund_id)))
     if checkout_id is not None:
         checkout = services.checkouts.get(caller, checkout_id)
-        return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))
+        return response(
+            200, checkout_view(checkout, pay_url(request, checkout.id, services.config.pay_base_url))
+        )
     merchant_id, reference = request.query.get("merchantId"), request.query.get("reference")
     if not merchant_id:
         raise InvalidRequest(
@@ -36,7 +39,9 @@ def read(request: ApiRequest, services: Services) -> dict[str, Any]:
         )
     if reference is not None:
         checkout = services.checkouts.find(caller, merchant_id, reference)
-        return response(200, checkout.to_api(pay_url(request, checkout.id, services.config.pay_base_url)))
+        return response(
+            200, checkout_view(checkout, pay_url(request, checkout.id, services.config.pay_base_url))
+        )
     from halotap.domain.listing import CheckoutListQuery  # pydantic, loaded only when a list is asked for
 
     query = CheckoutListQuery.model_validate(

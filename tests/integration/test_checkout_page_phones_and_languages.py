@@ -19,6 +19,7 @@ from halotap.adapters import page as page_adapter
 from halotap.domain.halo import parse_outcome
 from halotap.domain.models import Outcome
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import checkout_view
 from halotap.page.language import LANGUAGES
 from tests.fakes import FakeClock, FakeLambdaContext, FaultyClient, api_event
 from tests.integration.test_checkout_page import CALLER, create
@@ -287,8 +288,8 @@ def test_the_psp_sees_halos_error_code_on_the_outcome(services, halo):
     decline(services, halo, checkout, errorCode="318")
     stored = services.store.get(checkout.id)
     assert stored is not None
-    assert stored.to_api()["outcome"]["errorCode"] == 318
-    assert stored.to_api()["outcome"]["disposition"] == "Declined"
+    assert checkout_view(stored)["outcome"]["errorCode"] == 318
+    assert checkout_view(stored)["outcome"]["disposition"] == "Declined"
 
 
 @pytest.mark.parametrize("webhook", [{}, {"errorCode": 999}, {"errorCode": "NFC"}])
@@ -302,5 +303,5 @@ def test_without_a_code_the_shopper_can_act_on_the_page_gives_no_advice(services
 
 def test_the_api_view_shows_fallback_url_and_locale_as_the_create_gave_them(services):
     checkout = create(services, fallbackUrl=FALLBACK, locale="zu-ZA")
-    view = checkout.to_api()
+    view = checkout_view(checkout)
     assert (view["fallbackUrl"], view["locale"]) == (FALLBACK, "zu-ZA")

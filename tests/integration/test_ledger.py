@@ -246,3 +246,19 @@ def test_the_daily_schedule_queues_yesterday_for_every_merchant(services, clock)
     assert answer == {"date": "2026-12-07", "queued": 1}
     queued = aws.sqs().receive_message(QueueUrl=settings().ledger_queue_url)["Messages"]
     assert [json.loads(m["Body"]) for m in queued] == [{"merchantId": "demo-merchant", "date": "2026-12-07"}]
+
+
+def test_a_matched_payment_without_settlement_keys_gets_them_from_the_ledger(services, halo, clock):
+    matched = approve(services, halo, create(services, "keys"))  # its webhook carried no provider fields
+    assert matched.settlement is None
+    ledger = HaloLedger()
+    ledger.add(matched.id, "25.50", id=matched.halo_transaction_id)
+    clock.now = datetime(2026, 12, 8, 4, tzinfo=UTC)
+
+    replace(services.ledger, halo=ledger).run("demo-merchant", DAY)
+
+    stored = services.store.get(matched.id)
+    assert stored is not None
+    assert stored.settlement is not None
+    assert (stored.settlement.recon_reference, stored.settlement.acquirer_date) == ("recon-7", "20261207")
+    assert (stored.settlement.acquirer_time, stored.settlement.transaction_fee) == ("110000", "0.50")

@@ -12,7 +12,9 @@ from halotap.domain import notifications as notify
 from halotap.domain.errors import ConcurrentUpdate
 from halotap.domain.ids import event_id
 from halotap.domain.models import Checkout, NotificationState
+from halotap.domain.notifications import marked
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import checkout_view
 from halotap.settings import settings
 from tools import notifications_cli as operator
 
@@ -163,7 +165,7 @@ def test_redrive_one_message_moves_it_back_and_marks_the_notification_queued(sqs
     after = store.get(CHECKOUT_ID)
     assert after is not None
     assert after.notifications[APPROVED].status == "queued"
-    assert after.to_api()["notifications"][0]["status"] == "queued"  # what GET shows
+    assert checkout_view(after)["notifications"][0]["status"] == "queued"  # what GET shows
 
 
 def test_redrive_all_empties_the_dlq(sqs, store, checkout, capsys):
@@ -225,12 +227,12 @@ def test_marking_queued_rereads_after_a_concurrent_update(store, checkout):
         def __init__(self) -> None:
             self.calls = 0
 
-        def update(self, checkout, changes, history):
+        def save(self, before, after, history=()):
             self.calls += 1
             if self.calls == 1:
-                store.update(checkout, {"checks": 1}, [])
+                store.save(before, before.but(checks=1))
                 raise ConcurrentUpdate("raced")
-            return store.update(checkout, changes, history)
+            return store.save(before, after, history)
 
         def get(self, checkout_id):
             return store.get(checkout_id)
@@ -244,18 +246,18 @@ def test_marking_queued_rereads_after_a_concurrent_update(store, checkout):
 
 
 def test_a_delivered_notification_is_not_marked_queued_again(store, checkout):
-    delivered = store.update(checkout, {f"notifications.{APPROVED}.status": "delivered"}, [])
+    delivered = store.save(checkout, checkout.but(notifications=marked(checkout, [APPROVED], "delivered")))
     assert "already delivered" in operator.mark_queued(store, delivered, APPROVED)
     assert operator.mark_queued(store, delivered, APPROVED, replay=True) == "status delivered -> queued"
 
 
 def test_replay_sends_the_latest_notification_again_marked_as_a_replay(sqs, store, checkout, capsys):
-    delivered = store.update(checkout, {f"notifications.{APPROVED}.status": "delivered"}, [])
+    delivered = store.save(checkout, checkout.but(notifications=marked(checkout, [APPROVED], "delivered")))
     voided = event_id(CHECKOUT_ID, 5)
     later = NotificationState(
         type="checkout.voided", status="delivered", created_at="2026-01-05T11:00:00.000Z"
     )
-    store.update(delivered, {f"notifications.{voided}": later.to_dict()}, [])
+    store.save(delivered, delivered.but(notifications={**delivered.notifications, voided: later}))
 
     assert operator.main(["replay", CHECKOUT_ID, "--event", APPROVED]) == 0
     assert capsys.readouterr().out.strip() == (

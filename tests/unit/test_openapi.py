@@ -229,6 +229,7 @@ def _conforms(value, schema_name):
 
 def test_a_checkout_with_notifications_conforms_to_its_documented_view():
     from halotap.domain.models import Checkout, NotificationState
+    from halotap.domain.views import checkout_view
 
     checkout = Checkout(
         id="chk_1",
@@ -252,7 +253,7 @@ def test_a_checkout_with_notifications_conforms_to_its_documented_view():
             )
         },
     )
-    view = checkout.to_api("https://api.example/pay/chk_1")
+    view = checkout_view(checkout, "https://api.example/pay/chk_1")
     assert view["notifications"][0]["eventId"] == "evt_chk_1_2"
     _conforms(view, "CheckoutView")
     _conforms({"data": [view], "nextCursor": None}, "CheckoutList")

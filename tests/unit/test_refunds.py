@@ -17,6 +17,7 @@ from halotap.domain.money import Money, from_minor
 from halotap.domain.parties import Client, MerchantCredentials
 from halotap.domain.refunds import judge, refund_amount, refundable
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import checkout_view
 from halotap.domain.watch import next_due
 
 MERCHANT = MerchantCredentials("demo-merchant", "sim-merchant-001", "secret-key")
@@ -137,7 +138,7 @@ def test_a_checkout_is_next_due_at_its_earliest_pending_refund_retry():
 
 
 def test_the_api_view_hides_the_refund_and_checkout_bookkeeping():
-    view = checkout(reserved=100, refunds={"a": refund("a", RefundStatus.PENDING, "x")}).to_api()
+    view = checkout_view(checkout(reserved=100, refunds={"a": refund("a", RefundStatus.PENDING, "x")}))
     assert view["amountRefunded"] == "0.00"
     assert view["refunds"][0].keys() == {
         "id",

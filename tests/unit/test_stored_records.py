@@ -21,6 +21,7 @@ from halotap.domain.models import (
     wire_name,
 )
 from halotap.domain.states import CheckoutStatus
+from halotap.domain.views import refund_view
 
 AT = "2026-11-27T12:00:00.000Z"
 
@@ -144,7 +145,7 @@ def test_what_halo_claimed_is_cut_to_size():
 def test_a_refund_shows_no_bookkeeping_on_the_wire():
     refund = a_checkout().refunds["rfd_1"]
 
-    view = refund.to_api()
+    view = refund_view(refund)
 
     assert "attempts" not in view
     assert "requestedAmount" not in view

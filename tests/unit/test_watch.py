@@ -53,7 +53,7 @@ def test_every_final_status_halo_can_still_change_is_watched(status, watched):
 
 def test_a_checkout_that_never_reached_halo_has_nothing_to_watch():
     assert not is_watched(CheckoutStatus.FAILED, None)
-    assert watch_changes(CheckoutStatus.FAILED, None, AT, timing.WATCH_SCHEDULE)["watchDue"] is None
+    assert watch_changes(CheckoutStatus.FAILED, None, AT, timing.WATCH_SCHEDULE)["watch_due"] is None
 
 
 def test_the_deployed_watch_asks_about_5_min_30_min_2_h_6_h_24_h_and_48_h_after_the_change():
@@ -70,14 +70,14 @@ def test_the_deployed_watch_asks_about_5_min_30_min_2_h_6_h_24_h_and_48_h_after_
 def test_each_watch_check_is_due_at_its_offset_from_the_change_not_from_the_last_check():
     started = watch_changes(CheckoutStatus.EXPIRED, "h-1", AT, (5, 30, 120))
     assert started == {
-        "watchFrom": "2026-12-07T12:00:00.000Z",
-        "watchChecks": 0,
-        "watchDue": "2026-12-07T12:00:05.000Z",
+        "watch_from": "2026-12-07T12:00:00.000Z",
+        "watch_checks": 0,
+        "watch_due": "2026-12-07T12:00:05.000Z",
     }
-    first = checkout(status=CheckoutStatus.EXPIRED, watch_from=started["watchFrom"], watch_checks=0)
-    assert next_watch(first, (5, 30, 120)) == {"watchChecks": 1, "watchDue": "2026-12-07T12:00:30.000Z"}
+    first = checkout(status=CheckoutStatus.EXPIRED, watch_from=started["watch_from"], watch_checks=0)
+    assert next_watch(first, (5, 30, 120)) == {"watch_checks": 1, "watch_due": "2026-12-07T12:00:30.000Z"}
     last = first.but(watch_checks=2)
-    assert next_watch(last, (5, 30, 120)) == {"watchChecks": 3, "watchDue": None}
+    assert next_watch(last, (5, 30, 120)) == {"watch_checks": 3, "watch_due": None}
 
 
 def test_a_final_checkout_is_next_due_at_the_earliest_of_its_watch_its_refunds_and_its_attention():
@@ -105,15 +105,15 @@ def test_a_final_checkout_is_next_due_at_the_earliest_of_its_watch_its_refunds_a
 def test_only_an_indeterminate_outcome_gets_a_deadline_for_a_person():
     after = timedelta(minutes=30)
     flagged = attention_changes(CheckoutStatus.FAILED, Disposition.INDETERMINATE, AT, after)
-    assert flagged == {"attentionDue": "2026-12-07T12:30:00.000Z", "needsAttention": None}
+    assert flagged == {"attention_due": "2026-12-07T12:30:00.000Z", "needs_attention": None}
     for status, disposition in [
         (CheckoutStatus.FAILED, Disposition.UNABLE_TO_GO_ONLINE),
         (CheckoutStatus.VOIDED, Disposition.VOIDED),
         (CheckoutStatus.EXPIRED, None),
     ]:
         assert attention_changes(status, disposition, AT, after) == {
-            "attentionDue": None,
-            "needsAttention": None,
+            "attention_due": None,
+            "needs_attention": None,
         }
 
 

@@ -20,7 +20,7 @@ from halotap.settings import Settings, settings
 if TYPE_CHECKING:
     import httpx
 
-    from halotap.adapters.dynamodb import CheckoutStore
+    from halotap.adapters.dynamo.checkouts import CheckoutStore
     from halotap.adapters.events import EventLog
     from halotap.adapters.halo import HaloClient
     from halotap.adapters.idempotency import IdempotentRunner
@@ -70,7 +70,7 @@ class Services:
     # -- adapters --------------------------------------------------------------------------------------
     @cached_property
     def store(self) -> CheckoutStore:
-        from halotap.adapters.dynamodb import CheckoutStore
+        from halotap.adapters.dynamo.checkouts import CheckoutStore
 
         return CheckoutStore(
             self.config.checkouts_table, client=self._dynamodb, retention_days=self.config.retention_days

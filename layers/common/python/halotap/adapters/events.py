@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from halotap.adapters.dynamo.table import Table
 from halotap.domain.errors import DependencyUnavailable
 from halotap.domain.events import Event
 from halotap.domain.timing import EVENT_RETENTION
@@ -31,49 +32,18 @@ def _s(value: str) -> dict[str, str]:
 
 class EventLog:
     def __init__(self, table_name: Callable[[], str], client: Any = None) -> None:
-        self._table_name = table_name
-        self._client = client
+        self.table = Table(table_name, client)
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            from halotap.adapters import aws
-
-            self._client = aws.dynamodb()
-        return self._client
+        return self.table.client
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return getattr(self.client, operation)(TableName=self._table_name(), **kwargs)
-        except ClientError as error:
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            if code in (
-                "ProvisionedThroughputExceededException",
-                "ThrottlingException",
-                "InternalServerError",
-            ):
-                raise DependencyUnavailable("DynamoDB is throttling or unavailable; retry shortly") from error
-            raise
-        except BotoCoreError as error:
-            raise DependencyUnavailable("DynamoDB could not be reached; retry shortly") from error
-
-    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
-        """Run a transaction; None if it committed, else the cancellation reasons' codes."""
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.transact_write_items(TransactItems=items)
-            return None
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            return [str(r.get("Code") or "None") for r in error.response.get("CancellationReasons") or []]
+        return self.table.call(operation, TableName=self.table.name, **kwargs)
 
     def record(self, event: Event) -> Event:
         """Place an event at the end of its client's feed, once; a second call returns the first record."""
-        table = self._table_name()
+        table = self.table.name
         for _ in range(_SEQUENCE_RACES):
             existing = self.get(event.id)
             if existing is not None:
@@ -92,7 +62,7 @@ class EventLog:
             if last:
                 counter["ConditionExpression"] = "#last = :last"
                 counter["ExpressionAttributeValues"][":last"] = {"N": str(last)}
-            reasons = self._transact(
+            reasons = self.table.transact(
                 [
                     {"Update": counter},
                     {
@@ -117,9 +87,8 @@ class EventLog:
             )
             if reasons is None:
                 return placed
-            if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in reasons):
-                raise DependencyUnavailable("DynamoDB is throttling; the event is recorded on the next sweep")
             # Another publisher took this number (or recorded this very event): read again, try again.
+            # (Throttling was DependencyUnavailable already: table.py.)
         raise DependencyUnavailable(f"could not place event {event.id} in the feed; the next sweep will")
 
     def get(self, event_id: str) -> Event | None:

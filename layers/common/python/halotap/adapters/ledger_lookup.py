@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from halotap.adapters.dynamodb import CheckoutStore, _checkout, checkout_key
+from halotap.adapters.dynamo.checkouts import CheckoutStore
+from halotap.adapters.dynamo.items import checkout, checkout_key
 from halotap.adapters.tables import HALO_TRANSACTION_INDEX
 from halotap.domain.models import Checkout
 from halotap.domain.states import CheckoutStatus
@@ -29,10 +30,10 @@ class LedgerLookup:
             keys = [checkout_key(checkout_id) for checkout_id in wanted[start : start + BATCH_GET_MAX]]
             request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
             for _ in range(_UNPROCESSED_ROUNDS):
-                answer = self._store._call("batch_get_item", RequestItems=request)
+                answer = self._store.table.call("batch_get_item", RequestItems=request)
                 for item in answer.get("Responses", {}).get(self._table, []):
-                    checkout = _checkout(item)
-                    found[checkout.id] = checkout
+                    found_one = checkout(item)
+                    found[found_one.id] = found_one
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -40,7 +41,7 @@ class LedgerLookup:
 
     def by_halo_transaction(self, transaction_id: str) -> Checkout | None:
         """The approved checkout whose Halo transaction is `transaction_id` (a refund record names it)."""
-        answer = self._store._call(
+        answer = self._store.table.call(
             "query",
             TableName=self._table,
             IndexName=HALO_TRANSACTION_INDEX,
@@ -49,7 +50,7 @@ class LedgerLookup:
             Limit=2,
         )
         items = answer.get("Items", [])
-        return _checkout(items[0]) if len(items) == 1 else None
+        return checkout(items[0]) if len(items) == 1 else None
 
     def approved(self, merchant_id: str, window: tuple[str, str], page_size: int = 500) -> Iterator[Checkout]:
         """A merchant's approved checkouts created in `window` (inclusive), a page at a time."""

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from halotap.app.ports import CheckoutRepository, EventRecorder, Halo, Queue, Secrets
+from halotap.app.races import retry_on_conflict
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import (
     CheckoutNotCancellable,
     CheckoutNotFound,
-    ConcurrentUpdate,
     CurrencyNotSupported,
     HalotapError,
     InvalidRequest,
@@ -22,11 +22,12 @@ from halotap.domain.errors import (
 )
 from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
-from halotap.domain.models import Checkout, CheckoutCreated, Failure, HistoryEntry
-from halotap.domain.notifications import message, notification_body, outbox_changes, pending_events
+from halotap.domain.models import Checkout, Failure, HistoryEntry
+from halotap.domain.notifications import marked, message, notification_body, outbox_changes, pending_events
 from halotap.domain.parties import Caller
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, Disposition, can_cancel
+from halotap.domain.views import CheckoutCreated
 from halotap.domain.watch import final_changes, next_due
 
 if TYPE_CHECKING:
@@ -109,15 +110,15 @@ class CheckoutService:
             )
             moment = self.clock()
             opened_at = iso(moment)
-            opened = self.store.update(
+            opened = self.store.save(
                 checkout,
-                {
-                    "status": CheckoutStatus.OPEN.value,
-                    "deepLink": link.url,
-                    "haloReference": link.reference,
-                    "updatedAt": opened_at,
-                    "dueAt": iso(moment + timedelta(seconds=self.check_backoff[0])),
-                },
+                checkout.but(
+                    status=CheckoutStatus.OPEN,
+                    deep_link=link.url,
+                    halo_reference=link.reference,
+                    updated_at=opened_at,
+                    due_at=iso(moment + timedelta(seconds=self.check_backoff[0])),
+                ),
                 [
                     HistoryEntry(
                         at=opened_at,
@@ -155,14 +156,14 @@ class CheckoutService:
         """
         at = iso(self.clock())
         try:
-            self.store.update(
+            self.store.save(
                 checkout,
-                {
-                    "status": CheckoutStatus.FAILED.value,
-                    "updatedAt": at,
-                    "dueAt": None,
-                    "failure": Failure(code=code, detail=detail).to_dict(),
-                },
+                checkout.but(
+                    status=CheckoutStatus.FAILED,
+                    updated_at=at,
+                    due_at=None,
+                    failure=Failure(code=code, detail=detail),
+                ),
                 [
                     HistoryEntry(
                         at=at,
@@ -208,38 +209,32 @@ class CheckoutService:
 
     # -- cancel -----------------------------------------------------------------------------------
     def cancel(self, caller: Caller, checkout_id: str) -> Checkout:
-        for _ in range(timing.RACE_RETRIES):
-            checkout = self.get(caller, checkout_id)
+        def attempt(checkout: Checkout) -> Checkout:
             if not can_cancel(checkout.status):
                 raise CheckoutNotCancellable(
                     f"checkout {checkout_id} is {checkout.status.value}", currentStatus=checkout.status.value
                 )
             moment = self.clock()
             at = iso(moment)
-            changes = {
-                "status": CheckoutStatus.CANCELLED.value,
-                "updatedAt": at,
+            cancelled = checkout.but(
+                status=CheckoutStatus.CANCELLED,
+                updated_at=at,
                 **self.final_changes(checkout, CheckoutStatus.CANCELLED, None, moment),
                 **outbox_changes(checkout, CheckoutStatus.CANCELLED, moment),
-            }
-            try:
-                cancelled = self.store.update(
-                    checkout,
-                    changes,
-                    [
-                        HistoryEntry(
-                            at=at,
-                            type="status_changed",
-                            source="api",
-                            from_status="open",
-                            to_status="cancelled",
-                        )
-                    ],
-                )
-            except ConcurrentUpdate:
-                continue  # a webhook won the race; read again and decide again
-            return self.publish(cancelled)
-        raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry")
+            )
+            entry = HistoryEntry(
+                at=at, type="status_changed", source="api", from_status="open", to_status="cancelled"
+            )
+            return self.store.save(checkout, cancelled, [entry])
+
+        # A webhook that wins the race is read again and decided again: it may have made cancelling moot.
+        cancelled = retry_on_conflict(
+            self.get(caller, checkout_id),
+            attempt,
+            self.store.get,
+            gave_up=f"checkout {checkout_id} is changing too fast; retry",
+        )
+        return self.publish(cancelled)
 
     # -- reconciliation's writes -------------------------------------------------------------------
     def final_changes(
@@ -266,13 +261,13 @@ class CheckoutService:
             from_status=checkout.status.value,
             to_status="expired",
         )
-        changes = {
-            "status": CheckoutStatus.EXPIRED.value,
-            "updatedAt": at,
+        expired = checkout.but(
+            status=CheckoutStatus.EXPIRED,
+            updated_at=at,
             **self.final_changes(checkout, CheckoutStatus.EXPIRED, None, moment),
             **outbox_changes(checkout, CheckoutStatus.EXPIRED, moment),
-        }
-        return self.publish(self.store.update(checkout, changes, [entry]))
+        )
+        return self.publish(self.store.save(checkout, expired, [entry]))
 
     # -- the outbox ------------------------------------------------------------------------------
     def publish(self, checkout: Checkout) -> Checkout:
@@ -294,11 +289,11 @@ class CheckoutService:
                     event_from_checkout(checkout.id, checkout.client_id, event, body)
                 )
                 self.notifications.send(message(checkout, event, self.clock(), body=recorded.body))
-            changes: dict[str, Any] = {f"notifications.{event}.status": "queued" for event in events}
+            queued = checkout.but(notifications=marked(checkout, events, "queued"))
             if checkout.status.is_final:
                 # None unless a refund awaits its retry, a watch check is due or an Indeterminate its deadline
-                changes["dueAt"] = next_due(checkout)
-            return self.store.update(checkout, changes, [])
+                queued = queued.but(due_at=next_due(checkout))
+            return self.store.save(checkout, queued)
         except Exception:  # the sweep is the retry; nothing may undo the committed change
             logger.warning(
                 "notification not queued yet; reconciliation will",
@@ -308,4 +303,4 @@ class CheckoutService:
             return checkout
 
     def reschedule(self, checkout: Checkout, due_at: datetime) -> Checkout:
-        return self.store.update(checkout, {"dueAt": iso(due_at), "checks": checkout.checks + 1}, [])
+        return self.store.save(checkout, checkout.but(due_at=iso(due_at), checks=checkout.checks + 1))

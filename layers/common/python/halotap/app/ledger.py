@@ -45,9 +45,10 @@ from halotap.domain.ledger import (
     missing_payment,
     missing_refund,
 )
-from halotap.domain.models import Checkout, RefundStatus
+from halotap.domain.models import Checkout, RefundStatus, settlement_keys
 from halotap.domain.notifications import LEDGER_EVENT_TYPES
 from halotap.domain.parties import Caller, MerchantCredentials
+from halotap.domain.states import CheckoutStatus
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,8 @@ class LedgerService:
                     write(line)
                     if line.kind is Kind.STATUS_MISMATCH and checkout is not None:
                         healed += self._heal(checkout, line)
+                    elif line.kind is Kind.MATCHED and checkout is not None:
+                        self._keep_settlement(checkout, line)
             self._mark_late(merchant, end, seen_payments, seen_refunds)
             for line in self._unseen(merchant.merchant_id, day, start, seen_payments, seen_refunds):
                 write(line)
@@ -227,6 +230,27 @@ class LedgerService:
                     line = classify_payment(entry, None)
                 seen_payments.add(payment.id)
             yield line, payment
+
+    def _keep_settlement(self, checkout: Checkout, line: Line) -> None:
+        """An approved payment whose webhook did not carry the acquirer's keys gets them from the ledger.
+
+        Best effort: a lost race (the checkout changed since the batch read) or a throttled write leaves it
+        for the next run; the CSV carries the keys whatever happens here.
+        """
+        if (
+            checkout.status is not CheckoutStatus.APPROVED
+            or checkout.settlement is not None
+            or line.settlement.is_empty
+        ):
+            return
+        store = self.outcomes.checkouts.store
+        try:
+            store.save(checkout, checkout.but(settlement=settlement_keys(line.settlement)))
+        except HalotapError as error:
+            logger.info(
+                "settlement keys not stored on the checkout this run; the next run will",
+                extra={"checkoutId": checkout.id, "code": error.code},
+            )
 
     def _refunded_checkout(
         self, entry: HaloLedgerEntry, by_transaction: dict[str, Checkout]

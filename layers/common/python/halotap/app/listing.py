@@ -10,6 +10,7 @@ from halotap.domain import cursors
 from halotap.domain.errors import InvalidCursor, MerchantNotFound
 from halotap.domain.models import Checkout
 from halotap.domain.parties import Caller
+from halotap.domain.views import checkout_view
 
 if TYPE_CHECKING:
     from halotap.domain.listing import CheckoutListQuery
@@ -21,7 +22,10 @@ class CheckoutPage:
     next_cursor: str | None
 
     def to_api(self) -> dict[str, Any]:
-        return {"data": [checkout.to_api() for checkout in self.checkouts], "nextCursor": self.next_cursor}
+        return {
+            "data": [checkout_view(checkout) for checkout in self.checkouts],
+            "nextCursor": self.next_cursor,
+        }
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from halotap.app.ports import CheckoutRepository, Queue, Secrets
+from halotap.app.races import retry_on_conflict
 from halotap.domain import signing, timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import ConcurrentUpdate, RetryLater
@@ -96,22 +97,22 @@ class NotificationDeliverer:
             self._record(
                 checkout,
                 event,
-                {"status": "delivered", "deliveredAt": iso(now), "nextAttemptAt": None},
+                {"status": "delivered", "delivered_at": iso(now), "next_attempt_at": None},
                 result,
             )
             return DeliveryResult("delivered")
         if result.outcome == "gone":
-            self._record(checkout, event, {"status": "gone", "nextAttemptAt": None}, result)
+            self._record(checkout, event, {"status": "gone", "next_attempt_at": None}, result)
             return DeliveryResult("gone", error=result.error)
         delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
         if delay is None:
             self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
-            self._record(checkout, event, {"status": "failed", "nextAttemptAt": None}, result)
+            self._record(checkout, event, {"status": "failed", "next_attempt_at": None}, result)
             return DeliveryResult("exhausted", error=result.error)
         self._record(
             checkout,
             event,
-            {"status": "retrying", "nextAttemptAt": iso(now + timedelta(seconds=delay))},
+            {"status": "retrying", "next_attempt_at": iso(now + timedelta(seconds=delay))},
             result,
         )
         return DeliveryResult("retry", delay, result.error)
@@ -143,25 +144,22 @@ class NotificationDeliverer:
         return checkout.notification_url or client.notification_url, client.signing_secrets
 
     def _record(self, checkout: Checkout, event: str, fields: dict[str, Any], result: Attempt) -> None:
-        """Record one attempt. The count is the record's own plus one, not the queue's receive count, so
-        attempts made before a redrive or a resend (each a new message, counted from 1 again) still count."""
-        for _ in range(timing.RACE_RETRIES):
-            state = checkout.notifications.get(event)
+        """Record one attempt. `fields` are the notification's changes (`NotificationState.but`). The count is
+        the record's own plus one, not the queue's receive count, so attempts made before a redrive or a
+        resend (each a new message, counted from 1 again) still count."""
+
+        def attempt(current: Checkout) -> None:
+            state = current.notifications.get(event)
             if state is None:
                 return  # replayed for a checkout whose record predates this event: nothing to update
-            changes = {
-                **{f"notifications.{event}.{name}": value for name, value in fields.items()},
-                f"notifications.{event}.attempts": state.attempts + 1,
-                f"notifications.{event}.lastStatus": result.status,
-                f"notifications.{event}.lastError": result.error,
-            }
-            try:
-                self.store.update(checkout, changes, [])
-                return
-            except ConcurrentUpdate:
-                fresh = self.store.get(checkout.id)
-                assert fresh is not None
-                checkout = fresh
-        logger.warning(
-            "could not record a delivery attempt", extra={"checkoutId": checkout.id, "eventId": event}
-        )
+            recorded = state.but(
+                **fields, attempts=state.attempts + 1, last_status=result.status, last_error=result.error
+            )
+            self.store.save(current, current.but(notifications={**current.notifications, event: recorded}))
+
+        try:
+            retry_on_conflict(checkout, attempt, self.store.get, gave_up="delivery attempt not recorded")
+        except ConcurrentUpdate:
+            logger.warning(
+                "could not record a delivery attempt", extra={"checkoutId": checkout.id, "eventId": event}
+            )

@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import Confirmation, ConfirmWithHalo
+from halotap.app.races import retry_on_conflict
 from halotap.app.refunds import RefundService
 from halotap.domain import json_input, timing
 from halotap.domain.clock import iso
-from halotap.domain.errors import ConcurrentUpdate, HalotapError, InvalidRequest, RetryLater
+from halotap.domain.errors import HalotapError, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
 from halotap.domain.ids import is_checkout_id
 from halotap.domain.models import Checkout, HistoryEntry, Outcome, settlement_keys
@@ -115,15 +116,14 @@ class OutcomeService:
         confirmed = confirmation.outcome
         if confirmed is None:
             return None
-        for _ in range(timing.RACE_RETRIES):
-            decision = decide(checkout.status, confirmed.disposition)
-            try:
-                return self._write(checkout, confirmed, decision, source, confirmation)
-            except ConcurrentUpdate:
-                fresh = self.checkouts.store.get(checkout.id)
-                assert fresh is not None  # checkouts are never deleted while events can arrive
-                checkout = fresh
-        raise ConcurrentUpdate(f"checkout {checkout.id} is changing too fast; the event will be retried")
+        return retry_on_conflict(
+            checkout,
+            lambda current: self._write(
+                current, confirmed, decide(current.status, confirmed.disposition), source, confirmation
+            ),
+            self.checkouts.store.get,
+            gave_up=f"checkout {checkout.id} is changing too fast; the event will be retried",
+        )
 
     def _write(
         self,
@@ -155,12 +155,12 @@ class OutcomeService:
         if decision.verdict != Verdict.TRANSITION:
             if not anomalies or len(checkout.history) >= MAX_HISTORY:
                 return ApplyResult(decision.verdict, checkout, decision, mismatches=mismatches)
-            updated = self.checkouts.store.update(checkout, {}, anomalies)
+            updated = self.checkouts.store.save(checkout, checkout, anomalies)
             return ApplyResult(decision.verdict, updated, decision, mismatches)
         assert decision.new_status is not None
         changes: dict[str, Any] = {
-            "status": decision.new_status.value,
-            "updatedAt": at,
+            "status": decision.new_status,
+            "updated_at": at,
             "outcome": Outcome(
                 disposition=disposition,
                 authorisation_code=outcome.authorisation_code,
@@ -169,13 +169,13 @@ class OutcomeService:
                 payment_provider_reference=outcome.payment_provider_reference,
                 error_code=outcome.error_code,
                 decided_at=at,
-            ).to_dict(),
+            ),
         }
         if outcome.halo_transaction_id and decision.new_status == CheckoutStatus.APPROVED:
-            changes["haloTransactionId"] = outcome.halo_transaction_id  # what a refund names
+            changes["halo_transaction_id"] = outcome.halo_transaction_id  # what a refund names
         late_refund = None
         if decision.replaced_status is not None:
-            changes["replacedStatus"] = decision.replaced_status.value
+            changes["replaced_status"] = decision.replaced_status
             if decision.replaced_status in (CheckoutStatus.CANCELLED, CheckoutStatus.EXPIRED):
                 late_refund = self.refunds.late_approval_changes(checkout)
                 if late_refund is not None:
@@ -194,9 +194,10 @@ class OutcomeService:
             self.checkouts.final_changes(checkout, decision.new_status, outcome.disposition, moment)
         )
         if outcome.settlement is not None and not outcome.settlement.is_empty:
-            changes["settlement"] = settlement_keys(outcome.settlement).to_dict()
+            changes["settlement"] = settlement_keys(outcome.settlement)
         changes.update(outbox_changes(checkout, decision.new_status, moment))
-        updated = self.checkouts.publish(self.checkouts.store.update(checkout, changes, [*anomalies, entry]))
+        written = self.checkouts.store.save(checkout, checkout.but(**changes), [*anomalies, entry])
+        updated = self.checkouts.publish(written)
         if late_refund is not None:
             # The refund is reserved with the approval; if this call fails, reconciliation sends it.
             try:

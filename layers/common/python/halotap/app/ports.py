@@ -1,13 +1,15 @@
 """The ports the use cases talk through. Adapters (halotap.adapters) implement them; tests hand in fakes.
 
-Only what a use case calls is declared here, so a fake needs nothing else.
+Only what a use case calls is declared here, so a fake needs nothing else (tests/memory holds them).
+The checkout store speaks checkouts, never attribute paths: `CheckoutRepository` says which writes it
+offers and why those three.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from halotap.domain.events import Event
 from halotap.domain.halo import DeepLink, HaloLedgerEntry, HaloTransaction, RefundAnswer
@@ -17,21 +19,35 @@ from halotap.domain.parties import Client, MerchantCredentials
 
 
 class CheckoutRepository(Protocol):
-    """Checkouts as stored. Every write is conditional on the version the caller read."""
+    """Checkouts as stored, spoken in the domain's terms: no attribute names, no update expressions.
+
+    A use case reads a checkout, builds the one it wants with `checkout.but(...)`, and hands both over.
+    Three writes cover every change, each with the condition that makes it safe:
+
+    - `save(before, after, history)`: the general write, conditional on `before.version`. Only what
+      differs between the two is written, and the maps several writers fill (notifications, refunds,
+      refund references) per entry, so no write clobbers an entry it did not change. A lost race is
+      `ConcurrentUpdate`; the caller re-reads and decides again (`halotap.app.races`).
+    - `reserve_refund(checkout, refund)`: conditional on the rule, not on the version (the checkout
+      approved, the reference new, the total within the amount), so racing refunds fit or fail on the
+      totals as they are. None if the refund does not fit; the caller re-reads to say why.
+    - `settle_refund(checkout, settled, refund_id)`: Halo's answer on a refund, conditional on that refund
+      still being pending, so refunds of one checkout never contend with each other and a refund is
+      settled (and its notification queued) once; the totals move by additions. None if it was settled
+      meanwhile. (docs/architecture.md, "Refunds", says why the version would be the wrong condition.)
+
+    A named operation per change (`mark_notification`, `record_attempt`, ...) would give each write its own
+    adapter code and its own fake; they all share one condition, so `save` is that condition once, and
+    the named writes are exactly those whose condition differs.
+    """
 
     def insert(self, checkout: Checkout) -> None: ...
     def get(self, checkout_id: str) -> Checkout | None: ...
     def checkout_id_for_reference(self, merchant_id: str, reference: str) -> str | None: ...
     def find_by_halo_reference(self, halo_reference: str) -> Checkout | None: ...
-    def update(
-        self, checkout: Checkout, changes: dict[str, Any], history: list[HistoryEntry]
-    ) -> Checkout: ...
-    def reserve_refund(
-        self, checkout: Checkout, refund: Refund, amount: int, limit: int
-    ) -> Checkout | None: ...
-    def update_refund(
-        self, checkout: Checkout, refund_id: str, changes: dict[str, Any], deltas: dict[str, int]
-    ) -> Checkout | None: ...
+    def save(self, before: Checkout, after: Checkout, history: Sequence[HistoryEntry] = ()) -> Checkout: ...
+    def reserve_refund(self, checkout: Checkout, refund: Refund) -> Checkout | None: ...
+    def settle_refund(self, checkout: Checkout, settled: Checkout, refund_id: str) -> Checkout | None: ...
     def due(self, shard: int, now: str, limit: int) -> list[Checkout]: ...
     def release_reference(self, checkout: Checkout) -> None: ...
 

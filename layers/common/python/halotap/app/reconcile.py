@@ -212,7 +212,7 @@ class Reconciler:
         if due is not None and due <= iso(now):
             due = iso(now + self.after_error)  # never left at the head of the queue (the guarantee)
         if checkout.due_at != due:
-            self.service.store.update(checkout, {"dueAt": due}, [])
+            self.service.store.save(checkout, checkout.but(due_at=due))
         return ",".join(done) or "cleared"
 
     def _watch(self, checkout: Checkout, now: datetime, report: RunReport) -> tuple[Checkout, str]:
@@ -239,9 +239,8 @@ class Reconciler:
                 return result.checkout, f"watch_changed:{result.checkout.status.value}"
             if result is not None:
                 checkout = result.checkout  # an anomaly may have been recorded: a newer version
-        changes = next_watch(checkout, self.service.watch_schedule)
-        updated = checkout.but(watch_checks=changes["watchChecks"], watch_due=changes["watchDue"])
-        written = self.service.store.update(checkout, {**changes, "dueAt": next_due(updated)}, [])
+        updated = checkout.but(**next_watch(checkout, self.service.watch_schedule))
+        written = self.service.store.save(checkout, updated.but(due_at=next_due(updated)))
         return written, "watch_ended" if written.watch_due is None else "watched"
 
     def _flag_for_attention(self, checkout: Checkout, now: datetime, report: RunReport) -> Checkout:
@@ -251,18 +250,16 @@ class Reconciler:
             and checkout.outcome is not None
             and checkout.outcome.disposition == Disposition.INDETERMINATE.value
         )
-        changes: dict[str, object] = {"attentionDue": None}
+        updated = checkout.but(attention_due=None)
         if still_indeterminate and checkout.needs_attention is None:
-            flag = attention(checkout, now)
-            changes["needsAttention"] = flag.to_dict()
+            updated = updated.but(needs_attention=attention(checkout, now))
             report.needs_attention += 1
             logger.error(
                 "an Indeterminate outcome needs a person: reverse it in Halo's merchant portal if the "
                 "shopper was charged (docs/operations.md, IndeterminateNeedsAttention)",
                 extra={"checkoutId": checkout.id, "merchantId": checkout.merchant_id},
             )
-        updated = checkout.but(attention_due=None)
-        return self.service.store.update(checkout, {**changes, "dueAt": next_due(updated)}, [])
+        return self.service.store.save(checkout, updated.but(due_at=next_due(updated)))
 
     def _ask_halo(self, checkout: Checkout) -> HaloTransaction | None:
         if self.halo.breaker.is_open:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from halotap.app.checkouts import CheckoutService
+from halotap.app.races import retry_on_conflict
 from halotap.domain import timing
 from halotap.domain.clock import iso
 from halotap.domain.errors import (
@@ -72,34 +73,38 @@ class RefundService:
     # -- the PSP's calls --------------------------------------------------------------------------------
     def create(self, caller: Caller, checkout_id: str, request: CreateRefundRequest) -> RefundCreated:
         checkout = self.checkouts.get(caller, checkout_id)  # 404 outside the caller's merchants
-        transaction_id = checkout.halo_transaction_id
-        for _ in range(timing.RACE_RETRIES):
+        known_transaction = checkout.halo_transaction_id
+
+        def attempt(checkout: Checkout) -> RefundCreated:
+            nonlocal known_transaction
             existing = _same_reference(checkout, request)
             if existing is not None:
                 return RefundCreated(existing, replayed=True)
-            refund, amount = self._new_refund(checkout, request)
-            if transaction_id is None:
+            refund = self._new_refund(checkout, request)
+            if known_transaction is None:
                 # An approval recorded before halotap kept Halo's id: read it now (a status read is safe to
                 # repeat), so the first refund call follows its reservation at once.
-                transaction_id = self._transaction_id(checkout)
-                if transaction_id is None:
+                known_transaction = self._transaction_id(checkout)
+                if known_transaction is None:
                     raise HaloBadResponse(f"Halo's status of checkout {checkout.id} names no transactionId")
-            total = minor(checkout.amount, checkout.currency)
-            reserved = self.checkouts.store.reserve_refund(checkout, refund, amount, total - amount)
+            reserved = self.checkouts.store.reserve_refund(checkout, refund)
             if reserved is None:
                 # The condition failed: another refund took the room or the reference, or the status
                 # moved. Read again and say which (or succeed, if this was only a stale read).
-                fresh = self.checkouts.store.get(checkout.id)
-                assert fresh is not None  # checkouts are never deleted while they can be refunded
-                checkout = fresh
-                continue
+                raise ConcurrentUpdate(f"checkout {checkout.id} changed while the refund was reserved")
             logger.info(
                 "refund reserved",
                 extra={"checkoutId": checkout.id, "refundId": refund.id, "amount": refund.amount},
             )
-            sent = self.send(reserved, refund.id, retry=False, transaction_id=transaction_id)
+            sent = self.send(reserved, refund.id, retry=False, transaction_id=known_transaction)
             return RefundCreated(sent, replayed=False)
-        raise ConcurrentUpdate(f"checkout {checkout_id} is changing too fast; retry with the same reference")
+
+        return retry_on_conflict(
+            checkout,
+            attempt,
+            self.checkouts.store.get,
+            gave_up=f"checkout {checkout_id} is changing too fast; retry with the same reference",
+        )
 
     def get(self, caller: Caller, checkout_id: str, refund_id: str) -> Refund:
         checkout = self.checkouts.get(caller, checkout_id)
@@ -108,7 +113,7 @@ class RefundService:
             raise RefundNotFound(f"checkout {checkout.id} has no refund {refund_id!r}")
         return refund
 
-    def _new_refund(self, checkout: Checkout, request: CreateRefundRequest) -> tuple[Refund, int]:
+    def _new_refund(self, checkout: Checkout, request: CreateRefundRequest) -> Refund:
         """The refund this request asks for, judged on the checkout as read: a fast, clear refusal.
 
         Passing here proves nothing about the total: `reserve_refund`'s condition is what holds it.
@@ -132,7 +137,7 @@ class RefundService:
                 f"{checkout.currency} {from_minor(left, checkout.currency)} is left to refund",
                 amountRefundable=from_minor(left, checkout.currency),
             )
-        return self._refund(checkout, request, amount), amount
+        return self._refund(checkout, request, amount)
 
     def _refund(self, checkout: Checkout, request: CreateRefundRequest, amount: int) -> Refund:
         moment = self.checkouts.clock()
@@ -159,7 +164,8 @@ class RefundService:
 
     # -- a late approval ---------------------------------------------------------------------------------
     def late_approval_changes(self, checkout: Checkout) -> tuple[str, dict[str, Any]] | None:
-        """The full refund of a late approval, as attributes for the approval's own write, if the client wants it.
+        """The full refund of a late approval, as changes (`Checkout.but`) for the approval's own write, if
+        the client wants it.
 
         Reserved in the same conditional update that records the approval, so the refund cannot be lost
         between the two; the caller sends it once the write has landed.
@@ -181,10 +187,10 @@ class RefundService:
             amount,
         )
         return refund.id, {
-            f"refunds.{refund.id}": refund.to_dict(),
-            f"refundReferences.{LATE_APPROVAL_REFERENCE}": refund.id,
-            "reservedMinor": checkout.reserved_minor + amount,
-            "refundCount": checkout.refund_count + 1,
+            "refunds": {**checkout.refunds, refund.id: refund},
+            "refund_references": {**checkout.refund_references, LATE_APPROVAL_REFERENCE: refund.id},
+            "reserved_minor": checkout.reserved_minor + amount,
+            "refund_count": checkout.refund_count + 1,
         }
 
     # -- Halo ----------------------------------------------------------------------------------------------
@@ -253,8 +259,9 @@ class RefundService:
         refund = checkout.refunds[refund_id]
         if refund.status != RefundStatus.PENDING:
             return refund
-        changes, deltas = self._outcome(checkout, refund, judgement)
-        updated = self.checkouts.store.update_refund(checkout, refund_id, changes, deltas)
+        updated = self.checkouts.store.settle_refund(
+            checkout, self._settled(checkout, refund, judgement), refund_id
+        )
         if updated is None:
             # Settled meanwhile by a concurrent retry, whose write also queued the one notification.
             fresh = self.checkouts.store.get(checkout.id)
@@ -268,38 +275,35 @@ class RefundService:
             updated = self.checkouts.publish(updated)
         return updated.refunds[refund_id]
 
-    def _outcome(
-        self, checkout: Checkout, refund: Refund, judgement: Judgement
-    ) -> tuple[dict[str, Any], dict[str, int]]:
+    def _settled(self, checkout: Checkout, refund: Refund, judgement: Judgement) -> Checkout:
+        """The checkout once Halo's answer on `refund` is recorded (the store writes only what differs)."""
         moment = self.checkouts.clock()
         at = iso(moment)
-        prefix = f"refunds.{refund.id}"
         if judgement.status == RefundStatus.PENDING:
             retry_at = iso(moment + timing.refund_retry_delay(refund.attempts, self.checkouts.check_backoff))
             due = [retry_at, *([checkout.due_at] if checkout.due_at and pending_events(checkout) else [])]
             others = next_due(checkout, without_refund=refund.id)
-            return {
-                f"{prefix}.nextAttemptAt": retry_at,
-                f"{prefix}.attempts": refund.attempts + 1,
-                "dueAt": min([*due, *([others] if others else [])]),
-            }, {}
+            retried = refund.but(next_attempt_at=retry_at, attempts=refund.attempts + 1)
+            return checkout.but(
+                refunds={**checkout.refunds, refund.id: retried},
+                due_at=min([*due, *([others] if others else [])]),
+            )
         amount = minor(refund.amount, refund.currency)
-        changes: dict[str, Any] = {
-            f"{prefix}.status": judgement.status.value,
-            f"{prefix}.updatedAt": at,
-            f"{prefix}.nextAttemptAt": None,
-            "updatedAt": at,
-        }
+        settled = refund.but(status=judgement.status, updated_at=at, next_attempt_at=None)
         if judgement.status == RefundStatus.SUCCEEDED:
-            deltas = {"refundedMinor": amount}
+            totals = {"refunded_minor": checkout.refunded_minor + amount}
             if judgement.halo_reference:
-                changes[f"{prefix}.haloReference"] = judgement.halo_reference
+                settled = settled.but(halo_reference=judgement.halo_reference)
         else:
             assert judgement.failure is not None
-            deltas = {"reservedMinor": -amount}  # a failed refund frees its room
-            changes[f"{prefix}.failure"] = judgement.failure.to_dict()
-        changes.update(refund_outbox_changes(refund.id, f"refund.{judgement.status.value}", moment))
-        return changes, deltas
+            totals = {"reserved_minor": checkout.reserved_minor - amount}  # a failed refund frees its room
+            settled = settled.but(failure=judgement.failure)
+        return checkout.but(
+            refunds={**checkout.refunds, refund.id: settled},
+            updated_at=at,
+            **totals,
+            **refund_outbox_changes(checkout, refund.id, f"refund.{judgement.status.value}", moment),
+        )
 
     # -- reconciliation ------------------------------------------------------------------------------------
     def retry_due(self, checkout: Checkout, now: datetime) -> tuple[Checkout, int, int]:

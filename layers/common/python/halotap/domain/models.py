@@ -1,110 +1,27 @@
-"""The checkout as halotap stores it and shows it: plain frozen dataclasses, camelCase on the wire.
+"""The checkout as halotap keeps it: plain frozen dataclasses, camelCase in their stored form.
+
+How the API shows them is domain/views.py; how DynamoDB holds them is adapters/dynamo/items.py.
 
 What the PSP sends is validated at the edge by pydantic's core (domain/requests.py). What is stored here
 was written by halotap itself, so reading it back is a conversion, not a validation: no handler that only
 reads or moves a checkout loads pydantic, which costs about half an `import boto3` of a cold start.
-The OpenAPI document still describes these types (infra/openapi.py asks pydantic for their schema).
+The OpenAPI document still describes these types and the views (infra/openapi.py asks pydantic for
+their schema). How a record becomes a dict and back is domain/records.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
-from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from halotap.domain.money import from_minor
+from halotap.domain.records import Record, _int, _record, _set, wire_name
 from halotap.domain.states import CheckoutStatus
 
 if TYPE_CHECKING:
     from halotap.domain.halo import Settlement
     from halotap.domain.requests import CreateRefundRequest
-
-# A field's name in the table and on the wire, where it is not the camelCase of its Python name.
-_WIRE_NAMES = {"from_status": "from", "to_status": "to"}
-
-
-def wire_name(name: str) -> str:
-    """`halo_transaction_id` -> `haloTransactionId`; `from_status` -> `from`."""
-    if name in _WIRE_NAMES:
-        return _WIRE_NAMES[name]
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _plain(value: Any) -> Any:
-    """A value as JSON (and DynamoDB) takes it: enums by value, records as dicts, tuples as lists."""
-    if isinstance(value, Record):
-        return value.to_dict()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    return value
-
-
-class Record:
-    """A stored value: `to_dict` and `from_dict` speak its camelCase form, leaving out what is None."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            key: _plain(value)
-            for name, key in _wire_fields(type(self))
-            if (value := getattr(self, name)) is not None
-        }
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> Self:
-        """Read back a stored (or sent) dict. Keys may be camelCase or Python names; unknown keys are
-        ignored, so an item written by a newer release still reads."""
-        by_key = _by_key(cls)
-        return cls(**{by_key[key]: value for key, value in values.items() if key in by_key})
-
-    def but(self, **changes: Any) -> Self:
-        """A copy with `changes` (the dataclass is frozen)."""
-        return replace(self, **changes)  # type: ignore[type-var]
-
-
-_WIRE_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-_BY_KEY: dict[type, dict[str, str]] = {}
-
-
-def _wire_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """(Python name, wire name) of each field of a record class, worked out once per class."""
-    found = _WIRE_FIELDS.get(cls)
-    if found is None:
-        found = _WIRE_FIELDS[cls] = tuple((f.name, wire_name(f.name)) for f in fields(cls))
-    return found
-
-
-def _by_key(cls: type) -> dict[str, str]:
-    """Python name by wire name, and by itself (a dict may use either)."""
-    found = _BY_KEY.get(cls)
-    if found is None:
-        pairs = _wire_fields(cls)
-        found = _BY_KEY[cls] = {**{name: name for name, _ in pairs}, **{key: name for name, key in pairs}}
-    return found
-
-
-R = TypeVar("R", bound="Record")
-
-
-def _int(value: Any) -> int:
-    """DynamoDB gives numbers back as Decimal; counters are whole numbers."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    raise TypeError(f"expected a whole number, not {value!r}")
-
-
-def _set(record: object, name: str, value: Any) -> None:
-    object.__setattr__(record, name, value)
-
 
 MAX_HISTORY_TEXT = 500  # characters of a history entry's detail; MAX_HISTORY (app/outcomes.py) caps entries
 MAX_OUTCOME_TEXT = 128  # characters of each field of Halo's outcome (codes, ids, references)
@@ -231,10 +148,6 @@ class RefundFailure(Record):
     message: str
 
 
-# A refund's bookkeeping, never on the wire.
-REFUND_INTERNAL_FIELDS = ("requested_amount", "attempts", "next_attempt_at")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Refund(Record):
     id: str
@@ -260,12 +173,6 @@ class Refund(Record):
             _set(self, "failure", RefundFailure.from_dict(self.failure))
         _set(self, "attempts", _int(self.attempts))
 
-    def to_api(self) -> dict[str, Any]:
-        body = self.to_dict()
-        for name in REFUND_INTERNAL_FIELDS:
-            body.pop(wire_name(name), None)
-        return body
-
     def same_request(self, request: CreateRefundRequest) -> bool:
         return (self.requested_amount, self.reason, self.metadata) == (
             request.amount,
@@ -274,25 +181,6 @@ class Refund(Record):
         )
 
 
-# Stored with the checkout, never shown to the PSP: bookkeeping, and the merchant as the page shows it.
-INTERNAL_FIELDS = (
-    "version",
-    "client_id",
-    "due_at",
-    "checks",
-    "merchant_name",
-    "merchant_locale",
-    "wants_qr_code",
-    "refund_references",
-    "reserved_minor",
-    "refunded_minor",
-    "refund_count",
-    "watch_from",
-    "watch_checks",
-    "watch_due",
-    "attention_due",
-)
-_NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
 _COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count", "watch_checks")
 
 
@@ -378,80 +266,19 @@ class Checkout(Record):
     def refund_total(self) -> str:
         return from_minor(self.refunded_minor, self.currency)
 
-    def to_api(self, pay_url: str | None = None) -> dict[str, Any]:
-        """The checkout as GET returns it. Bookkeeping fields stay internal.
 
-        While it is open it also says how to pay, so a PSP that lost the create response can still send
-        the shopper on: the deep link, halotap's hosted page (`pay_url`) and the QR code if one was asked for.
-        """
-        body = {key: value for key, value in self.to_dict().items() if key not in _NOT_IN_VIEW}
-        if self.status is CheckoutStatus.OPEN and self.deep_link:
-            if pay_url:
-                body["payUrl"] = pay_url
-            if self.wants_qr_code:
-                from halotap.domain.qr import svg_data_uri
-
-                body["qrCode"] = svg_data_uri(self.deep_link)
-        body.setdefault("outcome", None)
-        body.setdefault("settlement", None)
-        body.setdefault("needsAttention", None)
-        body["amountRefunded"] = self.refund_total()
-        body["refunds"] = [
-            refund.to_api() for refund in sorted(self.refunds.values(), key=lambda r: (r.created_at, r.id))
-        ]
-        body["notifications"] = [
-            {"eventId": event_id, **state.to_dict()}
-            for event_id, state in sorted(self.notifications.items(), key=lambda pair: pair[1].created_at)
-        ]
-        return body
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckoutCreated(Record):
-    """The 201 body of POST /v1/checkouts."""
-
-    id: str
-    status: CheckoutStatus
-    merchant_id: str
-    reference: str
-    amount: str
-    currency: str
-    deep_link: str
-    halo_reference: str
-    qr_code: str | None = None
-    # halotap's hosted page for this checkout: a QR code on a desktop, a button on a phone
-    pay_url: str | None = None
-    return_url: str | None = None
-    fallback_url: str | None = None
-    locale: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    expires_at: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, checkout: Checkout, qr_code: str | None) -> CheckoutCreated:
-        assert checkout.deep_link
-        assert checkout.halo_reference
-        return cls(
-            id=checkout.id,
-            status=checkout.status,
-            merchant_id=checkout.merchant_id,
-            reference=checkout.reference,
-            amount=checkout.amount,
-            currency=checkout.currency,
-            deep_link=checkout.deep_link,
-            halo_reference=checkout.halo_reference,
-            qr_code=qr_code,
-            return_url=checkout.return_url,
-            fallback_url=checkout.fallback_url,
-            locale=checkout.locale,
-            metadata=checkout.metadata,
-            expires_at=checkout.expires_at,
-            created_at=checkout.created_at,
-            updated_at=checkout.updated_at,
-        )
-
-
-def _record(cls: type[R], value: R | dict[str, Any]) -> R:
-    return cls.from_dict(value) if isinstance(value, dict) else value
+__all__ = [
+    "Attention",
+    "Checkout",
+    "Failure",
+    "HistoryEntry",
+    "NotificationState",
+    "Outcome",
+    "Record",
+    "Refund",
+    "RefundFailure",
+    "RefundStatus",
+    "SettlementKeys",
+    "settlement_keys",
+    "wire_name",
+]

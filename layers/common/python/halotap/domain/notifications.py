@@ -18,6 +18,7 @@ from halotap.domain.ids import event_id, refund_event_id
 from halotap.domain.models import Checkout, NotificationState
 from halotap.domain.states import CheckoutStatus
 from halotap.domain.timing import OUTBOX_SWEEP_AFTER
+from halotap.domain.views import checkout_view, refund_view
 
 # A notification in one of these statuses needs no more attempts: a copy of its message is dropped.
 SETTLED = ("delivered", "gone")
@@ -33,23 +34,34 @@ REFUND_EVENT_TYPES = ("refund.succeeded", "refund.failed")
 
 
 def outbox_changes(checkout: Checkout, new_status: CheckoutStatus, at: datetime) -> dict[str, Any]:
-    """The attributes a status change writes so that its notification cannot be lost."""
+    """What a status change adds to the checkout (`checkout.but(**...)`) so its notification cannot be lost:
+    a pending entry, named by the version the change writes, and the sweep's due time."""
     entry = NotificationState(type=EVENT_TYPES[new_status], status="pending", created_at=iso(at))
     return {
-        f"notifications.{event_id(checkout.id, checkout.version + 1)}": entry.to_dict(),
-        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+        "notifications": {**checkout.notifications, event_id(checkout.id, checkout.version + 1): entry},
+        "due_at": iso(at + OUTBOX_SWEEP_AFTER),
     }
 
 
-def refund_outbox_changes(refund_id: str, event_type: str, at: datetime) -> dict[str, Any]:
-    """The outbox entry of a refund's outcome, written in the same conditional update as the outcome.
+def refund_outbox_changes(
+    checkout: Checkout, refund_id: str, event_type: str, at: datetime
+) -> dict[str, Any]:
+    """The outbox entry of a refund's outcome (`checkout.but(**...)`), written with the outcome itself.
 
     Its id comes from the refund and its outcome, which happens once, so any retry carries the same id.
     """
     entry = NotificationState(type=event_type, status="pending", created_at=iso(at), refund_id=refund_id)
     return {
-        f"notifications.{refund_event_id(refund_id, event_type)}": entry.to_dict(),
-        "dueAt": iso(at + OUTBOX_SWEEP_AFTER),
+        "notifications": {**checkout.notifications, refund_event_id(refund_id, event_type): entry},
+        "due_at": iso(at + OUTBOX_SWEEP_AFTER),
+    }
+
+
+def marked(checkout: Checkout, events: list[str], status: str) -> dict[str, NotificationState]:
+    """The checkout's notifications with `events` moved to `status`."""
+    return {
+        event: state.but(status=status) if event in events else state
+        for event, state in checkout.notifications.items()
     }
 
 
@@ -57,9 +69,9 @@ def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     """The exact JSON the PSP receives, fixed when the event is queued so every attempt sends the same."""
     state = checkout.notifications[event]
     if state.refund_id is not None:
-        data = checkout.refunds[state.refund_id].to_api()  # a refund event's data is the refund
+        data = refund_view(checkout.refunds[state.refund_id])  # a refund event's data is the refund
     else:
-        data = checkout.to_api()
+        data = checkout_view(checkout)
         data.pop("notifications", None)  # delivery bookkeeping is not part of the event
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 

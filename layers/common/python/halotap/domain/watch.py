@@ -39,21 +39,22 @@ def is_watched(status: CheckoutStatus, halo_reference: str | None) -> bool:
 def watch_changes(
     status: CheckoutStatus, halo_reference: str | None, at: datetime, schedule: tuple[int, ...]
 ) -> dict[str, Any]:
-    """The attributes that start (or, for a status Halo cannot change, end) the watch, written with the
-    change that made the checkout final."""
+    """What starts (or, for a status Halo cannot change, ends) the watch, as changes for `Checkout.but`,
+    written with the change that made the checkout final."""
     offset = timing.watch_offset(0, schedule)
     if not is_watched(status, halo_reference) or offset is None:
-        return {"watchFrom": None, "watchChecks": 0, "watchDue": None}
-    return {"watchFrom": iso(at), "watchChecks": 0, "watchDue": iso(at + offset)}
+        return {"watch_from": None, "watch_checks": 0, "watch_due": None}
+    return {"watch_from": iso(at), "watch_checks": 0, "watch_due": iso(at + offset)}
 
 
 def next_watch(checkout: Checkout, schedule: tuple[int, ...]) -> dict[str, Any]:
-    """The attributes after one watch check found nothing new: the next offset, or the end of the watch."""
+    """The changes (for `Checkout.but`) after one watch check found nothing new: the next offset, or the
+    end of the watch."""
     checks = checkout.watch_checks + 1
     offset = timing.watch_offset(checks, schedule)
     if checkout.watch_from is None or offset is None:
-        return {"watchChecks": checks, "watchDue": None}
-    return {"watchChecks": checks, "watchDue": iso(datetime.fromisoformat(checkout.watch_from) + offset)}
+        return {"watch_checks": checks, "watch_due": None}
+    return {"watch_checks": checks, "watch_due": iso(datetime.fromisoformat(checkout.watch_from) + offset)}
 
 
 def attention_changes(
@@ -62,8 +63,8 @@ def attention_changes(
     """An Indeterminate outcome gets a deadline by which something else must replace it; any other change
     clears both the deadline and a flag set earlier (the person's question has been answered)."""
     if status is CheckoutStatus.FAILED and disposition is Disposition.INDETERMINATE:
-        return {"attentionDue": iso(at + after), "needsAttention": None}
-    return {"attentionDue": None, "needsAttention": None}
+        return {"attention_due": iso(at + after), "needs_attention": None}
+    return {"attention_due": None, "needs_attention": None}
 
 
 def attention(checkout: Checkout, now: datetime) -> Attention:
