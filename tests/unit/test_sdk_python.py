@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import json
 import re
 import time
@@ -60,7 +61,7 @@ def test_every_operation_in_the_psp_contract_has_a_method_on_both_clients():
     assert documented - set(OPERATIONS) == set(), "add the operation to clients/python (operations.py)"
     for method in OPERATIONS.values():
         assert callable(getattr(HalotapClient, method))
-        assert asyncio.iscoroutinefunction(getattr(AsyncHalotapClient, method))
+        assert inspect.iscoroutinefunction(getattr(AsyncHalotapClient, method))
 
 
 def test_a_create_without_a_key_sends_a_fresh_one_and_every_retry_sends_the_same():
