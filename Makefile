@@ -67,6 +67,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
+# The TypeScript SDK's build and test tools (tsc, openapi-typescript), pinned by its own package-lock.json;
+# tests/e2e/test_sdk_typescript.py builds it and runs its node:test suite against the devstack.
+SDK_TS_STAMP := clients/typescript/node_modules/.installed
+$(SDK_TS_STAMP): clients/typescript/package.json clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
 demo: $(VENV)/.dev
 	$(PY) -m devstack.demo
 
@@ -82,7 +89,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo
 
-test: lint $(VENV)/.infra $(LAYER_STAMP) $(X86_STAMP) chromium $(NODE_STAMP)
+test: lint $(VENV)/.infra $(LAYER_STAMP) $(X86_STAMP) chromium $(NODE_STAMP) $(SDK_TS_STAMP)
 	$(PY) -m pytest
 
 unit: $(VENV)/.dev $(X86_STAMP)
@@ -94,11 +101,12 @@ integration: $(VENV)/.dev
 infra: $(VENV)/.infra $(LAYER_STAMP)
 	$(PY) -m pytest tests/infra
 
-e2e: $(VENV)/.dev chromium $(NODE_STAMP)
+e2e: $(VENV)/.dev chromium $(NODE_STAMP) $(SDK_TS_STAMP)
 	$(PY) -m pytest tests/e2e tests/devstack
 
 bench: $(VENV)/.dev $(X86_STAMP)
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) cdk.out build layers/common/build .devstack node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) cdk.out build layers/common/build .devstack node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache \
+		clients/typescript/node_modules clients/typescript/dist

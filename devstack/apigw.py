@@ -268,5 +268,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers any other method (TRACE, CONNECT, PROPFIND, ...) with its own 501 HTML page;
+        # API Gateway routes every method, so a known path answers 405 problem+json and an unknown one 404.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))

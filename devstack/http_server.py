@@ -170,6 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
+    def __getattr__(self, name: str) -> Any:
+        # Every other method (TRACE, PROPFIND, ...) reaches the service too, which answers it in its own
+        # error shape, rather than http.server's 501 HTML page.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         self.server.app.logger.debug("%s - %s", self.address_string(), redact.webhook_token(format % args))
 

@@ -7,6 +7,8 @@ records it and answers 204, or 400 when no configured secret verifies it. A cont
 - ``POST /_sink/faults`` ``{"status": 503, "count": 2, "retryAfter": 30}``: the next 2 deliveries
   get a 503 with ``Retry-After: 30``. ``GET`` lists pending faults, ``DELETE`` clears them.
 - ``GET /_sink/received[?webhookId=...]``: what arrived, oldest first. ``DELETE`` forgets it all.
+- ``GET /_sink/deliveries[?webhookId=...]``: the last MAX_RAW deliveries verbatim (body and ``webhook-*``
+  headers), for a test that verifies one itself, as a PSP's own code would (the SDKs' webhook helpers).
 
 Run standalone with ``python -m devstack.sink --port 4020 --secret whsec_...``.
 """
@@ -32,6 +34,7 @@ log = logging.getLogger("devstack.sink")
 
 CONTROL_PREFIX = "/_sink/"
 MAX_RECEIVED = 10_000  # notifications kept for /_sink/received, and webhook ids whose attempts are counted
+MAX_RAW = 100  # deliveries kept verbatim for /_sink/deliveries: a body is KBs, so far fewer than the above
 
 Json = dict[str, Any]
 
@@ -53,11 +56,13 @@ class WebhookSink(JsonHttpServer):
         self._lock = threading.Condition()
         # Bounded, newest kept (devstack/README.md, "Bounds"): a long storm cannot grow the process.
         self._received: deque[Json] = deque(maxlen=MAX_RECEIVED)
+        self._raw: deque[Json] = deque(maxlen=MAX_RAW)
         self._attempts: OrderedDict[str, int] = OrderedDict()
         self._faults = FaultQueue()  # of {"status", "count", "retryAfter"}
         self._control_routes: dict[tuple[str, str], Callable[[dict[str, list[str]], bytes], Response]] = {
             ("GET", "/_sink/received"): self._list_received,
             ("DELETE", "/_sink/received"): self._clear_received,
+            ("GET", "/_sink/deliveries"): self._list_deliveries,
             ("GET", "/_sink/faults"): self._list_faults,
             ("POST", "/_sink/faults"): self._add_fault,
             ("DELETE", "/_sink/faults"): self._clear_faults,
@@ -104,9 +109,16 @@ class WebhookSink(JsonHttpServer):
     def _list_received(self, query: dict[str, list[str]], body: bytes) -> Response:
         return json_response(200, self.received(query.get("webhookId", [None])[0]))
 
+    def _list_deliveries(self, query: dict[str, list[str]], body: bytes) -> Response:
+        webhook_id = query.get("webhookId", [None])[0]
+        with self._lock:
+            found = [dict(d) for d in self._raw if webhook_id is None or d["webhookId"] == webhook_id]
+        return json_response(200, found)
+
     def _clear_received(self, query: dict[str, list[str]], body: bytes) -> Response:
         with self._lock:
             self._received.clear()
+            self._raw.clear()
             self._attempts.clear()
         return json_response(200, {"cleared": True})
 
@@ -141,6 +153,15 @@ class WebhookSink(JsonHttpServer):
                     "status": status,
                     "receivedAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                     "path": path,
+                }
+            )
+            self._raw.append(
+                {
+                    "webhookId": webhook_id,
+                    "headers": {
+                        name: value for name, value in headers.items() if name.startswith("webhook-")
+                    },
+                    "body": body.decode("utf-8", "replace"),
                 }
             )
             self._lock.notify_all()

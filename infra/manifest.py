@@ -69,6 +69,9 @@ class Route:
     method: str
     path: str  # API Gateway resource path, e.g. /v1/checkouts/{id}
     authorized: bool = True
+    # Not a PSP's call (Halo's webhook intake, the shopper's hosted page): left out of the PSP's contract and
+    # SDKs (docs/openapi.json) and documented in docs/openapi-internal.json instead.
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ FUNCTIONS = (
     Function(
         name="halo_webhook",
         description="POST /v1/halo/webhooks/{token}: checks the token and shape, queues the raw event",
-        routes=(Route("POST", "/v1/halo/webhooks/{token}", authorized=False),),
+        routes=(Route("POST", "/v1/halo/webhooks/{token}", authorized=False, internal=True),),
         timeout_seconds=5,
         env=("HALO_EVENTS_QUEUE_URL", "SECRETS_PREFIX"),
         sends_to=("halo-events",),
@@ -329,8 +332,8 @@ FUNCTIONS = (
         description="GET /pay/{id} and /pay/{id}/status: the hosted checkout page for the shopper (public)",
         # Public: the unguessable checkout id in the path is the capability; the page shows no PSP data.
         routes=(
-            Route("GET", "/pay/{id}", authorized=False),
-            Route("GET", "/pay/{id}/status", authorized=False),
+            Route("GET", "/pay/{id}", authorized=False, internal=True),
+            Route("GET", "/pay/{id}/status", authorized=False, internal=True),
         ),
         timeout_seconds=5,
         env=("CHECKOUTS_TABLE", *SETTING_ENV),

@@ -3,8 +3,10 @@
 Paths and security come from infra/manifest.py (the same routes API Gateway and the devstack serve);
 bodies come from the pydantic-core schemas the handlers validate with (domain/requests.py) and the
 records they answer with (domain/models.py, described by pydantic); errors from halotap.domain.errors. The
-committed copy is docs/openapi.json, and tests/unit/test_openapi.py fails when it drifts.
-Run `python -m infra.openapi` to rewrite it.
+committed copies are docs/openapi.json (the PSP's contract) and docs/openapi-internal.json (the routes the
+manifest marks internal), and tests/unit/test_openapi.py fails when either drifts. Run
+`python -m infra.openapi` to rewrite them. Each route's responses and parameters are in
+infra/openapi_routes.py; servers, titles, examples and the strict request schemas in infra/openapi_contract.py.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from halotap.domain import errors
-from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.models import (
     Checkout,
     Failure,
@@ -27,21 +29,24 @@ from halotap.domain.models import (
     RefundFailure,
     wire_name,
 )
-from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND_EVENT_TYPES
+from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
-from halotap.domain.states import CheckoutStatus
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
-from halotap.page.messages import REASONS
-from infra import manifest, openapi_ledger
+from infra import manifest, openapi_contract, openapi_ledger
+from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
+from infra.openapi_routes import (
+    EVENT_PARAMETERS,
+    HALO_WEBHOOK_BODY,
+    LIST_PARAMETERS,
+    OPERATION_IDS,
+    RESPONSES,
+    problem,
+)
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+# Halo's webhook intake and the shopper's hosted page (manifest Route.internal): not a PSP's calls.
+OUTPUT_INTERNAL = OUTPUT.with_name("openapi-internal.json")
 REF = "#/components/schemas/"
-IDEMPOTENCY_KEY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
 
 
 def _request_schema(body: type[Body]) -> dict[str, Any]:
@@ -161,7 +166,7 @@ def _event() -> dict[str, Any]:
             "id": {"type": "string", "description": "The webhook-id the notification carried"},
             "type": {
                 "type": "string",
-                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
+                "enum": list(KNOWN_EVENT_TYPES),
             },
             "timestamp": {"type": "string", "format": "date-time"},
             "data": {
@@ -187,255 +192,10 @@ def _list(item: str, description: str, *, nullable_cursor: bool) -> dict[str, An
     }
 
 
-def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
-
-
-def _html(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
-
-
-RESPONSES = {
-    ("POST", "/v1/checkouts"): {
-        "201": {
-            "description": "Created, and open",
-            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutCreated"}}},
-        },
-        "400": _problem("Malformed request; `errors` names each field"),
-        "404": _problem("Merchant not available to this API key"),
-        "409": _problem("Reference already used (`checkoutId`), or the Idempotency-Key is in flight"),
-        "413": _problem("The body is over 64 KB"),
-        "422": _problem("Idempotency-Key reused with another body"),
-        "502": _problem(
-            "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed"
-        ),
-        "504": _problem("Halo did not answer in time"),
-    },
-    ("GET", "/v1/checkouts/{id}"): {
-        "200": {
-            "description": "The checkout",
-            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
-        },
-        "404": _problem("No such checkout for this API key"),
-    },
-    ("GET", "/v1/checkouts"): {
-        "200": _json(
-            "With reference: the checkout with this reference. Without: a page of the merchant's checkouts",
-            {"anyOf": [{"$ref": REF + "CheckoutView"}, {"$ref": REF + "CheckoutList"}]},
-        ),
-        "400": _problem("merchantId missing, a filter malformed, or invalid_cursor"),
-        "404": _problem("No such checkout, or a merchant not available to this API key"),
-    },
-    ("GET", "/v1/events"): {
-        "200": _json("The events after the cursor, oldest first", {"$ref": REF + "EventList"}),
-        "400": _problem("A malformed filter, or invalid_cursor"),
-    },
-    ("GET", "/v1/events/{id}"): {
-        "200": _json("The event", {"$ref": REF + "Event"}),
-        "404": _problem("No such event for this API key"),
-    },
-    ("POST", "/v1/events/{id}/resend"): {
-        "202": _json(
-            "Queued for delivery again, with the same webhook-id",
-            {
-                "type": "object",
-                "required": ["id", "status"],
-                "properties": {"id": {"type": "string"}, "status": {"const": "queued"}},
-            },
-        ),
-        "404": _problem("No such event for this API key"),
-    },
-    ("POST", "/v1/webhook-endpoint/ping"): {
-        "200": _json("How the signed ping to your notification URL went", {"$ref": REF + "PingResult"}),
-        "400": _problem("No notification URL or signing secret is configured"),
-    },
-    ("POST", "/v1/checkouts/{id}/cancel"): {
-        "200": {
-            "description": "Cancelled",
-            "content": {"application/json": {"schema": {"$ref": REF + "CheckoutView"}}},
-        },
-        "404": _problem("No such checkout for this API key"),
-        "409": _problem("Not open; `currentStatus` says what it is"),
-    },
-    ("POST", "/v1/checkouts/{id}/refunds"): {
-        "201": {
-            "description": "Created: succeeded, failed, or pending while Halo's answer is unknown",
-            "headers": {"Location": {"schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
-        },
-        "200": {
-            "description": "The same reference and body again: the first refund (Idempotent-Replayed: true)",
-            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
-        },
-        "400": _problem("Malformed request; `errors` names each field"),
-        "404": _problem("No such checkout for this API key"),
-        "409": _problem(
-            "checkout_not_refundable (`currentStatus`), refund_exceeds_amount (`amountRefundable`), "
-            "refund_reference_used (`refundId`), refund_limit_reached, or the Idempotency-Key is in flight"
-        ),
-        "422": _problem("Idempotency-Key reused with another body"),
-    },
-    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): {
-        "200": {
-            "description": "The refund",
-            "content": {"application/json": {"schema": {"$ref": REF + "Refund"}}},
-        },
-        "404": _problem("No such checkout for this API key, or no such refund"),
-    },
-    # The shopper's hosted checkout page: HTML, even for errors, because a person reads it.
-    ("GET", "/pay/{id}"): {
-        "200": _html(
-            "The checkout page, in the checkout's locale or the browser's Accept-Language (en, af, de, es, "
-            "fr, pt, zu): merchant, amount, status, advice after a failed tap and, while open, the ways to "
-            "pay that suit the device (User-Agent and client hints)"
-        ),
-        "404": _html("Unknown or malformed checkout id: 'This payment link is not valid'"),
-        "503": _html("The checkout could not be read; the page asks the shopper to refresh"),
-    },
-    ("GET", "/pay/{id}/status"): {
-        "200": {
-            "description": "What the checkout page polls",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["status", "returnUrl", "reason"],
-                        "properties": {
-                            "status": {"type": "string", "enum": [s.value for s in CheckoutStatus]},
-                            "returnUrl": {"type": ["string", "null"], "format": "uri"},
-                            "reason": {
-                                "type": ["string", "null"],
-                                "enum": [*REASONS.values(), None],
-                                "description": "What the page advises after a failed tap, from Halo's errorCode",
-                            },
-                        },
-                    }
-                }
-            },
-        },
-        "404": _problem("No such checkout"),
-    },
-    ("POST", "/v1/halo/webhooks/{token}"): {  # Halo's call, documented for completeness
-        "200": {"description": "Queued for processing"},
-        "400": _problem(
-            "Not JSON, no merchantReference/id and disposition, a field of the wrong type or over 128 "
-            "characters, a non-finite amount, nesting over 32 deep, or text that is not valid Unicode"
-        ),
-        "401": _problem("Unknown token"),
-        "413": _problem("The body is over 64 KB"),
-        "503": _problem("Could not be queued; Halo should retry"),
-    },
-}
-
-
-RESPONSES.update(openapi_ledger.RESPONSES)
-
-
-# Readable, unique ids, which generated clients turn into method names.
-OPERATION_IDS = {
-    ("POST", "/v1/checkouts"): "createCheckout",
-    ("GET", "/v1/checkouts/{id}"): "getCheckout",
-    ("GET", "/v1/checkouts"): "listCheckouts",
-    ("POST", "/v1/checkouts/{id}/cancel"): "cancelCheckout",
-    ("POST", "/v1/checkouts/{id}/refunds"): "createRefund",
-    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): "getRefund",
-    ("GET", "/pay/{id}"): "getCheckoutPage",
-    ("GET", "/pay/{id}/status"): "getCheckoutPageStatus",
-    ("POST", "/v1/halo/webhooks/{token}"): "receiveHaloWebhook",
-    ("GET", "/v1/events"): "listEvents",
-    ("GET", "/v1/events/{id}"): "getEvent",
-    ("POST", "/v1/events/{id}/resend"): "resendEvent",
-    ("POST", "/v1/webhook-endpoint/ping"): "pingWebhookEndpoint",
-    **openapi_ledger.OPERATION_IDS,
-}
-
-
 def operation_id(route: manifest.Route) -> str:
     """The readable id, or one spelled from the method and path: unique either way, as a path is."""
     spelled = "_".join(part.strip("{}") for part in route.path.split("/") if part)
     return OPERATION_IDS.get((route.method, route.path), f"{route.method.lower()}_{spelled}")
-
-
-_LIST_PARAMETERS = [
-    {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
-    {
-        "name": "reference",
-        "in": "query",
-        "required": False,
-        "description": "Find the one checkout with this reference (the answer is that checkout, or 404)",
-        "schema": {"type": "string"},
-    },
-    {
-        "name": "status",
-        "in": "query",
-        "required": False,
-        "description": "Repeat to list several statuses",
-        "style": "form",
-        "explode": True,
-        "schema": {"type": "array", "items": {"type": "string", "enum": [s.value for s in CheckoutStatus]}},
-    },
-    {
-        "name": "createdFrom",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "format": "date-time"},
-    },
-    {
-        "name": "createdTo",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "format": "date-time"},
-    },
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
-    },
-    {
-        "name": "cursor",
-        "in": "query",
-        "required": False,
-        "description": "The previous page's nextCursor, with the same filters",
-        "schema": {"type": "string"},
-    },
-]
-_EVENT_PARAMETERS = [
-    {
-        "name": "after",
-        "in": "query",
-        "required": False,
-        "description": "The previous answer's nextCursor; without it, from the oldest event kept (30 days)",
-        "schema": {"type": "string"},
-    },
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
-    },
-    {
-        "name": "type",
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": True,
-        "schema": {
-            "type": "array",
-            "items": {
-                "type": "string",
-                "enum": sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}),
-            },
-        },
-    },
-]
 
 
 def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, Any]:
@@ -450,9 +210,9 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
         if name.startswith("{")
     ]
     if (route.method, route.path) == ("GET", "/v1/checkouts"):
-        parameters += _LIST_PARAMETERS
+        parameters += LIST_PARAMETERS
     if (route.method, route.path) == ("GET", "/v1/events"):
-        parameters += _EVENT_PARAMETERS
+        parameters += EVENT_PARAMETERS
     if (route.method, route.path) == ("POST", "/v1/halo/webhooks/{token}"):
         operation["requestBody"] = {
             "required": True,
@@ -473,35 +233,10 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
     if parameters:
         operation["parameters"] = parameters
     if route.authorized:
-        operation["responses"] = {**operation["responses"], "401": _problem("Missing or unknown API key")}
+        operation["responses"] = {**operation["responses"], "401": problem("Missing or unknown API key")}
     else:
         operation["security"] = []
     return operation
-
-
-# What Halo POSTs (see halotap.domain.halo): the checkout is found by merchantReference (halotap's
-# checkout id), else by id; the disposition is confirmed with Halo's status endpoint before it counts.
-HALO_WEBHOOK_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["disposition"],
-    "anyOf": [{"required": ["merchantReference"]}, {"required": ["id"]}],
-    "properties": {
-        "merchantReference": {"type": "string", "description": "halotap's checkout id (paymentReference)"},
-        "id": {"type": "string", "description": "Halo's reference for the transaction"},
-        "haloReference": {"type": "string"},
-        "disposition": {
-            "type": "string",
-            "description": "Approved, Declined, DeclinedOffline, UnableToGoOnline, Indeterminate or Voided, "
-            "in any case",
-        },
-        "amount": {"type": ["string", "number"]},
-        "currency": {"type": "string"},
-        "authorisationCode": {"type": "string"},
-        "authorizationCode": {"type": "string"},
-        "responseCode": {"type": "string"},
-        "transactionId": {"type": "string"},
-    },
-}
 
 
 def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
@@ -528,7 +263,8 @@ def _webhook(summary: str, types: list[str], data: str) -> dict[str, Any]:
     }
 
 
-def document() -> dict[str, Any]:
+def document(*, internal: bool = False) -> dict[str, Any]:
+    """The PSP's contract; with `internal`, the document of the routes the manifest marks internal."""
     schemas: dict[str, Any] = {}
     for name, schema in (
         ("CreateCheckoutRequest", _request_schema(CreateCheckoutRequest)),
@@ -581,79 +317,98 @@ def document() -> dict[str, Any]:
             },
         },
     }
+    openapi_contract.make_strict(schemas)
+    schemas = dict(sorted(schemas.items()))
+    openapi_contract.readable_titles(schemas)
     paths: dict[str, Any] = {}
     for function in manifest.FUNCTIONS:
         for route in function.routes:
-            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, function)
-    return {
+            if route.internal is internal:
+                paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, function)
+    openapi_contract.add_examples(paths)
+    head: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
-            "title": "halotap",
+            "title": "halotap internal routes" if internal else "halotap",
             "version": "1",
-            "description": "Halo Dot Tap on Own Device checkouts for PSPs. Errors are RFC 9457 problem+json.",
+            "description": INTERNAL_DESCRIPTION
+            if internal
+            else "Halo Dot Tap on Own Device checkouts for PSPs. Errors are RFC 9457 problem+json.",
         },
+        "servers": openapi_contract.SERVERS,
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Your halotap API key"}
             },
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": schemas,
         },
         "paths": dict(sorted(paths.items())),
-        "webhooks": {
-            "checkoutEvent": _webhook(
-                "A checkout's status changed",
-                sorted(
-                    {
-                        "checkout.approved",
-                        "checkout.declined",
-                        "checkout.failed",
-                        "checkout.cancelled",
-                        "checkout.expired",
-                        "checkout.voided",
-                    }
-                ),
-                "CheckoutView",
+    }
+    if internal:
+        return head
+    webhooks: dict[str, Any] = {
+        "checkoutEvent": _webhook(
+            "A checkout's status changed",
+            sorted(
+                {
+                    "checkout.approved",
+                    "checkout.declined",
+                    "checkout.failed",
+                    "checkout.cancelled",
+                    "checkout.expired",
+                    "checkout.voided",
+                }
             ),
-            "refundEvent": _webhook(
-                "A refund succeeded or failed; `data` is the refund",
-                sorted(REFUND_EVENT_TYPES),
-                "Refund",
-            ),
-            "ledgerEvent": openapi_ledger.webhook(_webhook),
-            "ping": {
-                "post": {
-                    "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
-                    "notification; not an event, never retried)",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["type", "timestamp", "data"],
-                                    "properties": {
-                                        "type": {"const": "ping"},
-                                        "timestamp": {"type": "string", "format": "date-time"},
-                                        "data": {
-                                            "type": "object",
-                                            "properties": {"clientId": {"type": "string"}},
-                                        },
+            "CheckoutView",
+        ),
+        "refundEvent": _webhook(
+            "A refund succeeded or failed; `data` is the refund",
+            sorted(REFUND_EVENT_TYPES),
+            "Refund",
+        ),
+        "ledgerEvent": openapi_ledger.webhook(_webhook),
+        "ping": {
+            "post": {
+                "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "
+                "notification; not an event, never retried)",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["type", "timestamp", "data"],
+                                "properties": {
+                                    "type": {"const": "ping"},
+                                    "timestamp": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "properties": {"clientId": {"type": "string"}},
                                     },
-                                }
+                                },
                             }
                         }
-                    },
-                    "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
-                }
-            },
+                    }
+                },
+                "responses": {"2XX": {"description": "Your endpoint is reachable and verified it"}},
+            }
         },
     }
+    openapi_contract.webhook_examples(webhooks)
+    return {**head, "webhooks": webhooks}
 
 
-def render() -> str:
-    return json.dumps(document(), indent=2, sort_keys=False) + "\n"
+INTERNAL_DESCRIPTION = (
+    "Routes halotap serves that are not a PSP's calls: Halo's webhook intake (authenticated by the path "
+    "token) and the shopper's hosted checkout page. The PSP's contract is docs/openapi.json."
+)
+
+
+def render(*, internal: bool = False) -> str:
+    return json.dumps(document(internal=internal), indent=2, sort_keys=False) + "\n"
 
 
 if __name__ == "__main__":
     OUTPUT.write_text(render())
-    sys.stdout.write(f"wrote {OUTPUT}\n")
+    OUTPUT_INTERNAL.write_text(render(internal=True))
+    sys.stdout.write(f"wrote {OUTPUT} and {OUTPUT_INTERNAL}\n")

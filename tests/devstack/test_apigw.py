@@ -417,3 +417,25 @@ def test_an_oversized_body_is_answered_413_over_http_before_it_is_read(gateway_w
     assert head.startswith(b"HTTP/1.1 413")
     assert json.loads(body)["code"] == "payload_too_large"
     assert lambdas.events == {}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])
+def test_a_method_python_does_not_know_is_a_405_problem_over_http_as_api_gateway_answers(
+    gateway_with, method
+):
+    gateway, lambdas = gateway_with()
+    gateway.start()
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            f"{method} /v1/checkouts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 405"), head
+    assert b"Content-Type: application/problem+json" in head
+    assert b"Allow: GET, POST" in head
+    assert json.loads(body)["code"] == "method_not_allowed"
+    assert lambdas.events == {}

@@ -173,3 +173,17 @@ def test_unknown_control_routes_are_404(client: httpx.Client) -> None:
 def test_a_sink_without_secrets_is_refused() -> None:
     with pytest.raises(ValueError):
         WebhookSink(port=0, secrets=[])
+
+
+def test_the_last_deliveries_are_kept_verbatim_so_a_receiver_can_verify_them_itself(
+    client: httpx.Client,
+) -> None:
+    from standardwebhooks import Webhook
+
+    post(client, "msg_raw", body=notification("chk_raw"))
+    [delivery] = client.get("/_sink/deliveries", params={"webhookId": "msg_raw"}).json()
+    assert set(delivery["headers"]) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    verified = Webhook(SECRET).verify(delivery["body"], delivery["headers"])
+    assert verified["data"]["id"] == "chk_raw"
+    client.delete("/_sink/received")
+    assert client.get("/_sink/deliveries").json() == []

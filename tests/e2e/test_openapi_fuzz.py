@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 
 import pytest
 import schemathesis
@@ -16,12 +17,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infra.openapi import OUTPUT
+from infra.openapi import OUTPUT, OUTPUT_INTERNAL
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = schemathesis.openapi.from_path(str(OUTPUT))
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+OPERATIONS = [
+    result.ok()
+    for path in (OUTPUT, OUTPUT_INTERNAL)
+    for result in schemathesis.openapi.from_path(str(path)).get_all_operations()
+]
 PROBLEM = {"application/problem+json": {}}
 
 
@@ -50,14 +54,14 @@ def test_no_input_makes_a_server_error(operation, devstack):
 
 
 def _with_real_values(document: dict) -> dict:
-    """The contract, narrowed to values the devstack accepts (its merchant, ZAR amounts), so the run
-    reaches the success paths (201 created, 200 listed) and not only the 400s."""
+    """The contract, narrowed only by what no schema can state: the devstack's one merchant and the one
+    currency it takes, the ZAR form of an amount (the document's pattern admits every currency's form), and
+    no notificationUrl (a public host the SSRF guard would resolve). Everything else is the document's."""
     patched = copy.deepcopy(document)
     create = patched["components"]["schemas"]["CreateCheckoutRequest"]["properties"]
     create["merchantId"] = {"type": "string", "enum": ["demo-merchant"]}
     create["currency"] = {"type": "string", "enum": ["ZAR"]}
     create["amount"] = {"type": "string", "pattern": r"^[1-9][0-9]{0,3}\.[0-9]{2}$"}
-    create["returnUrl"] = {"enum": [None, "https://shop.example/return"]}
     create["notificationUrl"] = {"enum": [None]}
     for parameter in patched["paths"]["/v1/checkouts"]["get"]["parameters"]:
         if parameter["name"] == "merchantId":
@@ -81,17 +85,33 @@ SUCCEEDS = {
 def test_every_answer_conforms_to_its_documented_response(operation, devstack):
     """Positive mode, response schemas checked: every status is documented and every body matches it."""
     headers = {"Authorization": f"Bearer {devstack.api_key}"}
-    statuses: set[str] = set()
+    statuses: list[str] = []
+    operation_id = operation.definition.raw["operationId"]
 
     @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def call(case):
+        if operation_id == "createCheckout":
+            _unique(case)
         response = case.call(
             base_url=devstack.api_url, headers={**(case.headers or {}), **headers}, timeout=30
         )
-        statuses.add(str(response.status_code))
+        statuses.append(str(response.status_code))
         case.validate_response(response, checks=CHECKS)
 
     call()
-    expected = SUCCEEDS.get(operation.definition.raw["operationId"])
+    expected = SUCCEEDS.get(operation_id)
     assert expected is None or expected in statuses, statuses
+    if operation_id == "createCheckout":
+        # The contract is as strict as the server: what it generates is mostly accepted.
+        assert statuses.count("201") >= len(statuses) / 2, sorted(statuses)
+
+
+def _unique(case) -> None:
+    """A reference and an Idempotency-Key are unique per request, which no schema states: hypothesis
+    repeats its small examples ("0", "A"), and a repeat is rightly a 409 or a 422."""
+    tag = uuid.uuid4().hex[:12]
+    if isinstance(case.body, dict) and isinstance(case.body.get("reference"), str):
+        case.body["reference"] = (tag + case.body["reference"])[:64]
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = (tag + case.headers["Idempotency-Key"])[:255]

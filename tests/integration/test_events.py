@@ -125,6 +125,17 @@ def test_the_type_filter_and_one_event_by_id(services, halo):
     assert (status, body) == (200, event)
 
 
+@pytest.mark.parametrize("query", [{"type": "checkout.paid"}, {"type": "ping"}, {"type": ""}])
+def test_an_unknown_event_type_is_400_naming_the_parameter_and_the_types_there_are(services, query):
+    """As an unknown checkout status is: a filter that can match nothing is a typo, not an empty feed."""
+    status, body = call(services, "GET", "/v1/events", query=query)
+    assert (status, body["code"]) == (400, "invalid_request")
+    [error] = body["errors"]
+    assert error["field"].startswith("type")
+    assert "'checkout.approved'" in error["message"]
+    assert "'refund.succeeded'" in error["message"]
+
+
 def test_another_clients_event_and_cursor_are_refused(services, halo):
     approve(services, halo, checkout_of(services, "mine"))
     [event], cursor = poll(services, None)

@@ -158,6 +158,14 @@ def test_bad_filters_are_400_naming_what_is_wrong(services, query):
     assert any(name in body["detail"] for name in query)
 
 
+def test_an_unknown_status_names_the_statuses_there_are(services):
+    status, body = list_page(services, {"merchantId": MERCHANTS[0], "status": "paid"})
+    assert status == 400
+    [error] = body["errors"]
+    assert error["field"].startswith("status")
+    assert "'approved'" in error["message"]
+
+
 def test_an_open_checkout_read_by_id_shows_how_to_pay(services, halo, clock):
     request = CreateCheckoutRequest.validate(
         {

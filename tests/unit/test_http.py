@@ -1,3 +1,7 @@
+import json
+
+import pytest
+
 from halotap.adapters.apigateway import ApiRequest
 
 
@@ -31,3 +35,38 @@ def test_no_domain_name_means_no_api_url():
 def test_header_names_are_case_insensitive():
     request = ApiRequest.from_event(event("/x", "/x", {"Idempotency-Key": "k"}))
     assert request.headers["idempotency-key"] == "k"
+
+
+def _post(headers, body='{"a":1}', method="POST"):
+    from halotap.adapters.apigateway import handle, response
+
+    answer = handle(
+        {
+            "httpMethod": method,
+            "path": "/x",
+            "headers": headers,
+            "body": body,
+            "requestContext": {"requestId": "r"},
+        },
+        lambda request: response(200, request.json() if request.body else {"read": "nothing"}),
+    )
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "text/plain"}, {"content-type": ""}])
+def test_a_body_without_json_content_type_is_415_unsupported_media_type(headers):
+    status, problem = _post(headers)
+    assert (status, problem["code"]) == (415, "unsupported_media_type")
+    assert "application/json" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/merge-patch+json"]
+)
+def test_a_json_body_is_read(content_type):
+    assert _post({"Content-Type": content_type}) == (200, {"a": 1})
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_request_without_a_body_needs_no_content_type(method):
+    assert _post({}, body=None, method=method) == (200, {"read": "nothing"})

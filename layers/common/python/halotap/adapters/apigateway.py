@@ -16,6 +16,7 @@ from halotap.domain.errors import (
     InvalidRequest,
     PayloadTooLarge,
     Unauthorized,
+    UnsupportedMediaType,
 )
 from halotap.domain.parties import Caller
 
@@ -75,9 +76,12 @@ class ApiRequest:
     def json(self) -> Any:
         if not self.body:
             raise InvalidRequest("the request body is empty; send a JSON object")
-        content_type = self.headers.get("content-type", JSON).split(";")[0].strip().lower()
+        # No Content-Type is refused like a wrong one: a client that omits it sends form data as often as JSON.
+        content_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not content_type:
+            raise UnsupportedMediaType("the body has no Content-Type; send it as application/json")
         if content_type not in (JSON, "application/*+json") and not content_type.endswith("+json"):
-            raise InvalidRequest(f"send the body as application/json, not {content_type}")
+            raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
         if len(self.body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the request body may be at most {MAX_BODY_BYTES} bytes")
         return json_input.load(

@@ -43,6 +43,10 @@ class PayloadTooLarge(HalotapError):
     status, code, title = 413, "payload_too_large", "The request body is too large"
 
 
+class UnsupportedMediaType(HalotapError):
+    status, code, title = 415, "unsupported_media_type", "Send the body as application/json"
+
+
 class InvalidCursor(HalotapError):
     """A list cursor that was altered, or belongs to another client or another query."""
 

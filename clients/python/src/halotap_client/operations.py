@@ -1,0 +1,19 @@
+"""Each operationId of docs/openapi.json and the client method that calls it; a test fails when the
+document has an operation this map (and so the client) lacks."""
+
+from __future__ import annotations
+
+OPERATIONS: dict[str, str] = {
+    "createCheckout": "create_checkout",
+    "getCheckout": "get_checkout",
+    "listCheckouts": "list_checkouts",  # and find_checkout (with reference) and iter_checkouts
+    "cancelCheckout": "cancel_checkout",
+    "createRefund": "create_refund",
+    "getRefund": "get_refund",
+    "listEvents": "list_events",  # and iter_events
+    "getEvent": "get_event",
+    "resendEvent": "resend_event",
+    "pingWebhookEndpoint": "ping_webhook_endpoint",
+    "getLedger": "get_ledger",
+    "runLedger": "run_ledger",
+}
