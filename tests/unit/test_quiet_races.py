@@ -45,7 +45,7 @@ class StoreThatLoses:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def update(self, checkout: Checkout, changes: dict[str, Any], history: list[Any]) -> Checkout:
+    def save(self, before: Checkout, after: Checkout, history: Any = ()) -> Checkout:
         raise self.error
 
 
