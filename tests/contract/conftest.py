@@ -19,7 +19,8 @@ from tests.memory.store import MemoryCheckoutStore
 CHECKOUTS = next(table for table in manifest.TABLES if table.env == "CHECKOUTS_TABLE")
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: torn down once the contract has run, so no other package's moto meets its table.
+@pytest.fixture(scope="package")
 def moto_checkouts() -> Iterator[tuple[Any, str]]:
     saved = dict(os.environ)
     os.environ.update(
