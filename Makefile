@@ -83,7 +83,8 @@ local: $(VENV)/.dev
 synth: $(VENV)/.infra $(LAYER_STAMP)
 	$(PY) app.py
 
-lint: $(VENV)/.dev
+# mypy checks infra/ too, so it needs aws-cdk-lib's types (.infra), or every construct reads as Any.
+lint: $(VENV)/.infra
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
