@@ -5,7 +5,8 @@ import json
 import httpx
 import pytest
 
-from halotap.adapters.halo import CircuitBreaker, HaloClient
+from halotap.adapters.breaker import CircuitBreaker
+from halotap.adapters.halo import HaloClient
 from halotap.domain.errors import HaloBadResponse, HaloUnavailable
 from halotap.domain.halo import parse_outcome
 from halotap.domain.money import Money

@@ -8,7 +8,8 @@ import time
 import httpx
 import pytest
 
-from halotap.adapters.halo import CircuitBreaker, HaloClient
+from halotap.adapters.breaker import CircuitBreaker
+from halotap.adapters.halo import HaloClient
 from halotap.domain.errors import HaloAuthFailed, HaloBadResponse, HaloRejected, HaloTimeout, HaloUnavailable
 from halotap.domain.money import Money
 from halotap.domain.parties import MerchantCredentials

@@ -92,7 +92,8 @@ class Services:
 
     @cached_property
     def halo(self) -> HaloClient:
-        from halotap.adapters.halo import CircuitBreaker, HaloClient
+        from halotap.adapters.breaker import CircuitBreaker
+        from halotap.adapters.halo import HaloClient
 
         # The breaker's cooldown runs on the same clock as everything else, so a test's clock moves it too.
         cooldown = self.config.halo_breaker_cooldown
