@@ -35,6 +35,7 @@ from devstack.lambda_events import (
 from devstack.launcher import REPO_ROOT
 from devstack.policy import request_authorizer
 from devstack.routing import RouteTable
+from halotap.domain.notifications import NotificationMessage
 from infra import manifest
 
 EVENTS_DIR = REPO_ROOT / "events"
@@ -193,7 +194,7 @@ def _ledger_run() -> dict[str, Any]:
 
 
 def _notification_message() -> dict[str, Any]:
-    """A queued PSP notification for the sample checkout's approval (halotap.domain.notifications.message)."""
+    """A queued PSP notification for the sample checkout's approval (a NotificationMessage)."""
     event_id = "evt_approved_gql6lc5jtzpfmal2simiurikty"
     body = json.dumps(
         {
@@ -203,16 +204,7 @@ def _notification_message() -> dict[str, Any]:
         },
         separators=(",", ":"),
     )
-    queued = json.dumps(
-        {
-            "eventId": event_id,
-            "checkoutId": CHECKOUT_ID,
-            "clientId": DEMO_CLIENT_ID,
-            "type": "checkout.approved",
-            "body": body,
-            "replay": False,
-        }
-    )
+    queued = NotificationMessage(event_id, CHECKOUT_ID, DEMO_CLIENT_ID, "checkout.approved", body).to_json()
     return {
         "MessageId": "3b1e4a2c-9d8f-4e6a-b5c7-1a2b3c4d5e6f",
         "ReceiptHandle": "AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",

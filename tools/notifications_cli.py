@@ -4,8 +4,8 @@
     halotap-notifications redrive (--all | --message-id ID ...) [--dry-run]
     halotap-notifications replay CHECKOUT_ID [--event EVENT_ID]
 
-Every subcommand takes --queue-url, --dlq-url and --table (default: NOTIFICATIONS_QUEUE_URL,
-NOTIFICATIONS_DLQ_URL, CHECKOUTS_TABLE), or --devstack to use a running local devstack. The operations
+Every subcommand takes --queue-url, --dlq-url, --table and --events-table (default: NOTIFICATIONS_QUEUE_URL,
+NOTIFICATIONS_DLQ_URL, CHECKOUTS_TABLE, EVENTS_TABLE), or --devstack to use a running local devstack. The operations
 are plain functions over a boto3 SQS client and a CheckoutStore, so tests can hand in their own.
 Exit status: 0 done, 1 something was not found or failed, 2 a usage or settings error.
 """
@@ -18,21 +18,21 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from halotap.adapters.dynamodb import CheckoutStore
+from halotap.adapters.events import EventLog
+from halotap.adapters.queues import SqsQueue
+from halotap.app.events import resend_event
+from halotap.app.ports import EventFeed, Queue
 from halotap.app.races import retry_on_conflict
-from halotap.domain.clock import utc_now
-from halotap.domain.errors import ConcurrentUpdate, HalotapError
+from halotap.domain.errors import ConcurrentUpdate, EventNotFound, HalotapError
 from halotap.domain.models import Checkout
-from halotap.domain.notifications import SETTLED, marked, message
+from halotap.domain.notifications import SETTLED, MalformedMessage, NotificationMessage, marked
+from halotap.domain.timing import EVENT_RETENTION
 from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 
 PROG = "halotap-notifications"
-# The fields the deliverer reads; the DLQ copy adds `attempts` and `lastError`, which are dropped on redrive.
-MESSAGE_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body", "replay")
-REQUIRED_FIELDS = ("eventId", "checkoutId", "clientId", "type", "body")
 RECEIVE_BATCH = 10  # SQS's maximum per ReceiveMessage
 WAIT_SECONDS = 1  # long polling asks every SQS server, so an empty answer means an empty queue
 HOLD_SECONDS = 120  # how long redrive hides a message it is moving from other readers of the DLQ
@@ -47,6 +47,7 @@ class Locations:
     queue_url: str = ""
     dlq_url: str = ""
     table: str = ""
+    events_table: str = ""
 
 
 # --- reading the DLQ -------------------------------------------------------------------------------
@@ -87,16 +88,12 @@ class ParkedMessage:
             summary["lastError"] = "(the body is not a notification message)"
         return summary
 
-    def original(self) -> dict[str, Any]:
+    def original(self) -> NotificationMessage:
         """The message as it was first queued: the deliverer's bookkeeping (attempts, lastError) removed."""
-        if self.fields is None:
-            raise Unredrivable("the body is not a notification message")
-        missing = [name for name in REQUIRED_FIELDS if name not in self.fields]
-        if missing:
-            raise Unredrivable(f"the body has no {', '.join(missing)}")
-        original = {name: self.fields[name] for name in MESSAGE_FIELDS if name in self.fields}
-        original.setdefault("replay", False)
-        return original
+        try:
+            return NotificationMessage.from_dict(self.fields)
+        except MalformedMessage as reason:
+            raise Unredrivable(str(reason)) from None
 
 
 class Unredrivable(Exception):
@@ -238,12 +235,12 @@ def redrive(
 
 def _move(sqs: Any, store: CheckoutStore, queue_url: str, dlq_url: str, parked: ParkedMessage) -> str:
     original = parked.original()
-    checkout = store.get(original["checkoutId"])
+    checkout = store.get(original.checkout_id)
     if checkout is None:
-        raise Unredrivable(f"checkout {original['checkoutId']} no longer exists; the deliverer would drop it")
+        raise Unredrivable(f"checkout {original.checkout_id} no longer exists; the deliverer would drop it")
     # Marked before it is sent: once sent, the deliverer may record `delivered` at any moment.
-    state = mark_queued(store, checkout, original["eventId"], replay=bool(original["replay"]))
-    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(original))
+    state = mark_queued(store, checkout, original.event_id, replay=original.replay)
+    sqs.send_message(QueueUrl=queue_url, MessageBody=original.to_json())
     sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=parked.receipt_handle)
     return state
 
@@ -286,18 +283,19 @@ class NotFound(OperatorError):
 
 
 def replay(
-    sqs: Any,
     store: CheckoutStore,
+    feed: EventFeed,
+    notifications: Queue,
     *,
-    queue_url: str,
     checkout_id: str,
     event_id: str | None = None,
-    now: datetime | None = None,
 ) -> tuple[str, str]:
     """Queues a notification again with `replay: true`, even one already delivered; returns (event, type).
 
-    Without `event_id`, the checkout's latest notification (by createdAt). The body is rebuilt from the
-    checkout as it is now, with the same event id, so the PSP can recognise a copy.
+    Without `event_id`, the checkout's latest notification (by createdAt). It is the same use case as
+    `POST /v1/events/{id}/resend` (halotap.app.events.resend_event): the body stored in the event feed under
+    that webhook-id, never one rebuilt from the checkout as it is now. An event past the feed's retention
+    is not sent at all.
     """
     checkout = store.get(checkout_id)
     if checkout is None:
@@ -309,10 +307,15 @@ def replay(
     elif event_id not in checkout.notifications:
         known = ", ".join(sorted(checkout.notifications)) or "none"
         raise NotFound(f"checkout {checkout_id} has no notification {event_id} (it has: {known})")
-    sqs.send_message(
-        QueueUrl=queue_url, MessageBody=message(checkout, event_id, now or utc_now(), replay=True)
-    )
-    return event_id, checkout.notifications[event_id].type
+    try:
+        event = resend_event(feed, notifications, event_id)
+    except EventNotFound:
+        raise NotFound(
+            f"event {event_id} of checkout {checkout_id} is no longer in the event feed (events are kept "
+            f"{EVENT_RETENTION.days} days); nothing was sent, since a body rebuilt now could differ from "
+            "the one the PSP received under this webhook-id"
+        ) from None
+    return event.id, event.type
 
 
 # --- settings and clients ----------------------------------------------------------------------------
@@ -328,6 +331,7 @@ _SETTINGS = {
     ),
     "dlq_url": ("--dlq-url", "NOTIFICATIONS_DLQ_URL", "NotificationsDlqUrl", "notifications DLQ URL"),
     "table": ("--table", "CHECKOUTS_TABLE", "CheckoutsTableName", "checkouts table name"),
+    "events_table": ("--events-table", "EVENTS_TABLE", "EventsTableName", "events table name"),
 }
 
 
@@ -378,6 +382,7 @@ def connect(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         queue_url=flags["queue_url"] or queue_url("notifications"),
         dlq_url=flags["dlq_url"] or queue_url("notifications-dlq"),
         table=flags["table"] or local.resource_name("checkouts"),
+        events_table=flags["events_table"] or local.resource_name("events"),
     )
     return Connection(sqs, dynamodb, locations)
 
@@ -461,12 +466,11 @@ def _cmd_redrive(args: argparse.Namespace, connection: Connection, out: Callable
 
 def _cmd_replay(args: argparse.Namespace, connection: Connection, out: Callable[[str], None]) -> int:
     locations = connection.locations
-    require(locations, "queue_url", "table")
-    store = CheckoutStore(locations.table, client=connection.dynamodb)
+    require(locations, "queue_url", "table", "events_table")
     event, kind = replay(
-        connection.sqs,
-        store,
-        queue_url=locations.queue_url,
+        CheckoutStore(locations.table, client=connection.dynamodb),
+        EventLog(lambda: locations.events_table, client=connection.dynamodb),
+        SqsQueue(locations.queue_url, client=connection.sqs),
         checkout_id=args.checkout_id,
         event_id=args.event,
     )
@@ -551,13 +555,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="send a checkout's notification again, even if it was delivered",
         description=(
             "Queue a checkout's notification again with replay=true, even if it was delivered (PSPs ask "
-            "for this). The webhook-id (event id) is the same, the body is rebuilt from the checkout "
-            "as it is now."
+            "for this), as POST /v1/events/{id}/resend does: the same webhook-id (event id) and the body "
+            "stored in the event feed, which GET /v1/events/{id} shows. An event older than the feed's "
+            f"{EVENT_RETENTION.days} days is not sent."
         ),
     )
     replaying.add_argument("checkout_id", metavar="CHECKOUT_ID")
     replaying.add_argument("--event", metavar="EVENT_ID", help="which notification (default: the latest)")
-    replaying.set_defaults(run=_cmd_replay, needs=("queue_url", "table"))
+    replaying.set_defaults(run=_cmd_replay, needs=("queue_url", "table", "events_table"))
     return parser
 
 

@@ -17,6 +17,7 @@ from halotap.app.checkouts import Caller
 from halotap.domain.errors import InvalidRequest, LedgerNotFound, MerchantNotFound
 from halotap.domain.halo import HaloLedgerEntry, ReportedOutcome, Settlement
 from halotap.domain.models import Checkout
+from halotap.domain.notifications import NotificationMessage
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import CheckoutStatus, Disposition
 from halotap.settings import settings
@@ -225,7 +226,7 @@ def test_ledger_completed_is_delivered_signed_though_it_belongs_to_no_checkout(m
     queued = aws.sqs().receive_message(QueueUrl=settings().notifications_queue_url, MaxNumberOfMessages=10)
     message = next(m["Body"] for m in queued["Messages"] if '"clientId": "demo-psp"' in m["Body"])
 
-    result = services.deliverer.deliver(json.loads(message), attempt=1)
+    result = services.deliverer.deliver(NotificationMessage.from_json(message), attempt=1)
 
     assert result.outcome == "delivered"
     [request] = posted

@@ -10,12 +10,15 @@ import pytest
 from halotap.adapters.dynamodb import CheckoutStore
 from halotap.domain import notifications as notify
 from halotap.domain.errors import ConcurrentUpdate
+from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import event_id
 from halotap.domain.models import Checkout, NotificationState
-from halotap.domain.notifications import marked
-from halotap.domain.states import CheckoutStatus
+from halotap.domain.notifications import NotificationMessage, marked
+from halotap.domain.states import CheckoutStatus, Disposition
 from halotap.domain.views import checkout_view
 from halotap.settings import settings
+from tests.integration.test_events import call as api_call
+from tests.integration.test_notifications import approve, checkout_of, halo_reports
 from tools import notifications_cli as operator
 
 CHECKOUT_ID = "chk_operator0001"
@@ -69,9 +72,16 @@ def checkout(store) -> Checkout:
 
 def park(sqs, checkout: Checkout, event: str = APPROVED, attempts: int = 8, error: str = "HTTP 503") -> str:
     """Puts a DLQ message shaped as the deliverer writes it; returns its SQS MessageId."""
-    original = json.loads(notify.message(checkout, event, notify_time()))
-    body = json.dumps({**original, "attempts": attempts, "lastError": error})
+    body = json.dumps({**queued_message(checkout, event).to_dict(), "attempts": attempts, "lastError": error})
     return str(sqs.send_message(QueueUrl=settings().notifications_dlq_url, MessageBody=body)["MessageId"])
+
+
+def queued_message(checkout: Checkout, event: str = APPROVED) -> NotificationMessage:
+    """The message publish queued for `event`, as the deliverer received it."""
+    body = notify.notification_body(checkout, event, notify_time())
+    return NotificationMessage.of_event(
+        event_from_checkout(checkout.id, checkout.client_id, event, body), replay=False
+    )
 
 
 def notify_time():
@@ -180,7 +190,7 @@ def test_redrive_one_message_moves_it_back_and_marks_the_notification_queued(sqs
     remaining = operator.list_dlq(sqs, settings().notifications_dlq_url)
     assert [parked.message_id for parked in remaining] == [other]  # the other one stays, and visible
     sent = drain(sqs, settings().notifications_queue_url)
-    assert sent == [json.loads(notify.message(checkout, APPROVED, notify_time()))]
+    assert sent == [queued_message(checkout).to_dict()]
     assert "attempts" not in sent[0]
     assert "lastError" not in sent[0]
     assert sent[0]["replay"] is False
@@ -273,28 +283,60 @@ def test_a_delivered_notification_is_not_marked_queued_again(store, checkout):
     assert operator.mark_queued(store, delivered, APPROVED, replay=True) == "status delivered -> queued"
 
 
-def test_replay_sends_the_latest_notification_again_marked_as_a_replay(sqs, store, checkout, capsys):
-    delivered = store.save(checkout, checkout.but(notifications=marked(checkout, [APPROVED], "delivered")))
-    voided = event_id(CHECKOUT_ID, 5)
-    later = NotificationState(
-        type="checkout.voided", status="delivered", created_at="2026-01-05T11:00:00.000Z"
-    )
-    store.save(delivered, delivered.but(notifications={**delivered.notifications, voided: later}))
+def approved_then_voided(services, halo) -> tuple[Checkout, str, str]:
+    """A checkout approved, then voided, through the use cases: (checkout, approval event, void event)."""
+    created = checkout_of(services, "replay-1")
+    approved = approve(services, halo, created).checkout
+    halo_reports(services, halo, approved, Disposition.VOIDED)
+    after = services.store.get(created.id)
+    approval, void = sorted(after.notifications, key=lambda event: after.notifications[event].created_at)
+    assert (after.status, after.notifications[approval].type) == (CheckoutStatus.VOIDED, "checkout.approved")
+    return after, approval, void
 
-    assert operator.main(["replay", CHECKOUT_ID, "--event", APPROVED]) == 0
+
+def test_replay_sends_the_body_stored_under_that_webhook_id_as_resend_does_after_the_checkout_changed(
+    services, halo, sqs, capsys
+):
+    checkout, approval, _void = approved_then_voided(services, halo)
+    drain(sqs, settings().notifications_queue_url)  # what publish queued
+    status, shown = api_call(services, "GET", f"/v1/events/{approval}", path_params={"id": approval})
+    assert status == 200
+    stored = services.event_log.get(approval).body
+
+    assert operator.main(["replay", checkout.id, "--event", approval]) == 0
     assert capsys.readouterr().out.strip() == (
-        f"queued a replay of {APPROVED} (checkout.approved) of checkout {CHECKOUT_ID}"
+        f"queued a replay of {approval} (checkout.approved) of checkout {checkout.id}"
     )
-    assert operator.main(["replay", CHECKOUT_ID]) == 0  # the latest by createdAt
-    capsys.readouterr()
+    status, _ = api_call(services, "POST", f"/v1/events/{approval}/resend", path_params={"id": approval})
+    assert status == 202
 
-    first, second = drain(sqs, settings().notifications_queue_url)
-    assert (first["eventId"], first["replay"], first["type"]) == (APPROVED, True, "checkout.approved")
-    assert json.loads(first["body"])["type"] == "checkout.approved"
-    assert json.loads(first["body"])["data"]["id"] == CHECKOUT_ID
-    assert (second["eventId"], second["replay"]) == (voided, True)
-    assert json.loads(second["body"])["type"] == "checkout.voided"
-    assert depth(sqs, settings().notifications_dlq_url) == 0
+    by_cli, by_resend = drain(sqs, settings().notifications_queue_url)
+    assert by_cli == by_resend  # one replay behaviour
+    assert (by_cli["eventId"], by_cli["replay"], by_cli["type"]) == (approval, True, "checkout.approved")
+    assert by_cli["body"] == stored  # byte-equal to the feed's body, not rebuilt from the voided checkout
+    assert json.loads(by_cli["body"]) == {key: value for key, value in shown.items() if key != "id"}
+    assert json.loads(by_cli["body"])["data"]["status"] == "approved"
+
+
+def test_replay_without_an_event_sends_the_latest_notification_s_stored_body(services, halo, sqs, capsys):
+    checkout, _approval, void = approved_then_voided(services, halo)
+    drain(sqs, settings().notifications_queue_url)
+
+    assert operator.main(["replay", checkout.id]) == 0  # the latest by createdAt
+    assert f"queued a replay of {void} (checkout.voided)" in capsys.readouterr().out
+
+    [sent] = drain(sqs, settings().notifications_queue_url)
+    assert (sent["eventId"], sent["replay"], sent["body"]) == (void, True, services.event_log.get(void).body)
+
+
+def test_replay_of_an_event_no_longer_in_the_feed_says_so_and_sends_nothing(sqs, checkout, capsys):
+    # The fixture's checkout has its notification record but no event in the feed: as after the
+    # feed's retention, when a body rebuilt now could differ from the one sent under this webhook-id.
+    assert operator.main(["replay", CHECKOUT_ID, "--event", APPROVED]) == 1
+    assert f"event {APPROVED} of checkout {CHECKOUT_ID} is no longer in the event feed" in (
+        capsys.readouterr().err
+    )
+    assert depth(sqs, settings().notifications_queue_url) == 0
 
 
 def test_replay_of_an_unknown_checkout_or_event_exits_1(sqs, checkout, capsys):

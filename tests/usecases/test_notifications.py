@@ -11,6 +11,7 @@ import pytest
 from halotap.app.checkouts import Caller
 from halotap.domain.errors import ConcurrentUpdate
 from halotap.domain.halo import ReportedOutcome
+from halotap.domain.notifications import NotificationMessage
 from halotap.domain.requests import CreateCheckoutRequest
 from halotap.domain.states import Disposition
 from tests.fakes import FakeClock
@@ -117,24 +118,24 @@ def state_of(services, checkout, message):
 
 def test_a_delivery_is_recorded_with_its_status_and_time(services, approval, clock):
     checkout, message = approval
-    assert services.deliverer.deliver(message, 1).outcome == "delivered"
+    assert services.deliverer.deliver(NotificationMessage.from_dict(message), 1).outcome == "delivered"
     state = state_of(services, checkout, message)
     assert (state.status, state.attempts, state.last_status) == ("delivered", 1, 204)
     assert state.next_attempt_at is None
     # A copy arriving later is recognised and not sent again.
-    assert services.deliverer.deliver(message, 1).outcome == "skipped"
+    assert services.deliverer.deliver(NotificationMessage.from_dict(message), 1).outcome == "skipped"
 
 
 def test_a_failed_attempt_is_retrying_with_its_next_attempt_and_then_delivered(services, approval, answers):
     checkout, message = approval
     answers += [httpx.Response(503)]
-    result = services.deliverer.deliver(message, 1)
+    result = services.deliverer.deliver(NotificationMessage.from_dict(message), 1)
     state = state_of(services, checkout, message)
     assert (result.outcome, result.delay) == ("retry", 1)
     assert (state.status, state.attempts, state.last_status) == ("retrying", 1, 503)
     assert state.next_attempt_at is not None
 
-    services.deliverer.deliver(message, 2)
+    services.deliverer.deliver(NotificationMessage.from_dict(message), 2)
     state = state_of(services, checkout, message)
     assert (state.status, state.attempts, state.next_attempt_at) == ("delivered", 2, None)
 
@@ -142,7 +143,10 @@ def test_a_failed_attempt_is_retrying_with_its_next_attempt_and_then_delivered(s
 def test_an_exhausted_schedule_parks_the_message_in_the_dlq_and_marks_it_failed(services, approval, answers):
     checkout, message = approval
     answers += [httpx.Response(500)] * 4
-    outcomes = [services.deliverer.deliver(message, attempt).outcome for attempt in (1, 2, 3, 4)]
+    outcomes = [
+        services.deliverer.deliver(NotificationMessage.from_dict(message), attempt).outcome
+        for attempt in (1, 2, 3, 4)
+    ]
     assert outcomes == ["retry", "retry", "retry", "exhausted"]
     [parked] = services.dead_letters.messages()
     assert (parked["eventId"], parked["attempts"]) == (message["eventId"], 4)
@@ -152,17 +156,21 @@ def test_an_exhausted_schedule_parks_the_message_in_the_dlq_and_marks_it_failed(
 def test_410_is_gone_and_stops_the_retries(services, approval, answers):
     checkout, message = approval
     answers += [httpx.Response(410)]
-    assert services.deliverer.deliver(message, 1).outcome == "gone"
+    assert services.deliverer.deliver(NotificationMessage.from_dict(message), 1).outcome == "gone"
     assert state_of(services, checkout, message).status == "gone"
-    assert services.deliverer.deliver(message, 2).outcome == "skipped"  # no second POST after 410
+    assert (
+        services.deliverer.deliver(NotificationMessage.from_dict(message), 2).outcome == "skipped"
+    )  # no second POST after 410
 
 
 def test_a_redriven_message_counts_on_from_the_attempts_already_made(services, approval, answers):
     checkout, message = approval
     answers += [httpx.Response(500)] * 2
-    services.deliverer.deliver(message, 1)
-    services.deliverer.deliver(message, 2)
-    services.deliverer.deliver(message, 1)  # redriven: the queue counts from 1 again
+    services.deliverer.deliver(NotificationMessage.from_dict(message), 1)
+    services.deliverer.deliver(NotificationMessage.from_dict(message), 2)
+    services.deliverer.deliver(
+        NotificationMessage.from_dict(message), 1
+    )  # redriven: the queue counts from 1 again
     assert state_of(services, checkout, message).attempts == 3
 
 
@@ -179,7 +187,7 @@ def test_an_attempt_recorded_during_another_write_is_decided_again_on_the_new_ve
         return save(before, after, history)
 
     store.save = racing_save
-    services.deliverer.deliver(message, 1)
+    services.deliverer.deliver(NotificationMessage.from_dict(message), 1)
     stored = store.get(checkout.id)
     assert (stored.notifications[message["eventId"]].status, stored.checks) == (
         "delivered",
@@ -194,4 +202,4 @@ def test_an_attempt_that_keeps_losing_races_is_given_up_without_failing_the_deli
         raise ConcurrentUpdate("raced")
 
     services.store.save = always_raced
-    assert services.deliverer.deliver(message, 1).outcome == "delivered"
+    assert services.deliverer.deliver(NotificationMessage.from_dict(message), 1).outcome == "delivered"

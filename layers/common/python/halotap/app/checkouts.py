@@ -24,7 +24,13 @@ from halotap.domain.errors import (
 from halotap.domain.events import event_from_checkout
 from halotap.domain.ids import is_checkout_id, new_checkout_id
 from halotap.domain.models import Checkout, Failure, HistoryEntry
-from halotap.domain.notifications import marked, message, notification_body, outbox_changes, pending_events
+from halotap.domain.notifications import (
+    NotificationMessage,
+    marked,
+    notification_body,
+    outbox_changes,
+    pending_events,
+)
 from halotap.domain.parties import Caller
 from halotap.domain.ssrf import UnsafeUrl
 from halotap.domain.states import CheckoutStatus, Disposition, can_cancel
@@ -289,7 +295,7 @@ class CheckoutService:
                 recorded = self.events.record(
                     event_from_checkout(checkout.id, checkout.client_id, event, body)
                 )
-                self.notifications.send(message(checkout, event, self.clock(), body=recorded.body))
+                self.notifications.send(NotificationMessage.of_event(recorded, replay=False).to_json())
             queued = checkout.but(notifications=marked(checkout, events, "queued"))
             if checkout.status.is_final:
                 # None unless a refund awaits its retry, a watch check is due or an Indeterminate its deadline

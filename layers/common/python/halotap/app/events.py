@@ -17,6 +17,7 @@ from halotap.domain.clock import iso, utc_now
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE
 from halotap.domain.errors import EventNotFound, InvalidCursor, InvalidRequest
 from halotap.domain.events import Event
+from halotap.domain.notifications import NotificationMessage
 from halotap.domain.parties import Caller
 
 
@@ -73,9 +74,7 @@ class EventService:
 
     def resend(self, caller: Caller, event_id: str) -> Event:
         """Queue the event's delivery again: the same webhook-id and body, on the usual retry schedule."""
-        event = self.get(caller, event_id)
-        self.notifications.send(event.message())
-        return event
+        return resend_event(self.feed, self.notifications, event_id, client_id=caller.client_id)
 
     def ping(self, caller: Caller) -> PingResult:
         """Send a signed `ping` to the client's notification URL now, and say how it went."""
@@ -96,6 +95,21 @@ class EventService:
         )
         latency = int((self.monotonic() - started) * 1000)
         return PingResult(attempt.outcome == "delivered", attempt.status, latency, attempt.error)
+
+
+def resend_event(
+    feed: EventFeed, notifications: Queue, event_id: str, *, client_id: str | None = None
+) -> Event:
+    """Queue a recorded event's delivery again, as a replay: the body stored in the feed under its webhook-id,
+    never one rebuilt from the checkout as it is now, so a PSP that deduplicates on webhook-id and
+    `GET /v1/events/{id}` see the same body. `/resend` passes the caller's `client_id` (another client's event
+    is "not found"); the operator's `halotap-notifications replay` passes none. An event past its retention
+    is gone from the feed: EventNotFound, and nothing is sent."""
+    event = feed.get(event_id)
+    if event is None or (client_id is not None and event.client_id != client_id):
+        raise EventNotFound(f"no event {event_id!r}")
+    notifications.send(NotificationMessage.of_event(event, replay=True).to_json())
+    return event
 
 
 def _sequence(position: dict[str, Any]) -> int:

@@ -46,7 +46,7 @@ from halotap.domain.ledger import (
     missing_refund,
 )
 from halotap.domain.models import Checkout, RefundStatus, settlement_keys
-from halotap.domain.notifications import LEDGER_EVENT_TYPES
+from halotap.domain.notifications import LEDGER_EVENT_TYPES, NotificationMessage
 from halotap.domain.parties import Caller, MerchantCredentials
 from halotap.domain.states import CheckoutStatus
 
@@ -321,18 +321,7 @@ class LedgerService:
             body = json.dumps({"type": EVENT_TYPE, "timestamp": at, "data": data}, separators=(",", ":"))
             # No checkout: the deliverer sends it without a checkout's delivery record (app/notifications.py).
             event = self.events.record(Event(event_id, client.client_id, "", EVENT_TYPE, body))
-            self.notifications.send(
-                json.dumps(
-                    {
-                        "eventId": event.id,
-                        "checkoutId": "",
-                        "clientId": client.client_id,
-                        "type": EVENT_TYPE,
-                        "body": body,
-                        "replay": False,
-                    }
-                )
-            )
+            self.notifications.send(NotificationMessage.of_event(event, replay=False).to_json())
 
 
 def _head(report: dict[str, Any]) -> dict[str, Any]:

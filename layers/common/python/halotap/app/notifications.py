@@ -20,7 +20,7 @@ from halotap.domain import signing, timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import ConcurrentUpdate, RetryLater
 from halotap.domain.models import Checkout
-from halotap.domain.notifications import SETTLED
+from halotap.domain.notifications import SETTLED, NotificationMessage
 
 logger = logging.getLogger(__name__)
 
@@ -70,27 +70,27 @@ class NotificationDeliverer:
 
     def deliver_queued(self, message_body: str, attempt: int) -> DeliveryResult:
         """One queued message: deliver it; raise RetryLater to have the queue hand it back after the delay."""
-        result = self.deliver(json.loads(message_body), attempt)
+        result = self.deliver(NotificationMessage.from_json(message_body), attempt)
         if result.outcome == "retry":
             assert result.delay is not None
             raise RetryLater(result.delay, result.error or "not delivered")
         return result
 
-    def deliver(self, message: dict[str, Any], attempt: int) -> DeliveryResult:
-        event = message["eventId"]
-        if not message.get("checkoutId"):
+    def deliver(self, message: NotificationMessage, attempt: int) -> DeliveryResult:
+        event = message.event_id
+        if not message.checkout_id:
             return self._deliver_unattached(message, attempt)
-        checkout = self.store.get(message["checkoutId"])
+        checkout = self.store.get(message.checkout_id)
         state = checkout.notifications.get(event) if checkout else None
-        if checkout is None or (state is not None and state.status in SETTLED and not message.get("replay")):
+        if checkout is None or (state is not None and state.status in SETTLED and not message.replay):
             return DeliveryResult("skipped")  # a duplicate copy of a message already settled
-        url, secrets = self._destination(checkout, message["clientId"])
+        url, secrets = self._destination(checkout, message.client_id)
         now = self.clock()
         result: Attempt
         if url is None or not secrets:
             result = _Unsent("retry", None, "no notification URL or signing secret is configured", None)
         else:
-            body = message["body"].encode()
+            body = message.body.encode()
             result = self.post(url, body, signing.headers(secrets, event, int(now.timestamp()), body))
         # A settled notification has no next attempt: nextAttemptAt goes (None removes the attribute).
         if result.outcome == "delivered":
@@ -106,7 +106,7 @@ class NotificationDeliverer:
             return DeliveryResult("gone", error=result.error)
         delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
         if delay is None:
-            self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
+            self._park(message, attempt, result)
             self._record(checkout, event, {"status": "failed", "next_attempt_at": None}, result)
             return DeliveryResult("exhausted", error=result.error)
         self._record(
@@ -117,25 +117,30 @@ class NotificationDeliverer:
         )
         return DeliveryResult("retry", delay, result.error)
 
-    def _deliver_unattached(self, message: dict[str, Any], attempt: int) -> DeliveryResult:
+    def _deliver_unattached(self, message: NotificationMessage, attempt: int) -> DeliveryResult:
         """An event about no one checkout (`ledger.completed`): the same signing, schedule and DLQ, but no
         checkout holds its delivery record; the event itself stays in the client's feed."""
-        client = next((c for c in self.secret_store.clients() if c.client_id == message["clientId"]), None)
+        client = next((c for c in self.secret_store.clients() if c.client_id == message.client_id), None)
         result: Attempt
         if client is None or not client.notification_url or not client.signing_secrets:
             result = _Unsent("retry", None, "no notification URL or signing secret is configured", None)
         else:
-            body = message["body"].encode()
+            body = message.body.encode()
             stamp = int(self.clock().timestamp())
-            headers = signing.headers(client.signing_secrets, message["eventId"], stamp, body)
+            headers = signing.headers(client.signing_secrets, message.event_id, stamp, body)
             result = self.post(client.notification_url, body, headers)
         if result.outcome in ("delivered", "gone"):
             return DeliveryResult(result.outcome, error=result.error)
         delay = timing.next_notify_delay(attempt, self.schedule, result.retry_after)
         if delay is None:
-            self.dead_letters.send(json.dumps({**message, "attempts": attempt, "lastError": result.error}))
+            self._park(message, attempt, result)
             return DeliveryResult("exhausted", error=result.error)
         return DeliveryResult("retry", delay, result.error)
+
+    def _park(self, message: NotificationMessage, attempt: int, result: Attempt) -> None:
+        """The DLQ copy: the message plus the deliverer's bookkeeping, which redrive drops."""
+        parked = {**message.to_dict(), "attempts": attempt, "lastError": result.error}
+        self.dead_letters.send(json.dumps(parked))
 
     def _destination(self, checkout: Checkout, client_id: str) -> tuple[str | None, tuple[str, ...]]:
         client = next((c for c in self.secret_store.clients() if c.client_id == client_id), None)

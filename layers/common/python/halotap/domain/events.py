@@ -24,19 +24,6 @@ class Event:
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, **json.loads(self.body)}
 
-    def message(self) -> str:
-        """The notifications-queue message that delivers this event again, with the same webhook-id."""
-        return json.dumps(
-            {
-                "eventId": self.id,
-                "checkoutId": self.checkout_id,
-                "clientId": self.client_id,
-                "type": self.type,
-                "body": self.body,
-                "replay": True,
-            }
-        )
-
 
 def event_from_checkout(checkout_id: str, client_id: str, event_id: str, body: str) -> Event:
     return Event(

@@ -10,10 +10,12 @@ retried enqueue carries the same id and the deliverer (and the PSP) can drop the
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from halotap.domain.clock import iso
+from halotap.domain.events import Event
 from halotap.domain.ids import event_id, refund_event_id
 from halotap.domain.models import Checkout, NotificationState
 from halotap.domain.states import CheckoutStatus
@@ -76,20 +78,72 @@ def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 
 
-def message(
-    checkout: Checkout, event: str, at: datetime, *, replay: bool = False, body: str | None = None
-) -> str:
-    """The queued message. `body` is the event as already recorded in the feed, so both carry the same."""
-    return json.dumps(
-        {
-            "eventId": event,
-            "checkoutId": checkout.id,
-            "clientId": checkout.client_id,
-            "type": checkout.notifications[event].type,
-            "body": body or notification_body(checkout, event, at),
-            "replay": replay,
+class MalformedMessage(ValueError):
+    """A queue message that is not a notification message; says what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class NotificationMessage:
+    """The notifications-queue message: one webhook to send, with its exact body.
+
+    Its JSON keys are the wire format, read from queues written by earlier releases, so they never change.
+    `checkout_id` is "" for an event about no one checkout (`ledger.completed`). `replay` marks a copy the
+    deliverer sends even when the notification was already delivered.
+    """
+
+    event_id: str
+    checkout_id: str
+    client_id: str
+    type: str
+    body: str  # the webhook's exact JSON, the same as the event feed's
+    replay: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "checkoutId": self.checkout_id,
+            "clientId": self.client_id,
+            "type": self.type,
+            "body": self.body,
+            "replay": self.replay,
         }
-    )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, fields: Any) -> NotificationMessage:
+        """Unknown keys (the DLQ copy's `attempts`, `lastError`) are ignored; a missing `replay` (queued by a
+        release that did not write it) is False."""
+        if not isinstance(fields, dict):
+            raise MalformedMessage("the body is not a notification message")
+        missing = [key for key in _WIRE_KEYS if not isinstance(fields.get(key), str)]
+        if missing:
+            raise MalformedMessage(f"the body has no {', '.join(missing)}")
+        return cls(
+            event_id=fields["eventId"],
+            checkout_id=fields["checkoutId"],
+            client_id=fields["clientId"],
+            type=fields["type"],
+            body=fields["body"],
+            replay=fields.get("replay") is True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> NotificationMessage:
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            raise MalformedMessage("the body is not a notification message") from None
+        return cls.from_dict(fields)
+
+    @classmethod
+    def of_event(cls, event: Event, *, replay: bool) -> NotificationMessage:
+        """The message that delivers a recorded event: the feed's body under the event's webhook-id."""
+        return cls(event.id, event.checkout_id, event.client_id, event.type, event.body, replay)
+
+
+_WIRE_KEYS = ("eventId", "checkoutId", "clientId", "type", "body")  # every key but `replay`: strings
 
 
 def pending_events(checkout: Checkout) -> list[str]:
