@@ -11,6 +11,7 @@ from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
 from halotap.adapters.idempotency import IdempotentAnswer, answer_once
 from halotap.domain.errors import HaloAuthFailed, HaloError
 from halotap.domain.requests import CreateCheckoutRequest
+from halotap.metrics import CHECKOUT_CREATED, HALO_AUTH_FAILED, HALO_CREATE_FAILED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -32,11 +33,11 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
         try:
             created = services.checkouts.create(caller, checkout_request)
         except HaloError as error:
-            metrics.add_metric(name="HaloCreateFailed", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=HALO_CREATE_FAILED, unit=MetricUnit.Count, value=1)
             if isinstance(error, HaloAuthFailed):
-                metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
+                metrics.add_metric(name=HALO_AUTH_FAILED, unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
-        metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=CHECKOUT_CREATED, unit=MetricUnit.Count, value=1)
         created = created.but(pay_url=pay_url(request, created.id, services.config.pay_base_url))
         return IdempotentAnswer(201, created.to_dict())
 

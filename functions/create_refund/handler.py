@@ -11,6 +11,7 @@ from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.adapters.idempotency import IdempotentAnswer, answer_once
 from halotap.domain.requests import CreateRefundRequest
 from halotap.domain.views import refund_view
+from halotap.metrics import REFUND_BY_STATUS, REFUND_CREATED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -29,10 +30,8 @@ def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, A
     def operation() -> IdempotentAnswer:
         created = services.refunds.create(caller, checkout_id, refund_request)
         if not created.replayed:
-            metrics.add_metric(name="RefundCreated", unit=MetricUnit.Count, value=1)
-            metrics.add_metric(
-                name=f"Refund{created.refund.status.value.title()}", unit=MetricUnit.Count, value=1
-            )
+            metrics.add_metric(name=REFUND_CREATED, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=REFUND_BY_STATUS[created.refund.status], unit=MetricUnit.Count, value=1)
         # The same reference and body again is the first refund, unchanged: a replay even without a key.
         status = 200 if created.replayed else 201
         return IdempotentAnswer(status, refund_view(created.refund), replayed=created.replayed)
