@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from halotap import metrics
 from halotap.domain import timing
 from infra import manifest
 from infra.config import StackConfig, pascal
@@ -25,19 +26,19 @@ from infra.messaging import Messaging
 
 # metric -> what it means for the person paged
 ALARMS = {
-    "NotificationExhausted": "A PSP notification used its whole retry schedule and is parked in the notifications "
+    metrics.NOTIFICATION_EXHAUSTED: "A PSP notification used its whole retry schedule and is parked in the notifications "
     "DLQ. Check the PSP's endpoint, then redrive with halotap-notifications (docs/operations.md).",
-    "HaloAuthFailed": "Halo refused a merchant's x-api-key: checkouts for that merchant fail. Fix the merchant "
+    metrics.HALO_AUTH_FAILED: "Halo refused a merchant's x-api-key: checkouts for that merchant fail. Fix the merchant "
     "secret (<prefix>/merchants/<merchantId>).",
-    "RefundPendingTooLong": "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
+    metrics.REFUND_PENDING_TOO_LONG: "A refund has waited more than 15 minutes for Halo's definite answer; reconciliation "
     "keeps retrying it with the same refundReference. Check Halo's status and the refund (docs/operations.md).",
-    "IndeterminateNeedsAttention": "Halo reported Indeterminate for a payment and nothing replaced it within "
+    metrics.INDETERMINATE_NEEDS_ATTENTION: "Halo reported Indeterminate for a payment and nothing replaced it within "
     "30 minutes. The shopper may have been charged: check the transaction in Halo's merchant portal and reverse "
     "it there if so (docs/operations.md). The checkout carries needsAttention.",
-    "LedgerDifferences": "The daily ledger found records where halotap and Halo's ledger disagree (missing on "
+    metrics.LEDGER_DIFFERENCES: "The daily ledger found records where halotap and Halo's ledger disagree (missing on "
     "either side, another amount or another outcome). Read the day's report and follow the runbook for each "
     "class (docs/operations.md).",
-    "HaloWebhookMismatch": "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
+    metrics.HALO_WEBHOOK_MISMATCH: "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }
 API_5XX_RATE = 0.01  # 1% of requests, over two 5-minute periods in a row
@@ -93,10 +94,10 @@ class Monitoring(Construct):
             periods=2,
         )
         self._alarm(
-            "ReconcileErrors",
+            metrics.RECONCILE_ERRORS,
             "Reconciliation failed on some checkouts for 15 minutes: lost webhooks are not being found and "
             "unpaid checkouts are not expiring.",
-            halotap_metric("ReconcileErrors"),
+            halotap_metric(metrics.RECONCILE_ERRORS),
             threshold=0,
             periods=RECONCILE_ERROR_PERIODS,
         )
@@ -107,7 +108,7 @@ class Monitoring(Construct):
             f"The oldest due checkout has waited over {RECONCILE_LAG_SECONDS} s for reconciliation for "
             f"{RECONCILE_LAG_PERIODS * 5} minutes, or reconcile runs publish nothing: unpaid checkouts expire "
             "late and lost webhooks are found late.",
-            halotap_metric("ReconcileLagSeconds", cloudwatch.Stats.MAXIMUM),
+            halotap_metric(metrics.RECONCILE_LAG_SECONDS, cloudwatch.Stats.MAXIMUM),
             threshold=RECONCILE_LAG_SECONDS,
             periods=RECONCILE_LAG_PERIODS,
             missing=cloudwatch.TreatMissingData.BREACHING,
@@ -205,25 +206,27 @@ class Monitoring(Construct):
             self, "Dashboard", dashboard_name=f"{self._config.stack_name}-operations"
         )
         dashboard.add_widgets(
-            graph("Creates", "CheckoutCreated", "HaloCreateFailed", "CheckoutCancelled"),
+            graph(
+                "Creates", metrics.CHECKOUT_CREATED, metrics.HALO_CREATE_FAILED, metrics.CHECKOUT_CANCELLED
+            ),
             graph(
                 "Outcomes",
-                "HaloEventTransition",
-                "HaloEventRepeat",
-                "HaloEventStale",
-                "HaloEventAnomaly",
-                "LateApproval",
-                "HaloEventLeftToReconcile",
+                metrics.HALO_EVENT_TRANSITION,
+                metrics.HALO_EVENT_REPEAT,
+                metrics.HALO_EVENT_STALE,
+                metrics.HALO_EVENT_ANOMALY,
+                metrics.LATE_APPROVAL,
+                metrics.HALO_EVENT_LEFT_TO_RECONCILE,
             ),
         )
         dashboard.add_widgets(
             graph(
                 "Notification delivery",
-                "NotificationDelivered",
-                "NotificationRetry",
-                "NotificationGone",
-                "NotificationSkipped",
-                "NotificationExhausted",
+                metrics.NOTIFICATION_DELIVERED,
+                metrics.NOTIFICATION_RETRY,
+                metrics.NOTIFICATION_GONE,
+                metrics.NOTIFICATION_SKIPPED,
+                metrics.NOTIFICATION_EXHAUSTED,
             ),
             # Counts on the left; the lag (seconds, Maximum) on the right, with its alarm's threshold.
             cloudwatch.GraphWidget(
@@ -231,14 +234,14 @@ class Monitoring(Construct):
                 left=[
                     halotap_metric(name)
                     for name in (
-                        "ReconcileExamined",
-                        "ReconcileApplied",
-                        "ReconcileExpired",
-                        "ReconcileRescheduled",
-                        "ReconcileErrors",
+                        metrics.RECONCILE_EXAMINED,
+                        metrics.RECONCILE_APPLIED,
+                        metrics.RECONCILE_EXPIRED,
+                        metrics.RECONCILE_RESCHEDULED,
+                        metrics.RECONCILE_ERRORS,
                     )
                 ],
-                right=[halotap_metric("ReconcileLagSeconds", cloudwatch.Stats.MAXIMUM)],
+                right=[halotap_metric(metrics.RECONCILE_LAG_SECONDS, cloudwatch.Stats.MAXIMUM)],
                 right_annotations=[self.alarms["ReconcileLag"].to_annotation()],
                 width=12,
                 height=6,
@@ -247,11 +250,11 @@ class Monitoring(Construct):
         dashboard.add_widgets(
             graph(
                 "Halo errors",
-                "HaloCreateFailed",
-                "HaloAuthFailed",
-                "HaloWebhookMismatch",
-                "HaloWebhookBadToken",
-                "HaloEventUnknownCheckout",
+                metrics.HALO_CREATE_FAILED,
+                metrics.HALO_AUTH_FAILED,
+                metrics.HALO_WEBHOOK_MISMATCH,
+                metrics.HALO_WEBHOOK_BAD_TOKEN,
+                metrics.HALO_EVENT_UNKNOWN_CHECKOUT,
             ),
             cloudwatch.GraphWidget(
                 title="API 5xx rate and DLQ depth",

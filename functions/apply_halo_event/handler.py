@@ -15,6 +15,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.app.outcomes import EventResult
 from halotap.domain.states import Verdict
+from halotap.metrics import (
+    HALO_EVENT_ANOMALY,
+    HALO_EVENT_BY_VERDICT,
+    HALO_EVENT_LEFT_TO_RECONCILE,
+    HALO_EVENT_UNKNOWN_CHECKOUT,
+    HALO_WEBHOOK_MISMATCH,
+    LATE_APPROVAL,
+)
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -33,18 +41,20 @@ def report(result: EventResult) -> None:
     if result.outcome == "dropped":
         unknown = result.reported is not None
         metrics.add_metric(
-            name="HaloEventUnknownCheckout" if unknown else "HaloEventAnomaly", unit=MetricUnit.Count, value=1
+            name=HALO_EVENT_UNKNOWN_CHECKOUT if unknown else HALO_EVENT_ANOMALY,
+            unit=MetricUnit.Count,
+            value=1,
         )
         logger.warning("dropped a Halo event", extra={"reason": result.reason})
         return
     if result.outcome == "left_to_reconcile":
-        metrics.add_metric(name="HaloEventLeftToReconcile", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=HALO_EVENT_LEFT_TO_RECONCILE, unit=MetricUnit.Count, value=1)
         logger.warning("Halo still shows nothing final; leaving the checkout to reconciliation")
         return
     applied, reported = result.applied, result.reported
     assert applied is not None
     assert reported is not None
-    metrics.add_metric(name=f"HaloEvent{applied.verdict.value.title()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=HALO_EVENT_BY_VERDICT[applied.verdict], unit=MetricUnit.Count, value=1)
     extra = {
         "checkoutId": applied.checkout.id,
         "verdict": applied.verdict.value,
@@ -54,7 +64,7 @@ def report(result: EventResult) -> None:
     }
     if applied.mismatches:
         # Someone (or something) told us a different story from Halo's: worth a human look.
-        metrics.add_metric(name="HaloWebhookMismatch", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=HALO_WEBHOOK_MISMATCH, unit=MetricUnit.Count, value=1)
         logger.warning(
             "Halo webhook disagrees with Halo's status; applied Halo's",
             extra={
@@ -65,7 +75,7 @@ def report(result: EventResult) -> None:
     if applied.verdict == Verdict.ANOMALY:
         logger.warning("Halo outcome contradicts a final status", extra=extra)
     elif applied.decision.replaced_status is not None:
-        metrics.add_metric(name="LateApproval", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=LATE_APPROVAL, unit=MetricUnit.Count, value=1)
         logger.warning("outcome after a final status: the PSP may need to act", extra=extra)
     else:
         logger.info("applied a Halo outcome", extra=extra)

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.domain.parties import find_client
+from halotap.metrics import AUTHORIZATION_DENIED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -38,7 +39,7 @@ def authorize(event: dict[str, Any], services: Services) -> dict[str, Any]:
     key = bearer_key(event.get("headers") or {})
     client = find_client(key, services.secrets.clients()) if key else None
     if client is None:
-        metrics.add_metric(name="AuthorizationDenied", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=AUTHORIZATION_DENIED, unit=MetricUnit.Count, value=1)
         logger.info("rejected an API key", extra={"reason": "missing" if key is None else "unknown"})
         raise Exception("Unauthorized")
     merchants = "*" if client.merchants is None else ",".join(sorted(client.merchants))

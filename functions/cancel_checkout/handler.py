@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.domain.views import checkout_view
+from halotap.metrics import CHECKOUT_CANCELLED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -18,7 +19,7 @@ metrics = Metrics()
 
 def cancel(request: ApiRequest, services: Services) -> dict[str, Any]:
     checkout = services.checkouts.cancel(request.caller, request.path_params.get("id", ""))
-    metrics.add_metric(name="CheckoutCancelled", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=CHECKOUT_CANCELLED, unit=MetricUnit.Count, value=1)
     logger.info("checkout cancelled", extra={"checkoutId": checkout.id})
     return response(200, checkout_view(checkout))
 

@@ -8,9 +8,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, pay_url, response
-from halotap.adapters.idempotency import check_key
+from halotap.adapters.idempotency import IdempotentAnswer, answer_once
 from halotap.domain.errors import HaloAuthFailed, HaloError
 from halotap.domain.requests import CreateCheckoutRequest
+from halotap.metrics import CHECKOUT_CREATED, HALO_AUTH_FAILED, HALO_CREATE_FAILED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -28,33 +29,28 @@ def create(request: ApiRequest, services: Services, context: Any) -> dict[str, A
         clientId=caller.client_id,
     )
 
-    def operation(_: dict[str, Any]) -> dict[str, Any]:
+    def operation() -> IdempotentAnswer:
         try:
             created = services.checkouts.create(caller, checkout_request)
         except HaloError as error:
-            metrics.add_metric(name="HaloCreateFailed", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=HALO_CREATE_FAILED, unit=MetricUnit.Count, value=1)
             if isinstance(error, HaloAuthFailed):
-                metrics.add_metric(name="HaloAuthFailed", unit=MetricUnit.Count, value=1)  # an operator alarm
+                metrics.add_metric(name=HALO_AUTH_FAILED, unit=MetricUnit.Count, value=1)  # an operator alarm
             raise
-        metrics.add_metric(name="CheckoutCreated", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=CHECKOUT_CREATED, unit=MetricUnit.Count, value=1)
         created = created.but(pay_url=pay_url(request, created.id, services.config.pay_base_url))
-        return {"statusCode": 201, "body": created.to_dict()}
+        return IdempotentAnswer(201, created.to_dict())
 
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        answer = operation({})
-    else:
-        answer = services.idempotency.run(
-            client_id=caller.client_id,
-            key=check_key(key),
-            request=checkout_request.wire(),
-            operation=operation,
-            lambda_context=context,
-        )
-    headers = {"location": f"/v1/checkouts/{answer['body']['id']}"}
-    if answer.get("replayed"):
-        headers["idempotent-replayed"] = "true"
-    return response(answer["statusCode"], answer["body"], headers=headers)
+    answer = answer_once(
+        request.headers.get("idempotency-key"),
+        lambda: services.idempotency,
+        client_id=caller.client_id,
+        request=checkout_request.wire(),
+        operation=operation,
+        lambda_context=context,
+    )
+    headers = {"location": f"/v1/checkouts/{answer.body['id']}", **answer.replay_headers()}
+    return response(answer.status, answer.body, headers=headers)
 
 
 @lambda_handler(logger, metrics, api=True)

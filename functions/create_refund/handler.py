@@ -8,9 +8,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
-from halotap.adapters.idempotency import check_key
+from halotap.adapters.idempotency import IdempotentAnswer, answer_once
 from halotap.domain.requests import CreateRefundRequest
 from halotap.domain.views import refund_view
+from halotap.metrics import REFUND_BY_STATUS, REFUND_CREATED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -26,35 +27,29 @@ def refund(request: ApiRequest, services: Services, context: Any) -> dict[str, A
         checkoutId=checkout_id, refundReference=refund_request.reference, clientId=caller.client_id
     )
 
-    def operation(_: dict[str, Any]) -> dict[str, Any]:
+    def operation() -> IdempotentAnswer:
         created = services.refunds.create(caller, checkout_id, refund_request)
         if not created.replayed:
-            metrics.add_metric(name="RefundCreated", unit=MetricUnit.Count, value=1)
-            metrics.add_metric(
-                name=f"Refund{created.refund.status.value.title()}", unit=MetricUnit.Count, value=1
-            )
-        return {
-            "statusCode": 200 if created.replayed else 201,
-            "body": refund_view(created.refund),
-            "again": created.replayed,
-        }
+            metrics.add_metric(name=REFUND_CREATED, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=REFUND_BY_STATUS[created.refund.status], unit=MetricUnit.Count, value=1)
+        # The same reference and body again is the first refund, unchanged: a replay even without a key.
+        status = 200 if created.replayed else 201
+        return IdempotentAnswer(status, refund_view(created.refund), replayed=created.replayed)
 
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        answer = operation({})
-    else:
-        answer = services.idempotency.run(
-            client_id=caller.client_id,
-            key=check_key(key),
-            request={"checkoutId": checkout_id, **refund_request.wire()},
-            operation=operation,
-            lambda_context=context,
-        )
-    body = answer["body"]
-    headers = {"location": f"/v1/checkouts/{body['checkoutId']}/refunds/{body['id']}"}
-    if answer.get("replayed") or answer.get("again"):
-        headers["idempotent-replayed"] = "true"
-    return response(answer["statusCode"], body, headers=headers)
+    answer = answer_once(
+        request.headers.get("idempotency-key"),
+        lambda: services.idempotency,
+        client_id=caller.client_id,
+        request={"checkoutId": checkout_id, **refund_request.wire()},
+        operation=operation,
+        lambda_context=context,
+    )
+    body = answer.body
+    headers = {
+        "location": f"/v1/checkouts/{body['checkoutId']}/refunds/{body['id']}",
+        **answer.replay_headers(),
+    }
+    return response(answer.status, body, headers=headers)
 
 
 @lambda_handler(logger, metrics, api=True)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.domain.errors import RetryLater
+from halotap.metrics import NOTIFICATION_BY_OUTCOME, NOTIFICATION_RETRY
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -22,12 +23,12 @@ def deliver_record(record: QueueRecord, services: Services) -> str:
     try:
         result = services.deliverer.deliver_queued(record.body, attempt)
     except RetryLater as later:
-        metrics.add_metric(name="NotificationRetry", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=NOTIFICATION_RETRY, unit=MetricUnit.Count, value=1)
         logger.info(
             "notification not delivered; will retry", extra={"delay": later.seconds, "error": str(later)}
         )
         raise
-    metrics.add_metric(name=f"Notification{result.outcome.title()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=NOTIFICATION_BY_OUTCOME[result.outcome], unit=MetricUnit.Count, value=1)
     if result.outcome == "exhausted":
         logger.error("notification parked in the DLQ after its last attempt", extra={"error": result.error})
     elif result.outcome == "gone":

@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
+from halotap.metrics import EVENT_RESENT, WEBHOOK_PING
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -24,7 +25,7 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
     event_id = request.path_params.get("id")
     if request.path.endswith("/ping"):
         result = services.events.ping(caller)
-        metrics.add_metric(name="WebhookPing", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=WEBHOOK_PING, unit=MetricUnit.Count, value=1)
         logger.info("webhook endpoint pinged", extra={"status": result.status, "error": result.error})
         return response(200, result.to_api())
     if event_id is None:
@@ -39,7 +40,7 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
         return response(200, services.events.page(caller, query.after, query.limit, query.type).to_api())
     if request.method == "POST":
         event = services.events.resend(caller, event_id)
-        metrics.add_metric(name="EventResent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=EVENT_RESENT, unit=MetricUnit.Count, value=1)
         logger.info("event queued again", extra={"eventId": event.id, "checkoutId": event.checkout_id})
         return response(202, {"id": event.id, "status": "queued"})
     return response(200, services.events.get(caller, event_id).to_api())

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.apigateway import ApiRequest, handle, response
 from halotap.domain.errors import Unauthorized
+from halotap.metrics import HALO_WEBHOOK_BAD_TOKEN, HALO_WEBHOOK_QUEUED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -22,13 +23,13 @@ def receive(request: ApiRequest, services: Services) -> dict[str, Any]:
             request.path_params.get("token", ""), request.body, request.request_id
         )
     except Unauthorized:
-        metrics.add_metric(name="HaloWebhookBadToken", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=HALO_WEBHOOK_BAD_TOKEN, unit=MetricUnit.Count, value=1)
         logger.warning(
             "rejected a Halo webhook with a wrong token",
             extra={"sourceIp": request.headers.get("x-forwarded-for")},
         )
         raise
-    metrics.add_metric(name="HaloWebhookQueued", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=HALO_WEBHOOK_QUEUED, unit=MetricUnit.Count, value=1)
     logger.info(
         "queued a Halo webhook",
         extra={

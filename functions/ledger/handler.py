@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.sqs_batch import QueueRecord, process_batch
+from halotap.metrics import LEDGER_DIFFERENCES, LEDGER_HEALED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -33,8 +34,8 @@ def run_record(record: QueueRecord, services: Services) -> None:
     request = json.loads(record.body)
     result = services.ledger.run(request["merchantId"], date.fromisoformat(request["date"]))
     # An alarm (infra/monitoring.py): any record of the day that is not matched needs a person.
-    metrics.add_metric(name="LedgerDifferences", unit=MetricUnit.Count, value=result.differences)
-    metrics.add_metric(name="LedgerHealed", unit=MetricUnit.Count, value=result.healed)
+    metrics.add_metric(name=LEDGER_DIFFERENCES, unit=MetricUnit.Count, value=result.differences)
+    metrics.add_metric(name=LEDGER_HEALED, unit=MetricUnit.Count, value=result.healed)
     logger.info(
         "ledger run complete",
         extra={"merchantId": result.merchant_id, "date": result.date, "counts": result.report["counts"]},

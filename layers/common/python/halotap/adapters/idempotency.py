@@ -1,13 +1,15 @@
-"""Idempotency-Key for POST /v1/checkouts, through Powertools idempotency in DynamoDB.
+"""Idempotency-Key for the POSTs that create (checkouts, refunds), through Powertools idempotency in DynamoDB.
 
 The key is scoped to the PSP client, so two clients can never collide. The request body is the
-validated payload: the same key with a different body is refused rather than replayed.
+validated payload: the same key with a different body is refused rather than replayed. `answer_once`
+is the whole flow each handler runs, so the rules and the one "replayed" flag live here only.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from halotap.domain.errors import (
@@ -21,6 +23,51 @@ from halotap.domain.timing import IDEMPOTENCY_RETENTION_SECONDS
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as Stripe allows; up to 255 characters
 
 Operation = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    """What a create answers: its status and body, and whether it is an earlier answer sent again."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False  # the PSP is told with Idempotent-Replayed: true, so it does not count it twice
+
+    def replay_headers(self) -> dict[str, str]:
+        return {"idempotent-replayed": "true"} if self.replayed else {}
+
+    def record(self) -> dict[str, Any]:
+        return {"statusCode": self.status, "body": self.body, "replayed": self.replayed}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> IdempotentAnswer:
+        return cls(record["statusCode"], record["body"], replayed=bool(record.get("replayed")))
+
+
+def answer_once(
+    key: str | None,
+    runner: Callable[[], IdempotentRunner],
+    *,
+    client_id: str,
+    request: dict[str, Any],
+    operation: Callable[[], IdempotentAnswer],
+    lambda_context: Any,
+) -> IdempotentAnswer:
+    """Runs `operation` once per (client, key) and replays its first answer; without a key, just runs it.
+
+    `runner` is asked for only when a key came, so a request without one never loads Powertools'
+    idempotency or touches its table. 422 for the key on another body, 409 while the first still runs.
+    """
+    if key is None:
+        return operation()
+    record = runner().run(
+        client_id=client_id,
+        key=check_key(key),
+        request=request,
+        operation=lambda _: operation().record(),
+        lambda_context=lambda_context,
+    )
+    return IdempotentAnswer.from_record(record)
 
 
 def check_key(key: str) -> str:
