@@ -27,8 +27,8 @@ class Recorded:
 
 
 class Feed:
-    def record(self, event: Any) -> Recorded:
-        return Recorded(body=event.body)
+    def record(self, event: Any) -> Any:
+        return event  # the feed answers with the event as recorded: here, as given
 
 
 class Sent:
