@@ -235,6 +235,12 @@ def redrive(
 
 def _move(sqs: Any, store: CheckoutStore, queue_url: str, dlq_url: str, parked: ParkedMessage) -> str:
     original = parked.original()
+    if not original.checkout_id:
+        # An event about no checkout (ledger.completed): there is no delivery record to mark, and the
+        # deliverer sends it as it is (app/notifications.py), so it goes back to the queue unchanged.
+        sqs.send_message(QueueUrl=queue_url, MessageBody=original.to_json())
+        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=parked.receipt_handle)
+        return f"{original.type}: an event of no checkout, sent back as it was"
     checkout = store.get(original.checkout_id)
     if checkout is None:
         raise Unredrivable(f"checkout {original.checkout_id} no longer exists; the deliverer would drop it")

@@ -236,6 +236,26 @@ def test_redrive_of_an_unknown_message_id_fails_and_touches_nothing(sqs, checkou
     assert len(operator.list_dlq(sqs, settings().notifications_dlq_url)) == 1  # released, still visible
 
 
+def test_redrive_moves_back_an_event_that_belongs_to_no_checkout(sqs, checkout, capsys):
+    """ledger.completed is about a merchant-day, not a checkout: redrive sends it back as it was."""
+    ledger_event = NotificationMessage(
+        event_id="evt_ledger_0123456789abcdefghijklmnop",
+        checkout_id="",
+        client_id="demo-psp",
+        type="ledger.completed",
+        body='{"type":"ledger.completed","timestamp":"2026-12-08T03:00:00.000Z","data":{}}',
+        replay=False,
+    )
+    body = json.dumps({**ledger_event.to_dict(), "attempts": 8, "lastError": "HTTP 503"})
+    parked = sqs.send_message(QueueUrl=settings().notifications_dlq_url, MessageBody=body)["MessageId"]
+
+    assert operator.main(["redrive", "--all"]) == 0
+    assert parked in capsys.readouterr().out
+    assert depth(sqs, settings().notifications_dlq_url) == 0
+    [moved] = drain(sqs, settings().notifications_queue_url)
+    assert NotificationMessage.from_dict(moved) == ledger_event
+
+
 def test_redrive_leaves_a_message_whose_checkout_is_gone(sqs, checkout, capsys):
     orphan = make_checkout({APPROVED: checkout.notifications[APPROVED]}).but(id="chk_vanished")
     orphan_id = park(sqs, orphan, event=APPROVED)
