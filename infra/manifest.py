@@ -68,6 +68,8 @@ class Secret:
 class Route:
     method: str
     path: str  # API Gateway resource path, e.g. /v1/checkouts/{id}
+    # The OpenAPI operationId: what generated clients and both SDKs name the call (createCheckout).
+    operation_id: str
     authorized: bool = True
     # Not a PSP's call (Halo's webhook intake, the shopper's hosted page): left out of the PSP's contract and
     # SDKs (docs/openapi.json) and documented in docs/openapi-internal.json instead.
@@ -120,7 +122,13 @@ IDEMPOTENCY = Table(
 # Each client's event feed (halotap/adapters/events.py): one item per event, sorted by a per-client sequence
 # number allocated in commit order, read with a consistent Query. Kept EVENT_RETENTION_DAYS by TTL.
 EVENTS = Table(key="events", env="EVENTS_TABLE", partition_key="pk", sort_key="sk", ttl_attribute="ttl")
-TABLES = (CHECKOUTS, IDEMPOTENCY, EVENTS)
+# What a PSP changes about its own integration through the API (issue 20): webhook endpoints, API key
+# hashes and rate limits, one partition per client (pk "client#<id>", sk "endpoint#we_..." / "key#key_..."),
+# plus one lookup item per key hash (pk "keyhash#<sha256>") so the authorizer reads a key with one GetItem.
+INTEGRATIONS = Table(
+    key="integrations", env="INTEGRATIONS_TABLE", partition_key="pk", sort_key="sk", ttl_attribute="ttl"
+)
+TABLES = (CHECKOUTS, IDEMPOTENCY, EVENTS, INTEGRATIONS)
 
 APPLY_TIMEOUT_SECONDS = 30
 HALO_EVENTS = Queue(
@@ -203,7 +211,7 @@ FUNCTIONS = (
     Function(
         name="create_checkout",
         description="POST /v1/checkouts: stores a checkout and asks Halo for its deep link",
-        routes=(Route("POST", "/v1/checkouts"),),
+        routes=(Route("POST", "/v1/checkouts", "createCheckout"),),
         timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
         # notificationUrl is checked here too; PAY_BASE_URL is payUrl's base (payDomain), when configured.
         env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", "PAY_BASE_URL", *SETTING_ENV),
@@ -215,9 +223,9 @@ FUNCTIONS = (
         description="GET /v1/checkouts/{id}, GET /v1/checkouts to list a merchant's or find one by reference, "
         "and GET a refund",
         routes=(
-            Route("GET", "/v1/checkouts/{id}"),
-            Route("GET", "/v1/checkouts"),
-            Route("GET", "/v1/checkouts/{id}/refunds/{refundId}"),
+            Route("GET", "/v1/checkouts/{id}", "getCheckout"),
+            Route("GET", "/v1/checkouts", "listCheckouts"),
+            Route("GET", "/v1/checkouts/{id}/refunds/{refundId}", "getRefund"),
         ),
         env=("CHECKOUTS_TABLE", "PAY_BASE_URL", *SETTING_ENV),  # PAY_BASE_URL: payUrl of an open checkout
         table_actions={"checkouts": ("dynamodb:GetItem",)},
@@ -227,7 +235,7 @@ FUNCTIONS = (
     Function(
         name="cancel_checkout",
         description="POST /v1/checkouts/{id}/cancel: open -> cancelled",
-        routes=(Route("POST", "/v1/checkouts/{id}/cancel"),),
+        routes=(Route("POST", "/v1/checkouts/{id}/cancel", "cancelCheckout"),),
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "events": _RECORD_EVENTS},
         sends_to=("notifications",),
@@ -235,7 +243,7 @@ FUNCTIONS = (
     Function(
         name="create_refund",
         description="POST /v1/checkouts/{id}/refunds: reserves a refund with a conditional write and asks Halo",
-        routes=(Route("POST", "/v1/checkouts/{id}/refunds"),),
+        routes=(Route("POST", "/v1/checkouts/{id}/refunds", "createRefund"),),
         timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
         env=("CHECKOUTS_TABLE", "EVENTS_TABLE", "IDEMPOTENCY_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={
@@ -249,7 +257,9 @@ FUNCTIONS = (
     Function(
         name="halo_webhook",
         description="POST /v1/halo/webhooks/{token}: checks the token and shape, queues the raw event",
-        routes=(Route("POST", "/v1/halo/webhooks/{token}", authorized=False, internal=True),),
+        routes=(
+            Route("POST", "/v1/halo/webhooks/{token}", "receiveHaloWebhook", authorized=False, internal=True),
+        ),
         timeout_seconds=5,
         env=("HALO_EVENTS_QUEUE_URL", "SECRETS_PREFIX"),
         sends_to=("halo-events",),
@@ -316,10 +326,10 @@ FUNCTIONS = (
         name="events",
         description="GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping",
         routes=(
-            Route("GET", "/v1/events"),
-            Route("GET", "/v1/events/{id}"),
-            Route("POST", "/v1/events/{id}/resend"),
-            Route("POST", "/v1/webhook-endpoint/ping"),
+            Route("GET", "/v1/events", "listEvents"),
+            Route("GET", "/v1/events/{id}", "getEvent"),
+            Route("POST", "/v1/events/{id}/resend", "resendEvent"),
+            Route("POST", "/v1/webhook-endpoint/ping", "pingWebhookEndpoint"),
         ),
         timeout_seconds=25,  # a ping waits for one delivery (15 s at most)
         env=("EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
@@ -332,8 +342,8 @@ FUNCTIONS = (
         description="GET /pay/{id} and /pay/{id}/status: the hosted checkout page for the shopper (public)",
         # Public: the unguessable checkout id in the path is the capability; the page shows no PSP data.
         routes=(
-            Route("GET", "/pay/{id}", authorized=False, internal=True),
-            Route("GET", "/pay/{id}/status", authorized=False, internal=True),
+            Route("GET", "/pay/{id}", "getCheckoutPage", authorized=False, internal=True),
+            Route("GET", "/pay/{id}/status", "getCheckoutPageStatus", authorized=False, internal=True),
         ),
         timeout_seconds=5,
         env=("CHECKOUTS_TABLE", *SETTING_ENV),
@@ -374,8 +384,8 @@ FUNCTIONS = (
         name="ledger_report",
         description="GET /v1/merchants/{merchantId}/ledger/{date} and POST .../run: a merchant-day's ledger",
         routes=(
-            Route("GET", "/v1/merchants/{merchantId}/ledger/{date}"),
-            Route("POST", "/v1/merchants/{merchantId}/ledger/{date}/run"),
+            Route("GET", "/v1/merchants/{merchantId}/ledger/{date}", "getLedger"),
+            Route("POST", "/v1/merchants/{merchantId}/ledger/{date}/run", "runLedger"),
         ),
         env=("LEDGER_QUEUE_URL", "LEDGER_BUCKET", *SETTING_ENV),
         sends_to=("ledger",),

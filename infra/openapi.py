@@ -38,7 +38,6 @@ from infra.openapi_routes import (
     EVENT_PARAMETERS,
     HALO_WEBHOOK_BODY,
     LIST_PARAMETERS,
-    OPERATION_IDS,
     RESPONSES,
     problem,
 )
@@ -193,9 +192,8 @@ def _list(item: str, description: str, *, nullable_cursor: bool) -> dict[str, An
 
 
 def operation_id(route: manifest.Route) -> str:
-    """The readable id, or one spelled from the method and path: unique either way, as a path is."""
-    spelled = "_".join(part.strip("{}") for part in route.path.split("/") if part)
-    return OPERATION_IDS.get((route.method, route.path), f"{route.method.lower()}_{spelled}")
+    """The route's readable id, declared beside it in the manifest."""
+    return route.operation_id
 
 
 def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, Any]:

@@ -115,7 +115,6 @@ RESPONSES: dict[tuple[str, str], dict[str, Any]] = {
         "404": _problem("merchant_not_found: not configured, or not available to this API key"),
     },
 }
-OPERATION_IDS = {GET_REPORT: "getLedger", RUN: "runLedger"}
 SCHEMAS = {"LedgerReport": REPORT, "LedgerSummary": SUMMARY}
 
 

@@ -1,5 +1,5 @@
-"""Each route's part of the OpenAPI documents (infra/openapi.py assembles them): its responses, its
-readable operationId, the list routes' query parameters, and the body Halo's webhook POSTs."""
+"""Each route's part of the OpenAPI documents (infra/openapi.py assembles them): its responses, the
+list routes' query parameters, and the body Halo's webhook POSTs."""
 
 from __future__ import annotations
 
@@ -166,24 +166,6 @@ RESPONSES.update(openapi_ledger.RESPONSES)
 
 
 # Readable, unique ids, which generated clients turn into method names.
-OPERATION_IDS = {
-    ("POST", "/v1/checkouts"): "createCheckout",
-    ("GET", "/v1/checkouts/{id}"): "getCheckout",
-    ("GET", "/v1/checkouts"): "listCheckouts",
-    ("POST", "/v1/checkouts/{id}/cancel"): "cancelCheckout",
-    ("POST", "/v1/checkouts/{id}/refunds"): "createRefund",
-    ("GET", "/v1/checkouts/{id}/refunds/{refundId}"): "getRefund",
-    ("GET", "/pay/{id}"): "getCheckoutPage",
-    ("GET", "/pay/{id}/status"): "getCheckoutPageStatus",
-    ("POST", "/v1/halo/webhooks/{token}"): "receiveHaloWebhook",
-    ("GET", "/v1/events"): "listEvents",
-    ("GET", "/v1/events/{id}"): "getEvent",
-    ("POST", "/v1/events/{id}/resend"): "resendEvent",
-    ("POST", "/v1/webhook-endpoint/ping"): "pingWebhookEndpoint",
-    **openapi_ledger.OPERATION_IDS,
-}
-
-
 LIST_PARAMETERS = [
     {"name": "merchantId", "in": "query", "required": True, "schema": {"type": "string"}},
     {

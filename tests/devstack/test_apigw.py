@@ -24,7 +24,7 @@ ARN = method_arn("POST", "/v1/checkouts")
 
 def _route_table(*routes: tuple[str, str]) -> RouteTable:
     functions = [
-        manifest.Function(name=f"f{i}", description="", routes=(manifest.Route(m, p),))
+        manifest.Function(name=f"f{i}", description="", routes=(manifest.Route(m, p, f"op{i}"),))
         for i, (m, p) in enumerate(routes)
     ]
     return RouteTable(functions)
