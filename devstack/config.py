@@ -152,6 +152,10 @@ def lambda_environment(config: DevConfig) -> dict[str, str]:
         "HALOTAP_RECONCILE_AFTER_ERROR_SECONDS": "2",
         "HALOTAP_HALO_BREAKER_COOLDOWN_SECONDS": "2",
         "HALOTAP_INDETERMINATE_ATTENTION_SECONDS": "10",
+        # A rotated endpoint secret signs beside the new one for 5 minutes (deployed: 24 h), and an endpoint
+        # whose every delivery failed for a minute is disabled (deployed: 5 days): both happen within a demo.
+        "HALOTAP_SECRET_ROTATION_OVERLAP_SECONDS": "300",
+        "HALOTAP_ENDPOINT_DISABLE_AFTER_SECONDS": "60",
         "HALOTAP_ALLOW_LOOPBACK_WEBHOOKS": "true",  # the local sink is plain http on 127.0.0.1  # a webhook Halo cannot confirm yet is re-checked in 1 s, not 30
     }
 

@@ -107,6 +107,9 @@ def provision(config: DevConfig) -> tuple[dict[str, str], list[str]]:
     s3 = boto3.client("s3")
     for bucket in manifest.BUCKETS:
         environment[bucket.env] = create_bucket(s3, bucket)
+    kms = boto3.client("kms")
+    for key in manifest.KEYS:
+        environment[key.env] = kms.create_key(Description=key.description)["KeyMetadata"]["Arn"]
     return environment, seed_secrets(boto3.client("secretsmanager"), config)
 
 

@@ -7,8 +7,11 @@ records it and answers 204, or 400 when no configured secret verifies it. A cont
 - ``POST /_sink/faults`` ``{"status": 503, "count": 2, "retryAfter": 30}``: the next 2 deliveries
   get a 503 with ``Retry-After: 30``. ``GET`` lists pending faults, ``DELETE`` clears them.
 - ``GET /_sink/received[?webhookId=...]``: what arrived, oldest first. ``DELETE`` forgets it all.
-- ``GET /_sink/deliveries[?webhookId=...]``: the last MAX_RAW deliveries verbatim (body and ``webhook-*``
-  headers), for a test that verifies one itself, as a PSP's own code would (the SDKs' webhook helpers).
+- ``GET /_sink/deliveries[?webhookId=...]``: the last MAX_RAW deliveries verbatim (body, ``webhook-*``
+  headers and path), for a test that verifies one itself, as a PSP's own code would (the SDKs' webhook
+  helpers, or one webhook endpoint's own secret).
+- ``POST /_sink/secrets`` ``{"secret": "whsec_..."}``: verify with this secret too, as a PSP does once
+  it created a webhook endpoint (``POST /v1/webhook-endpoints`` answers its secret).
 
 Run standalone with ``python -m devstack.sink --port 4020 --secret whsec_...``.
 """
@@ -34,6 +37,7 @@ log = logging.getLogger("devstack.sink")
 
 CONTROL_PREFIX = "/_sink/"
 MAX_RECEIVED = 10_000  # notifications kept for /_sink/received, and webhook ids whose attempts are counted
+MAX_SECRETS = 200  # secrets added at run time (one per webhook endpoint a test creates), at most
 MAX_RAW = 100  # deliveries kept verbatim for /_sink/deliveries: a body is KBs, so far fewer than the above
 
 Json = dict[str, Any]
@@ -66,6 +70,7 @@ class WebhookSink(JsonHttpServer):
             ("GET", "/_sink/faults"): self._list_faults,
             ("POST", "/_sink/faults"): self._add_fault,
             ("DELETE", "/_sink/faults"): self._clear_faults,
+            ("POST", "/_sink/secrets"): self._add_secret,
         }
 
     # ----------------------------------------------------------------------- lifecycle
@@ -162,6 +167,7 @@ class WebhookSink(JsonHttpServer):
                         name: value for name, value in headers.items() if name.startswith("webhook-")
                     },
                     "body": body.decode("utf-8", "replace"),
+                    "path": path,
                 }
             )
             self._lock.notify_all()
@@ -179,6 +185,17 @@ class WebhookSink(JsonHttpServer):
         except Exception:  # the library raises several types for malformed input; all mean "no"
             return False
         return True
+
+    def _add_secret(self, query: dict[str, list[str]], body: bytes) -> Response:
+        try:
+            secret = json.loads(body or b"{}").get("secret")
+            verifier = Webhook(secret)
+        except Exception:  # bad JSON, not an object, or not a whsec_ secret: all the caller's to fix
+            return json_response(400, {"error": 'send {"secret": "whsec_..."}'})
+        with self._lock:
+            if len(self._verifiers) < MAX_SECRETS:
+                self._verifiers.append(verifier)
+        return json_response(201, {"added": True})
 
     def _add_fault(self, query: dict[str, list[str]], body: bytes) -> Response:
         try:

@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -24,6 +25,7 @@ class Data(Construct):
         self.buckets: dict[str, s3.Bucket] = {
             spec.key: self._bucket(spec, config) for spec in manifest.BUCKETS
         }
+        self.keys: dict[str, kms.Key] = {spec.key: self._key(spec, config) for spec in manifest.KEYS}
         self.secrets: dict[str, secretsmanager.Secret] = {
             spec.key: self._secret(spec, config) for spec in manifest.SECRETS if spec.created_by_stack
         }
@@ -65,6 +67,17 @@ class Data(Construct):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         return table
+
+    def _key(self, spec: manifest.Key, config: StackConfig) -> kms.Key:
+        # Customer managed, unlike the tables' AWS managed key: only the roles the manifest grants
+        # (key_actions) may Decrypt with it, so reading the integrations table is not reading a secret.
+        return kms.Key(
+            self,
+            f"{pascal(spec.key)}Key",
+            description=spec.description,
+            enable_key_rotation=True,
+            removal_policy=config.removal_policy,
+        )
 
     def _bucket(self, spec: manifest.Bucket, config: StackConfig) -> s3.Bucket:
         bucket = s3.Bucket(

@@ -65,6 +65,15 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class Key:
+    """A customer managed KMS key the stack creates (rotation on), named to functions by `env`."""
+
+    key: str
+    env: str  # the environment variable that carries the key's ARN
+    description: str
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     path: str  # API Gateway resource path, e.g. /v1/checkouts/{id}
@@ -99,6 +108,7 @@ class Function:
     reads_secrets: tuple[str, ...] = ()  # Secret.key, "merchants/*" for every merchant
     lists_merchants: bool = False  # secretsmanager:ListSecrets, to find every merchant's secret by name
     bucket_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Bucket.key -> s3:Actions
+    key_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Key.key -> kms:Actions
 
 
 CHECKOUTS = Table(
@@ -171,6 +181,11 @@ QUEUES = (HALO_EVENTS, NOTIFICATIONS, LEDGER_RUNS)
 LEDGER_REPORTS = Bucket(key="ledger", env="LEDGER_BUCKET", retention_days=400)
 BUCKETS = (LEDGER_REPORTS,)
 
+# Seals each webhook endpoint's signing secrets in the integrations table (halotap/adapters/kms.py), with an
+# encryption context of the client and the endpoint: docs/architecture.md ("Webhook endpoints").
+SIGNING_KEY = Key("signing", "SIGNING_KEY_ID", "halotap: seals PSP webhook signing secrets at rest")
+KEYS = (SIGNING_KEY,)
+
 SECRETS = (
     Secret(
         "clients", "PSP clients: API key hashes, allowed merchants, notification URL, signing secrets", True
@@ -198,6 +213,8 @@ _READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Updat
 # Recording an event allocates its sequence number and writes it in one TransactWriteItems (adapters/events.py).
 _RECORD_EVENTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# The delivery log lives in the events table beside each event (halotap/adapters/deliveries.py).
+_DELIVERY_LOG = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 
 FUNCTIONS = (
     Function(
@@ -317,25 +334,81 @@ FUNCTIONS = (
         batch_size=5,
         # Records in a batch are delivered one after another, so at most 10 POSTs are in flight to PSPs.
         max_concurrency=10,
-        env=("CHECKOUTS_TABLE", "NOTIFICATIONS_QUEUE_URL", "NOTIFICATIONS_DLQ_URL", *SETTING_ENV),
-        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        env=(
+            "CHECKOUTS_TABLE",
+            "EVENTS_TABLE",
+            "INTEGRATIONS_TABLE",
+            "SIGNING_KEY_ID",
+            "NOTIFICATIONS_QUEUE_URL",
+            "NOTIFICATIONS_DLQ_URL",
+            *SETTING_ENV,
+        ),
+        table_actions={
+            "checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+            # The delivery log, and endpoint.disabled recorded in the feed (halotap/app/fanout.py).
+            "events": tuple(sorted({*_RECORD_EVENTS, *_DELIVERY_LOG})),
+            # Each endpoint's delivery state: failingSince, and disabling one (never its secrets).
+            "integrations": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+        },
+        sends_to=("notifications",),  # an event for several endpoints is split into one copy each
         sends_to_dlq=("notifications",),
         reads_secrets=("clients",),
+        key_actions={"signing": ("kms:Decrypt",)},
     ),
     Function(
         name="events",
-        description="GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping",
+        description="GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, "
+        "POST /v1/webhook-endpoint/ping",
         routes=(
             Route("GET", "/v1/events", "listEvents"),
             Route("GET", "/v1/events/{id}", "getEvent"),
             Route("POST", "/v1/events/{id}/resend", "resendEvent"),
             Route("POST", "/v1/webhook-endpoint/ping", "pingWebhookEndpoint"),
+            Route("GET", "/v1/events/{id}/deliveries", "listEventDeliveries"),
         ),
         timeout_seconds=25,  # a ping waits for one delivery (15 s at most)
         env=("EVENTS_TABLE", "NOTIFICATIONS_QUEUE_URL", *SETTING_ENV),
         table_actions={"events": ("dynamodb:GetItem", "dynamodb:Query")},
         sends_to=("notifications",),
         reads_secrets=("clients", "cursor-key"),
+    ),
+    Function(
+        name="webhook_endpoints",
+        description="/v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, "
+        "rotate a secret, ping, recover)",
+        routes=(
+            Route("POST", "/v1/webhook-endpoints", "createWebhookEndpoint"),
+            Route("GET", "/v1/webhook-endpoints", "listWebhookEndpoints"),
+            Route("GET", "/v1/webhook-endpoints/{id}", "getWebhookEndpoint"),
+            Route("PATCH", "/v1/webhook-endpoints/{id}", "updateWebhookEndpoint"),
+            Route("DELETE", "/v1/webhook-endpoints/{id}", "deleteWebhookEndpoint"),
+            Route("POST", "/v1/webhook-endpoints/{id}/rotate-secret", "rotateWebhookEndpointSecret"),
+            Route("POST", "/v1/webhook-endpoints/{id}/ping", "pingWebhookEndpointById"),
+            Route("POST", "/v1/webhook-endpoints/{id}/recover", "recoverWebhookEndpoint"),
+        ),
+        timeout_seconds=25,  # a ping waits for one delivery (15 s at most)
+        env=(
+            "INTEGRATIONS_TABLE",
+            "SIGNING_KEY_ID",
+            "EVENTS_TABLE",
+            "CHECKOUTS_TABLE",
+            "NOTIFICATIONS_QUEUE_URL",
+            *SETTING_ENV,
+        ),
+        table_actions={
+            "integrations": (
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+            ),
+            "events": ("dynamodb:GetItem", "dynamodb:Query"),  # recover reads the feed and the delivery log
+            "checkouts": ("dynamodb:GetItem",),  # recover skips events of a checkout with its own URL
+        },
+        sends_to=("notifications",),
+        reads_secrets=("clients",),  # the default endpoint: the operator's notificationUrl and its secret
+        key_actions={"signing": ("kms:Encrypt", "kms:Decrypt")},
     ),
     Function(
         name="checkout_page",

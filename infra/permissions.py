@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
@@ -26,6 +27,7 @@ def statements(
     dead_letter_queues: dict[str, sqs.Queue],
     buckets: dict[str, s3.Bucket],
     log_group: logs.ILogGroup,
+    keys: dict[str, kms.Key] | None = None,
 ) -> list[iam.PolicyStatement]:
     """The role's statements. Queue consumers also get the event source mapping's grant (functions.py)."""
 
@@ -88,6 +90,10 @@ def statements(
         result.append(
             iam.PolicyStatement(actions=list(actions), resources=[buckets[key].arn_for_objects("ledger/*")])
         )
+    for key, actions in spec.key_actions.items():
+        if key not in (keys or {}):
+            raise ConfigError(f"{spec.name}: no key {key!r} in manifest.KEYS")
+        result.append(iam.PolicyStatement(actions=list(actions), resources=[(keys or {})[key].key_arn]))
     if spec.lists_merchants:
         # ListSecrets takes no resource: it returns names and metadata, never a value (GetSecretValue does).
         result.append(iam.PolicyStatement(actions=["secretsmanager:ListSecrets"], resources=["*"]))

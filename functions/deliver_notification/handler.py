@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from halotap.adapters.sqs_batch import QueueRecord, process_batch, receive_count
 from halotap.domain.errors import RetryLater
-from halotap.metrics import NOTIFICATION_BY_OUTCOME, NOTIFICATION_RETRY
+from halotap.metrics import NOTIFICATION_BY_OUTCOME, NOTIFICATION_RETRY, WEBHOOK_ENDPOINT_DISABLED
 from halotap.observability import lambda_handler
 from halotap.wiring import Services, default_services
 
@@ -29,6 +29,9 @@ def deliver_record(record: QueueRecord, services: Services) -> str:
         )
         raise
     metrics.add_metric(name=NOTIFICATION_BY_OUTCOME[result.outcome], unit=MetricUnit.Count, value=1)
+    if result.disabled:
+        metrics.add_metric(name=WEBHOOK_ENDPOINT_DISABLED, unit=MetricUnit.Count, value=1)
+        logger.error("a webhook endpoint failed for too long and was disabled; endpoint.disabled was sent")
     if result.outcome == "exhausted":
         logger.error("notification parked in the DLQ after its last attempt", extra={"error": result.error})
     elif result.outcome == "gone":

@@ -1,4 +1,5 @@
-"""GET /v1/events, GET /v1/events/{id}, POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping.
+"""GET /v1/events, GET /v1/events/{id} (and /deliveries), POST /v1/events/{id}/resend,
+POST /v1/webhook-endpoint/ping.
 
 The PSP's self-service over its notifications: catch up after an outage by polling the feed from its last
 cursor, ask for one event again, or check that its endpoint answers.
@@ -38,6 +39,9 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
             }
         )
         return response(200, services.events.page(caller, query.after, query.limit, query.type).to_api())
+    if request.path.endswith("/deliveries"):
+        attempts = services.events.deliveries(caller, event_id)
+        return response(200, {"data": [attempt.to_api() for attempt in attempts]})
     if request.method == "POST":
         event = services.events.resend(caller, event_id)
         metrics.add_metric(name=EVENT_RESENT, unit=MetricUnit.Count, value=1)

@@ -19,6 +19,7 @@ from halotap.settings import Settings
 from halotap.wiring import Services
 from tests.fakes import FakeHalo
 from tests.memory.edges import MemoryEventLog, MemoryQueue, MemorySecrets
+from tests.memory.endpoints import MemoryDeliveryLog, MemoryEndpointStore
 from tests.memory.store import MemoryCheckoutStore
 
 # What the stack's settings would name: only their presence matters in memory.
@@ -43,6 +44,16 @@ class MemoryServices(Services):
     notifications_queue: MemoryQueue  # type: ignore[assignment]
     dead_letters: MemoryQueue  # type: ignore[assignment]
     halo_events_queue: MemoryQueue  # type: ignore[assignment]
+    endpoint_store: MemoryEndpointStore  # type: ignore[assignment]
+    delivery_log: MemoryDeliveryLog  # type: ignore[assignment]
+
+    @cached_property  # type: ignore[misc]
+    def endpoint_store(self) -> MemoryEndpointStore:
+        return MemoryEndpointStore()
+
+    @cached_property  # type: ignore[misc]
+    def delivery_log(self) -> MemoryDeliveryLog:
+        return MemoryDeliveryLog()
 
     @cached_property  # type: ignore[misc]
     def store(self) -> MemoryCheckoutStore:
@@ -105,4 +116,13 @@ def build_services(
     return built
 
 
-SHARED = ("store", "event_log", "secrets", "notifications_queue", "dead_letters", "halo_events_queue")
+SHARED = (
+    "store",
+    "event_log",
+    "secrets",
+    "notifications_queue",
+    "dead_letters",
+    "halo_events_queue",
+    "endpoint_store",
+    "delivery_log",
+)

@@ -56,17 +56,21 @@ NOTIFICATION_DELIVERED: Final = "NotificationDelivered"
 NOTIFICATION_GONE: Final = "NotificationGone"  # the PSP answered 410: no more attempts
 NOTIFICATION_SKIPPED: Final = "NotificationSkipped"  # a duplicate of a settled notification
 NOTIFICATION_EXHAUSTED: Final = "NotificationExhausted"  # every attempt failed; parked in the DLQ (alarm)
+NOTIFICATION_FANNED_OUT: Final = "NotificationFannedOut"  # an event split into one copy per endpoint
 NOTIFICATION_BY_OUTCOME: Final = {  # keyed by DeliveryResult.outcome
     "retry": NOTIFICATION_RETRY,
     "delivered": NOTIFICATION_DELIVERED,
     "gone": NOTIFICATION_GONE,
     "skipped": NOTIFICATION_SKIPPED,
     "exhausted": NOTIFICATION_EXHAUSTED,
+    "fanned": NOTIFICATION_FANNED_OUT,
 }
+WEBHOOK_ENDPOINT_DISABLED: Final = "WebhookEndpointDisabled"  # an endpoint failed for days: disabled (alarm)
 
 # events
 WEBHOOK_PING: Final = "WebhookPing"  # a PSP asked for a test notification
 EVENT_RESENT: Final = "EventResent"  # a PSP asked for an event's notification again
+WEBHOOK_ENDPOINT_RECOVERED: Final = "WebhookEndpointRecovered"  # a PSP recovered an endpoint's missed events
 
 # reconcile: one run's counts
 RECONCILE_EXAMINED: Final = "ReconcileExamined"  # checkouts looked at

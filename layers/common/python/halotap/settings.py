@@ -90,6 +90,15 @@ class Settings:
         return self.required("EVENTS_TABLE")
 
     @property
+    def integrations_table(self) -> str:
+        return self.required("INTEGRATIONS_TABLE")
+
+    @property
+    def signing_key_id(self) -> str:
+        """The KMS key that seals webhook signing secrets at rest (adapters/kms.py)."""
+        return self.required("SIGNING_KEY_ID")
+
+    @property
     def idempotency_table(self) -> str:
         return self.required("IDEMPOTENCY_TABLE")
 
@@ -215,6 +224,22 @@ class Settings:
     @property
     def halo_breaker_cooldown(self) -> float:
         return self._number("HALOTAP_HALO_BREAKER_COOLDOWN_SECONDS", timing.HALO_BREAKER_COOLDOWN_SECONDS)
+
+    @property
+    def secret_rotation_overlap(self) -> timedelta:
+        return timedelta(
+            seconds=self._number(
+                "HALOTAP_SECRET_ROTATION_OVERLAP_SECONDS", timing.SECRET_ROTATION_OVERLAP.total_seconds()
+            )
+        )
+
+    @property
+    def endpoint_disable_after(self) -> timedelta:
+        return timedelta(
+            seconds=self._number(
+                "HALOTAP_ENDPOINT_DISABLE_AFTER_SECONDS", timing.ENDPOINT_DISABLE_AFTER.total_seconds()
+            )
+        )
 
     @property
     def notify_schedule(self) -> tuple[int, ...]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from halotap.domain.clock import utc_now
 from halotap.settings import Settings, settings
+from halotap.wiring_endpoints import EndpointWiring
 
 if TYPE_CHECKING:
     import httpx
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from halotap.domain import ssrf
 
 
-class Services:
+class Services(EndpointWiring):
     """The container's adapters and use cases. Keyword arguments replace an edge, for tests."""
 
     def __init__(
@@ -52,6 +53,7 @@ class Services:
         dynamodb: Any = None,
         sqs: Any = None,
         s3: Any = None,
+        kms: Any = None,
         secrets_provider: Any = None,
         resolve: ssrf.Resolver | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -63,6 +65,7 @@ class Services:
         self._dynamodb = dynamodb
         self._sqs = sqs
         self._s3 = s3
+        self._kms = kms
         self._secrets_provider = secrets_provider
         self._resolve_override = resolve
         self._sleep = sleep
@@ -198,7 +201,12 @@ class Services:
         from halotap.app.events import EventService
 
         return EventService(
-            self.event_log, self.secrets, self.notifications_queue, self.post_notification, clock=self.clock
+            self.event_log,
+            self.secrets,
+            self.notifications_queue,
+            self.post_notification,
+            clock=self.clock,
+            log=self.delivery_log,
         )
 
     @cached_property
@@ -269,6 +277,10 @@ class Services:
             dead_letters=self.dead_letters,
             schedule=self.config.notify_schedule,
             clock=self.clock,
+            directory=self.endpoint_directory,
+            log=self.delivery_log,
+            health=self.endpoint_health,
+            fan_out=self.notifications_queue,
         )
 
     @cached_property

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from halotap.app.notifications import Poster
-from halotap.app.ports import EventFeed, Queue, Secrets
+from halotap.app.ports import DeliveryLog, EventFeed, Queue, Secrets
 from halotap.domain import cursors, signing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE
+from halotap.domain.deliveries import DeliveryAttempt
 from halotap.domain.errors import EventNotFound, InvalidCursor, InvalidRequest
 from halotap.domain.events import Event
 from halotap.domain.notifications import NotificationMessage
@@ -54,6 +55,7 @@ class EventService:
     post: Poster  # the same delivery as every notification: SSRF guard, timeout, no redirects
     clock: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
+    log: DeliveryLog | None = None  # the delivery log (app/notifications.py writes it)
 
     def page(
         self, caller: Caller, after: str | None, limit: int = DEFAULT_PAGE_SIZE, types: tuple[str, ...] = ()
@@ -71,6 +73,11 @@ class EventService:
         if event is None or event.client_id != caller.client_id:
             raise EventNotFound(f"no event {event_id!r}")
         return event
+
+    def deliveries(self, caller: Caller, event_id: str) -> list[DeliveryAttempt]:
+        """Every attempt at the event, oldest first; shown only while the event itself is kept."""
+        self.get(caller, event_id)
+        return self.log.attempts(event_id) if self.log is not None else []
 
     def resend(self, caller: Caller, event_id: str) -> Event:
         """Queue the event's delivery again: the same webhook-id and body, on the usual retry schedule."""

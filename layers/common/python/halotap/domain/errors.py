@@ -65,6 +65,14 @@ class EventNotFound(HalotapError):
     status, code, title = 404, "event_not_found", "No such event"
 
 
+class EndpointNotFound(HalotapError):
+    status, code, title = 404, "endpoint_not_found", "No such webhook endpoint"
+
+
+class EndpointLimitReached(HalotapError):
+    status, code, title = 409, "endpoint_limit_reached", "This client has as many webhook endpoints as it may"
+
+
 class MerchantNotFound(HalotapError):
     status, code, title = 404, "merchant_not_found", "No such merchant"
 

@@ -10,7 +10,7 @@ retried enqueue carries the same id and the deliverer (and the PSP) can drop the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -97,9 +97,11 @@ class NotificationMessage:
     type: str
     body: str  # the webhook's exact JSON, the same as the event feed's
     replay: bool = False
+    # One endpoint's copy (app/fanout.py). None: the event itself, sent to every endpoint that wants it.
+    endpoint_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        fields: dict[str, Any] = {
             "eventId": self.event_id,
             "checkoutId": self.checkout_id,
             "clientId": self.client_id,
@@ -107,6 +109,9 @@ class NotificationMessage:
             "body": self.body,
             "replay": self.replay,
         }
+        if self.endpoint_id is not None:
+            fields["endpointId"] = self.endpoint_id
+        return fields
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -127,7 +132,12 @@ class NotificationMessage:
             type=fields["type"],
             body=fields["body"],
             replay=fields.get("replay") is True,
+            endpoint_id=fields["endpointId"] if isinstance(fields.get("endpointId"), str) else None,
         )
+
+    def to_endpoint(self, endpoint_id: str, *, replay: bool | None = None) -> NotificationMessage:
+        """This event's copy for one endpoint: the same webhook-id and body."""
+        return replace(self, endpoint_id=endpoint_id, replay=self.replay if replay is None else replay)
 
     @classmethod
     def from_json(cls, text: str) -> NotificationMessage:
@@ -152,3 +162,9 @@ def pending_events(checkout: Checkout) -> list[str]:
 
 # Events about a merchant's day rather than one checkout: the deliverer sends them with no checkout record.
 LEDGER_EVENT_TYPES = ("ledger.completed",)
+# Events about the PSP's own integration (domain/endpoints.py): also about no one checkout.
+ENDPOINT_EVENT_TYPES = ("endpoint.disabled",)
+# Every event type a PSP can list, filter on or subscribe an endpoint to.
+ALL_EVENT_TYPES = tuple(
+    sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES, *ENDPOINT_EVENT_TYPES})
+)

@@ -28,6 +28,13 @@ OUTBOX_SWEEP_AFTER = timedelta(seconds=60)
 # How long GET /v1/events keeps an event: the promised 30 days, plus a day so TTL never undercuts it.
 EVENT_RETENTION = timedelta(days=31)
 
+# A rotated endpoint secret keeps signing beside the new one this long, so the PSP can switch its receiver
+# without failing a delivery. Overridable: HALOTAP_SECRET_ROTATION_OVERLAP_SECONDS (the devstack uses 300).
+SECRET_ROTATION_OVERLAP = timedelta(hours=24)
+# An endpoint whose every delivery has failed for this long is disabled (app/fanout.py). Overridable:
+# HALOTAP_ENDPOINT_DISABLE_AFTER_SECONDS (the devstack uses 20).
+ENDPOINT_DISABLE_AFTER = timedelta(days=5)
+
 # -- Confirming a Halo webhook -----------------------------------------------------------------------
 # While Halo shows nothing final for a webhook's payment, the event is retried through its queue this
 # many times (receives), then reconciliation owns the checkout.
