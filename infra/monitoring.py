@@ -38,6 +38,9 @@ ALARMS = {
     metrics.LEDGER_DIFFERENCES: "The daily ledger found records where halotap and Halo's ledger disagree (missing on "
     "either side, another amount or another outcome). Read the day's report and follow the runbook for each "
     "class (docs/operations.md).",
+    metrics.WEBHOOK_ENDPOINT_DISABLED: "A PSP's webhook endpoint failed every delivery for 5 days and was "
+    "disabled; its client's other endpoints got endpoint.disabled. Tell the PSP: once its endpoint is fixed it "
+    "calls POST /v1/webhook-endpoints/{id}/recover (docs/operations.md).",
     metrics.HALO_WEBHOOK_MISMATCH: "A Halo webhook disagreed with Halo's own status endpoint (possible forgery or a Halo "
     "bug). halotap applied Halo's answer; the checkout history names the fields that differed.",
 }
@@ -227,6 +230,8 @@ class Monitoring(Construct):
                 metrics.NOTIFICATION_GONE,
                 metrics.NOTIFICATION_SKIPPED,
                 metrics.NOTIFICATION_EXHAUSTED,
+                metrics.NOTIFICATION_FANNED_OUT,
+                metrics.WEBHOOK_ENDPOINT_DISABLED,
             ),
             # Counts on the left; the lag (seconds, Maximum) on the right, with its alarm's threshold.
             cloudwatch.GraphWidget(

@@ -32,7 +32,7 @@ from halotap.domain.models import (
 from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
-from infra import manifest, openapi_contract, openapi_ledger
+from infra import manifest, openapi_contract, openapi_endpoints, openapi_ledger
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
 from infra.openapi_routes import (
     EVENT_PARAMETERS,
@@ -228,6 +228,9 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF + "CreateCheckoutRequest"}}},
         }
+    if (route.method, route.path) in openapi_endpoints.REQUESTS:
+        schema = {"$ref": REF + openapi_endpoints.REQUESTS[(route.method, route.path)]}
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     if parameters:
         operation["parameters"] = parameters
     if route.authorized:
@@ -283,6 +286,7 @@ def document(*, internal: bool = False) -> dict[str, Any]:
         "CheckoutView", "The next page's cursor; null on the last page", nullable_cursor=True
     )
     schemas.update(openapi_ledger.SCHEMAS)
+    schemas.update(openapi_endpoints.SCHEMAS)
     schemas["Event"] = _event()
     schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
     schemas["PingResult"] = {
@@ -366,6 +370,7 @@ def document(*, internal: bool = False) -> dict[str, Any]:
             "Refund",
         ),
         "ledgerEvent": openapi_ledger.webhook(_webhook),
+        "endpointEvent": openapi_endpoints.webhook(_webhook),
         "ping": {
             "post": {
                 "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "

@@ -14,7 +14,7 @@ from typing import Any
 from halotap.adapters.idempotency import KEY_PATTERN
 from halotap.domain.currencies import MINOR_UNITS
 from halotap.domain.requests import MAX_URL
-from infra import openapi_examples
+from infra import openapi_endpoints, openapi_examples
 
 REF = "#/components/schemas/"
 
@@ -201,6 +201,7 @@ def webhook_examples(webhooks: dict[str, Any]) -> None:
             "timestamp": openapi_examples.LEDGER_SUMMARY["generatedAt"],
             "data": openapi_examples.LEDGER_SUMMARY,
         },
+        "endpointEvent": openapi_endpoints.WEBHOOK_EXAMPLE,
         "ping": {
             "type": "ping",
             "timestamp": openapi_examples.CREATED_AT,

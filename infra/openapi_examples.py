@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from halotap.domain.errors import PROBLEM_TYPE_BASE
+from infra import openapi_endpoints
 
 CHECKOUT_ID = "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R"
 CREATED_AT = "2026-11-27T12:00:00.000Z"
@@ -144,6 +145,9 @@ BY_OPERATION: dict[tuple[str, str, str], Any] = {
     },
 }
 
+BY_SCHEMA.update(openapi_endpoints.EXAMPLES_BY_SCHEMA)
+BY_OPERATION.update(openapi_endpoints.EXAMPLES_BY_OPERATION)
+
 # The usual code of each problem status; 404 and 409 depend on the route.
 _CODES = {
     400: "invalid_request",
@@ -160,12 +164,16 @@ _CODES = {
 
 def _code(method: str, path: str, status: int) -> str:
     if status == 404:
+        if "/webhook-endpoints" in path:
+            return "endpoint_not_found"
         if "/events" in path:
             return "event_not_found"
         if "/merchants/" in path:
             return "merchant_not_found"
         return "checkout_not_found"
     if status == 409:
+        if "/webhook-endpoints" in path:
+            return "endpoint_limit_reached"
         return {
             ("POST", "/v1/checkouts"): "reference_already_used",
             ("POST", "/v1/checkouts/{id}/cancel"): "checkout_not_cancellable",

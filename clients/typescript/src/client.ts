@@ -23,6 +23,12 @@ export type CreateRefundParams = Schemas["CreateRefundRequest"] & { idempotencyK
 export type ListCheckoutsParams = Omit<NonNullable<operations["listCheckouts"]["parameters"]["query"]>, "reference">;
 export type ListEventsParams = NonNullable<operations["listEvents"]["parameters"]["query"]>;
 export type ResendResult = { id: string; status: "queued" };
+export type WebhookEndpoint = Schemas["WebhookEndpoint"];
+export type WebhookEndpointList = Schemas["WebhookEndpointList"];
+export type CreateWebhookEndpointParams = Schemas["CreateWebhookEndpointRequest"];
+export type UpdateWebhookEndpointParams = Schemas["UpdateWebhookEndpointRequest"];
+export type DeliveryAttemptList = Schemas["DeliveryAttemptList"];
+export type RecoverResult = { id: string; queued: number };
 
 export const DEFAULT_BASE_URL = "http://127.0.0.1:3000"; // the devstack; pass your deployment's URL
 
@@ -46,7 +52,7 @@ export interface ClientOptions {
 }
 
 interface Call {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   query?: Record<string, string | number | readonly string[] | undefined>;
   body?: unknown;
@@ -223,6 +229,48 @@ export class HalotapClient {
 
   pingWebhookEndpoint(): Promise<PingResult> {
     return this.#send({ method: "POST", path: "/v1/webhook-endpoint/ping" });
+  }
+
+  // -- webhook endpoints and the delivery log -----------------------------------------------------------
+
+  /** A new endpoint; its `secret` is in this answer only. */
+  createWebhookEndpoint(params: CreateWebhookEndpointParams): Promise<WebhookEndpoint> {
+    return this.#send({ method: "POST", path: "/v1/webhook-endpoints", body: params });
+  }
+
+  listWebhookEndpoints(): Promise<WebhookEndpointList> {
+    return this.#send({ method: "GET", path: "/v1/webhook-endpoints" });
+  }
+
+  getWebhookEndpoint(endpointId: string): Promise<WebhookEndpoint> {
+    return this.#send({ method: "GET", path: `/v1/webhook-endpoints/${seg(endpointId)}` });
+  }
+
+  updateWebhookEndpoint(endpointId: string, params: UpdateWebhookEndpointParams): Promise<WebhookEndpoint> {
+    return this.#send({ method: "PATCH", path: `/v1/webhook-endpoints/${seg(endpointId)}`, body: params });
+  }
+
+  deleteWebhookEndpoint(endpointId: string): Promise<{ id: string; deleted: boolean }> {
+    return this.#send({ method: "DELETE", path: `/v1/webhook-endpoints/${seg(endpointId)}` });
+  }
+
+  /** The new `secret`; the old one keeps signing beside it for the overlap (24 h deployed). */
+  rotateWebhookEndpointSecret(endpointId: string): Promise<WebhookEndpoint> {
+    return this.#send({ method: "POST", path: `/v1/webhook-endpoints/${seg(endpointId)}/rotate-secret` });
+  }
+
+  pingWebhookEndpointById(endpointId: string): Promise<PingResult> {
+    return this.#send({ method: "POST", path: `/v1/webhook-endpoints/${seg(endpointId)}/ping` });
+  }
+
+  /** Enable the endpoint again and queue every event since `since` (RFC 3339) it did not get. */
+  recoverWebhookEndpoint(endpointId: string, since: string): Promise<RecoverResult> {
+    const path = `/v1/webhook-endpoints/${seg(endpointId)}/recover`;
+    return this.#send({ method: "POST", path, body: { since } });
+  }
+
+  listEventDeliveries(eventId: string): Promise<DeliveryAttemptList> {
+    return this.#send({ method: "GET", path: `/v1/events/${seg(eventId)}/deliveries` });
   }
 
   // -- the daily ledger --------------------------------------------------------------------------------

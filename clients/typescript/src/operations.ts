@@ -15,6 +15,15 @@ export const OPERATIONS = {
   pingWebhookEndpoint: "pingWebhookEndpoint",
   getLedger: "getLedger",
   runLedger: "runLedger",
+  createWebhookEndpoint: "createWebhookEndpoint",
+  listWebhookEndpoints: "listWebhookEndpoints",
+  getWebhookEndpoint: "getWebhookEndpoint",
+  updateWebhookEndpoint: "updateWebhookEndpoint",
+  deleteWebhookEndpoint: "deleteWebhookEndpoint",
+  rotateWebhookEndpointSecret: "rotateWebhookEndpointSecret",
+  pingWebhookEndpointById: "pingWebhookEndpointById",
+  recoverWebhookEndpoint: "recoverWebhookEndpoint",
+  listEventDeliveries: "listEventDeliveries",
 } as const;
 
 export type OperationId = keyof typeof OPERATIONS;

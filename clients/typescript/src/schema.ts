@@ -97,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
+        /** GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
         get: operations["listEvents"];
         put?: never;
         post?: never;
@@ -114,8 +114,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
+        /** GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
         get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
+        get: operations["listEventDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -133,7 +150,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
+        /** GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
         post: operations["resendEvent"];
         delete?: never;
         options?: never;
@@ -184,8 +201,96 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** GET /v1/events (and /{id}), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
+        /** GET /v1/events (and /{id}, /{id}/deliveries), POST /v1/events/{id}/resend, POST /v1/webhook-endpoint/ping */
         post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        post: operations["pingWebhookEndpointById"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        post: operations["recoverWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** /v1/webhook-endpoints: a PSP's own webhook endpoints (create, list, change, delete, rotate a secret, ping, recover) */
+        post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -479,6 +584,85 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    endpointEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One of the client's endpoints failed every delivery for 5 days and was disabled; sent to the others (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The event's id: the same on every retry and resend, so deduplicate on it
+                     * @example evt_chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R_2
+                     */
+                    "webhook-id": string;
+                    /**
+                     * @description Unix seconds when this attempt was signed; refuse one far from your clock
+                     * @example 1795780841
+                     */
+                    "webhook-timestamp": string;
+                    /**
+                     * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `{id}.{timestamp}.{body}` (Standard Webhooks); verify with a standardwebhooks library and your whsec_ secret
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "endpoint.disabled",
+                     *       "timestamp": "2026-11-27T12:00:00.000Z",
+                     *       "data": {
+                     *         "endpointId": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *         "url": "https://psp.example.com/halotap/webhooks",
+                     *         "failingSince": "2026-11-22T11:58:00.000Z",
+                     *         "disabledAt": "2026-11-27T12:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "endpoint.disabled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: components["schemas"]["EndpointDisabled"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Stop sending */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Delivered */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     ping: {
         parameters: {
             query?: never;
@@ -738,18 +922,53 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** CreateWebhookEndpointRequest */
+        CreateWebhookEndpointRequest: {
+            /**
+             * Format: uri
+             * @description https (SSRF-checked)
+             */
+            url: string;
+            /** @description The event types this endpoint gets, or ["*"] for every type */
+            enabledEvents: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            description?: string | null;
+        };
         /**
          * Currency
          * @description An ISO 4217 alpha-3 code with a minor unit: the currencies halotap can charge.
          * @enum {string}
          */
         Currency: "AED" | "AFN" | "ALL" | "AMD" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAD" | "XAF" | "XCD" | "XCG" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+        /** DeliveryAttemptList */
+        DeliveryAttemptList: {
+            /** @description Oldest first; the newest 24 attempts at each endpoint */
+            data: {
+                /** @description null: the checkout's own notificationUrl */
+                endpointId: string | null;
+                attempt: number;
+                /** Format: date-time */
+                at: string;
+                /** @description Your endpoint's HTTP status */
+                status: number | null;
+                latencyMs: number;
+                error: string | null;
+            }[];
+        };
+        /** EndpointDisabled */
+        EndpointDisabled: {
+            endpointId?: string;
+            url?: string;
+            /** Format: date-time */
+            failingSince?: string;
+            /** Format: date-time */
+            disabledAt?: string;
+        };
         /** Event */
         Event: {
             /** @description The webhook-id the notification carried */
             id: string;
             /** @enum {string} */
-            type: "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "ledger.completed" | "refund.failed" | "refund.succeeded";
+            type: "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded";
             /** Format: date-time */
             timestamp: string;
             /** @description The checkout, or the refund, as the notification carried it */
@@ -995,13 +1214,21 @@ export interface components {
             status: number;
             detail?: string;
             /** @enum {string} */
-            code: "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "throttled" | "unauthorized" | "unsupported_media_type";
+            code: "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "endpoint_limit_reached" | "endpoint_not_found" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "throttled" | "unauthorized" | "unsupported_media_type";
             instance?: string;
             requestId?: string;
             errors?: {
                 field?: string;
                 message?: string;
             }[];
+        };
+        /** RecoverWebhookEndpointRequest */
+        RecoverWebhookEndpointRequest: {
+            /**
+             * Format: date-time
+             * @description At most 30 days ago
+             */
+            since: string;
         };
         /** Refund */
         Refund: {
@@ -1047,6 +1274,45 @@ export interface components {
             acquirerTime?: string | null;
             /** @default null */
             transactionFee?: string | null;
+        };
+        /** UpdateWebhookEndpointRequest */
+        UpdateWebhookEndpointRequest: {
+            /**
+             * Format: uri
+             * @description https (SSRF-checked)
+             */
+            url?: string;
+            /** @description The event types this endpoint gets, or ["*"] for every type */
+            enabledEvents?: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            description?: string | null;
+            /** @enum {string} */
+            status?: "enabled" | "disabled";
+        };
+        /** WebhookEndpoint */
+        WebhookEndpoint: {
+            /** @description we_...; we_default is the URL halotap's operator set up */
+            id: string;
+            url: string;
+            /** @description The event types this endpoint gets, or ["*"] for every type */
+            enabledEvents: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            description?: string | null;
+            /** Format: date-time */
+            createdAt?: string | null;
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last success; disabled after 5 days of it
+             */
+            failingSince?: string | null;
+            /** Format: date-time */
+            disabledAt?: string | null;
+            /** @description Only when created or rotated: shown once */
+            secret?: string;
+        };
+        /** WebhookEndpointList */
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
         };
     };
     responses: never;
@@ -1926,7 +2192,7 @@ export interface operations {
                 after?: string;
                 limit?: number;
                 /** @description Repeat to list several types. An unknown type is 400, naming the ones there are */
-                type?: ("checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+                type?: ("checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
             };
             header?: never;
             path?: never;
@@ -2126,6 +2392,90 @@ export interface operations {
                      *       "detail": "No such event for this API key",
                      *       "code": "event_not_found",
                      *       "instance": "/v1/events/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEventDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every attempt at the event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "endpointId": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *           "attempt": 1,
+                     *           "at": "2026-11-27T12:00:00.000Z",
+                     *           "status": 503,
+                     *           "latencyMs": 112,
+                     *           "error": "HTTP 503"
+                     *         },
+                     *         {
+                     *           "endpointId": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *           "attempt": 2,
+                     *           "at": "2026-11-27T12:00:05.000Z",
+                     *           "status": 204,
+                     *           "latencyMs": 61,
+                     *           "error": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryAttemptList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/events/{id}/deliveries",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description event_not_found: no such event, or past its 30 days */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/event_not_found",
+                     *       "title": "event_not_found: no such event, or past its 30 days",
+                     *       "status": 404,
+                     *       "detail": "event_not_found: no such event, or past its 30 days",
+                     *       "code": "event_not_found",
+                     *       "instance": "/v1/events/{id}/deliveries",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -2472,6 +2822,673 @@ export interface operations {
                      *       "detail": "Missing or unknown API key",
                      *       "code": "unauthorized",
                      *       "instance": "/v1/webhook-endpoint/ping",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint, we_default first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *           "url": "https://psp.example.com/halotap/webhooks",
+                     *           "enabledEvents": [
+                     *             "checkout.approved",
+                     *             "refund.succeeded"
+                     *           ],
+                     *           "status": "enabled",
+                     *           "description": "production",
+                     *           "createdAt": "2026-11-27T12:00:00.000Z",
+                     *           "failingSince": null,
+                     *           "disabledAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://psp.example.com/halotap/webhooks",
+                 *       "enabledEvents": [
+                 *         "checkout.approved",
+                 *         "refund.succeeded"
+                 *       ],
+                 *       "description": "production"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "url": "https://psp.example.com/halotap/webhooks",
+                     *       "enabledEvents": [
+                     *         "checkout.approved",
+                     *         "refund.succeeded"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "production",
+                     *       "createdAt": "2026-11-27T12:00:00.000Z",
+                     *       "failingSince": null,
+                     *       "disabledAt": null,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A bad field: a URL the SSRF guard refuses, an unknown event type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/invalid_request",
+                     *       "title": "A bad field: a URL the SSRF guard refuses, an unknown event type",
+                     *       "status": 400,
+                     *       "detail": "A bad field: a URL the SSRF guard refuses, an unknown event type",
+                     *       "code": "invalid_request",
+                     *       "instance": "/v1/webhook-endpoints",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_limit_reached: a client has at most 10 endpoints */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_limit_reached",
+                     *       "title": "endpoint_limit_reached: a client has at most 10 endpoints",
+                     *       "status": 409,
+                     *       "detail": "endpoint_limit_reached: a client has at most 10 endpoints",
+                     *       "code": "endpoint_limit_reached",
+                     *       "instance": "/v1/webhook-endpoints",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint (never its secret) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "url": "https://psp.example.com/halotap/webhooks",
+                     *       "enabledEvents": [
+                     *         "checkout.approved",
+                     *         "refund.succeeded"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "production",
+                     *       "createdAt": "2026-11-27T12:00:00.000Z",
+                     *       "failingSince": null,
+                     *       "disabledAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; nothing more is sent to it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabledEvents": [
+                 *         "*"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "url": "https://psp.example.com/halotap/webhooks",
+                     *       "enabledEvents": [
+                     *         "checkout.approved",
+                     *         "refund.succeeded"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "production",
+                     *       "createdAt": "2026-11-27T12:00:00.000Z",
+                     *       "failingSince": null,
+                     *       "disabledAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/invalid_request",
+                     *       "title": "A bad field",
+                     *       "status": 400,
+                     *       "detail": "A bad field",
+                     *       "code": "invalid_request",
+                     *       "instance": "/v1/webhook-endpoints/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pingWebhookEndpointById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How the ping went */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "delivered": true,
+                     *       "status": 204,
+                     *       "latencyMs": 84,
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PingResult"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}/ping",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recoverWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "2026-11-27T12:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecoverWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description Enabled again; `queued` missed events are on their way, each under its webhook-id */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "queued": 12
+                     *     }
+                     */
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description since is not an RFC 3339 date-time of the last 30 days */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/invalid_request",
+                     *       "title": "since is not an RFC 3339 date-time of the last 30 days",
+                     *       "status": 400,
+                     *       "detail": "since is not an RFC 3339 date-time of the last 30 days",
+                     *       "code": "invalid_request",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new `secret`; the old one signs beside it for 24 hours */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "we_3k7tq2m9x4bz6c8r1v5n0h2j4f",
+                     *       "url": "https://psp.example.com/halotap/webhooks",
+                     *       "enabledEvents": [
+                     *         "checkout.approved",
+                     *         "refund.succeeded"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "production",
+                     *       "createdAt": "2026-11-27T12:00:00.000Z",
+                     *       "failingSince": null,
+                     *       "disabledAt": null,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/webhook-endpoints/{id}/rotate-secret",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description endpoint_not_found: no such endpoint for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/endpoint_not_found",
+                     *       "title": "endpoint_not_found: no such endpoint for this API key",
+                     *       "status": 404,
+                     *       "detail": "endpoint_not_found: no such endpoint for this API key",
+                     *       "code": "endpoint_not_found",
+                     *       "instance": "/v1/webhook-endpoints/{id}/recover",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */

@@ -16,4 +16,14 @@ OPERATIONS: dict[str, str] = {
     "pingWebhookEndpoint": "ping_webhook_endpoint",
     "getLedger": "get_ledger",
     "runLedger": "run_ledger",
+    # webhook endpoints (halotap_client/endpoints.py)
+    "createWebhookEndpoint": "create_webhook_endpoint",
+    "listWebhookEndpoints": "list_webhook_endpoints",
+    "getWebhookEndpoint": "get_webhook_endpoint",
+    "updateWebhookEndpoint": "update_webhook_endpoint",
+    "deleteWebhookEndpoint": "delete_webhook_endpoint",
+    "rotateWebhookEndpointSecret": "rotate_webhook_endpoint_secret",
+    "pingWebhookEndpointById": "ping_webhook_endpoint_by_id",
+    "recoverWebhookEndpoint": "recover_webhook_endpoint",
+    "listEventDeliveries": "list_event_deliveries",
 }
