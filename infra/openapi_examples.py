@@ -163,17 +163,15 @@ _CODES = {
 
 
 def _code(method: str, path: str, status: int) -> str:
+    if "/webhook-endpoints" in path and status in (404, 409):
+        return "endpoint_not_found" if status == 404 else "endpoint_limit_reached"
     if status == 404:
-        if "/webhook-endpoints" in path:
-            return "endpoint_not_found"
         if "/events" in path:
             return "event_not_found"
         if "/merchants/" in path:
             return "merchant_not_found"
         return "checkout_not_found"
     if status == 409:
-        if "/webhook-endpoints" in path:
-            return "endpoint_limit_reached"
         return {
             ("POST", "/v1/checkouts"): "reference_already_used",
             ("POST", "/v1/checkouts/{id}/cancel"): "checkout_not_cancellable",
