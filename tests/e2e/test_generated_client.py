@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from infra.openapi import OUTPUT
@@ -169,6 +170,44 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
             break
         time.sleep(0.5)
     assert (report.status_code, status) == (200, "complete")
+
+    # Webhook endpoints and the delivery log (docs/webhooks.md): made, read, changed, pinged, rotated,
+    # recovered and deleted again, so no other test's deliveries reach it.
+    from halotap_generated_client.models import (
+        CreateWebhookEndpointRequest,
+        RecoverWebhookEndpointRequest,
+        UpdateWebhookEndpointRequest,
+    )
+
+    url = f"{devstack.sink_url}/generated-endpoint"
+    body = CreateWebhookEndpointRequest.from_dict({"url": url, "enabledEvents": ["checkout.cancelled"]})
+    made = op("createWebhookEndpoint").sync_detailed(client=client, body=body)
+    assert made.status_code == 201, made.content
+    endpoint = json.loads(made.content)
+    httpx.post(f"{devstack.sink_url}/_sink/secrets", json={"secret": endpoint["secret"]}).raise_for_status()
+    try:
+        listed = json.loads(op("listWebhookEndpoints").sync_detailed(client=client).content)["data"]
+        assert endpoint["id"] in [e["id"] for e in listed]
+        read_endpoint = json.loads(
+            op("getWebhookEndpoint").sync_detailed(client=client, id=endpoint["id"]).content
+        )
+        assert (read_endpoint["url"], "secret" in read_endpoint) == (url, False)
+        change = UpdateWebhookEndpointRequest.from_dict({"description": "generated"})
+        changed = op("updateWebhookEndpoint").sync_detailed(client=client, id=endpoint["id"], body=change)
+        assert json.loads(changed.content)["description"] == "generated"
+        pinged = op("pingWebhookEndpointById").sync_detailed(client=client, id=endpoint["id"])
+        assert json.loads(pinged.content)["delivered"] is True
+        rotated = op("rotateWebhookEndpointSecret").sync_detailed(client=client, id=endpoint["id"])
+        assert json.loads(rotated.content)["secret"] != endpoint["secret"]
+        since = RecoverWebhookEndpointRequest.from_dict({"since": datetime.now(UTC).isoformat()})
+        recovered = op("recoverWebhookEndpoint").sync_detailed(client=client, id=endpoint["id"], body=since)
+        assert recovered.status_code == 202
+        log = op("listEventDeliveries").sync_detailed(client=client, id=event.id)
+        assert log.status_code == 200
+        assert {a["endpointId"] for a in json.loads(log.content)["data"]} >= {"we_default"}
+    finally:
+        gone = op("deleteWebhookEndpoint").sync_detailed(client=client, id=endpoint["id"])
+        assert gone.status_code == 200
 
     # A tripwire, not a skip: an operation added to the contract (a refund, say) must be called here too.
     assert set(OPERATION_IDS) - CALLED == set()
