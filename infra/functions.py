@@ -125,7 +125,7 @@ class Functions(Construct):
             **{q.env: self._messaging.queues[q.key].queue_url for q in manifest.QUEUES},
             **{q.dlq_env: self._messaging.dead_letter_queues[q.key].queue_url for q in manifest.QUEUES},
             **{b.env: self._data.buckets[b.key].bucket_name for b in manifest.BUCKETS},
-            **{k.env: self._data.keys[k.key].key_arn for k in manifest.KEYS},
+            **{k.env: self._data.keys[k.key].key_id for k in manifest.KEYS},
         }
         if self._config.pay_base_url:
             values["PAY_BASE_URL"] = self._config.pay_base_url

@@ -69,7 +69,7 @@ class Key:
     """A customer managed KMS key the stack creates (rotation on), named to functions by `env`."""
 
     key: str
-    env: str  # the environment variable that carries the key's ARN
+    env: str  # the environment variable that carries the key's id
     description: str
 
 

@@ -113,6 +113,8 @@ def expected_grants(synth: Synth, spec: manifest.Function) -> set[tuple[str, str
     for bucket_key, actions in spec.bucket_actions.items():
         objects = {"Fn::Join": ["", [arn_of(synth, stack.data.buckets[bucket_key]), "/ledger/*"]]}
         pairs |= {(action, key(objects)) for action in actions}
+    for key_key, actions in spec.key_actions.items():
+        pairs |= {(action, key(arn_of(synth, stack.data.keys[key_key]))) for action in actions}
     if spec.lists_merchants:
         pairs.add(("secretsmanager:ListSecrets", key("*")))
     return pairs
@@ -159,6 +161,7 @@ def test_function_environment_is_what_the_manifest_lists(dev: Synth, spec: manif
         for q in manifest.QUEUES
     }
     resources |= {b.env: {"Ref": dev.logical_id(dev.stack.data.buckets[b.key])} for b in manifest.BUCKETS}
+    resources |= {k.env: {"Ref": dev.logical_id(dev.stack.data.keys[k.key])} for k in manifest.KEYS}
     known = {**settings, **resources}  # no payDomain on dev: PAY_BASE_URL stays unset
     expected = {name: known[name] for name in spec.env if name not in manifest.OPTIONAL_ENV} | POWERTOOLS_ENV
     assert env == expected
@@ -863,7 +866,11 @@ def test_every_alarm_tells_the_alarm_topic_when_it_fires_and_when_it_clears(dev:
 
 
 def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use_and_takes_only_tls(dev: Synth) -> None:
-    [(key_id, key)] = dev.resources("AWS::KMS::Key").items()
+    [(key_id, key)] = [
+        (logical_id, resource)
+        for logical_id, resource in dev.resources("AWS::KMS::Key").items()
+        if logical_id != dev.logical_id(dev.stack.data.keys["signing"])  # webhook secrets' own key
+    ]
     assert key["Properties"]["EnableKeyRotation"] is True
     [topic] = dev.resources("AWS::SNS::Topic").values()
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
