@@ -2,7 +2,7 @@
 
 Each value is encrypted under the stack's signing key with an encryption context of the client and the
 endpoint it belongs to: a ciphertext copied onto another endpoint's item does not decrypt there, and
-every Decrypt names its endpoint in CloudTrail. Decrypted values are cached by ciphertext for the life of
+every Decrypt names its endpoint in CloudTrail. Decrypted values are cached by ciphertext and context for the life of
 the container (a ciphertext never changes meaning; a rotation writes a new one), so a delivery costs no
 KMS call once warm. docs/architecture.md ("Webhook endpoints") has the threat model.
 """
@@ -24,7 +24,8 @@ class SecretSealer:
     def __init__(self, key_id: Callable[[], str], client: Any = None) -> None:
         self._key_id = key_id
         self._client = client
-        self._opened: dict[str, tuple[str, ...]] = {}
+        # By ciphertext and context: a cached value must never answer for a context KMS would refuse.
+        self._opened: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -45,9 +46,10 @@ class SecretSealer:
         return base64.b64encode(answer["CiphertextBlob"]).decode("ascii")
 
     def open(self, sealed: str, client_id: str, endpoint_id: str, field: str) -> tuple[str, ...]:
+        cache_key = (sealed, client_id, endpoint_id, field)
         with self._lock:
-            if sealed in self._opened:
-                return self._opened[sealed]
+            if cache_key in self._opened:
+                return self._opened[cache_key]
         answer = self._call(
             "decrypt",
             CiphertextBlob=base64.b64decode(sealed),
@@ -57,7 +59,7 @@ class SecretSealer:
         with self._lock:
             if len(self._opened) >= _CACHE_ENTRIES:
                 self._opened.clear()
-            self._opened[sealed] = secrets
+            self._opened[cache_key] = secrets
         return secrets
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
