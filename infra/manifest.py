@@ -202,10 +202,36 @@ _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "
 FUNCTIONS = (
     Function(
         name="authorizer",
-        description="Authenticates PSP API keys (Bearer) against the hashes in the clients secret",
+        description="Authenticates PSP API keys (Bearer) by their hash: the integrations table's key lookup, "
+        "then the clients secret",
         is_authorizer=True,
         timeout_seconds=5,
-        env=("SECRETS_PREFIX",),
+        env=("SECRETS_PREFIX", "INTEGRATIONS_TABLE"),
+        # GetItem: the key's lookup item; UpdateItem: lastUsedAt, at most once per key per 5 minutes.
+        table_actions={"integrations": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        reads_secrets=("clients",),
+    ),
+    Function(
+        name="api_keys",
+        description="GET and POST /v1/api-keys, DELETE /v1/api-keys/{id}: a PSP lists, makes and revokes its keys",
+        routes=(
+            Route("GET", "/v1/api-keys", "listApiKeys"),
+            Route("POST", "/v1/api-keys", "createApiKey"),
+            Route("DELETE", "/v1/api-keys/{id}", "revokeApiKey"),
+        ),
+        env=("SECRETS_PREFIX", "INTEGRATIONS_TABLE"),
+        table_actions={
+            # Query: the client's key ring; BatchGetItem: the keys' lookups (last use, revoked);
+            # TransactWriteItems needs each of its writes' actions: Update (ring), Put (key, lookup), Delete.
+            "integrations": (
+                "dynamodb:Query",
+                "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ),
+        },
         reads_secrets=("clients",),
     ),
     Function(

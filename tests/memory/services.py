@@ -18,6 +18,7 @@ import httpx
 from halotap.settings import Settings
 from halotap.wiring import Services
 from tests.fakes import FakeHalo
+from tests.memory.api_keys import MemoryApiKeyStore
 from tests.memory.edges import MemoryEventLog, MemoryQueue, MemorySecrets
 from tests.memory.store import MemoryCheckoutStore
 
@@ -25,6 +26,7 @@ from tests.memory.store import MemoryCheckoutStore
 SETTINGS = {
     "CHECKOUTS_TABLE": "checkouts",
     "EVENTS_TABLE": "events",
+    "INTEGRATIONS_TABLE": "integrations",
     "IDEMPOTENCY_TABLE": "idempotency",
     "NOTIFICATIONS_QUEUE_URL": "memory://notifications",
     "NOTIFICATIONS_DLQ_URL": "memory://notifications-dlq",
@@ -43,6 +45,11 @@ class MemoryServices(Services):
     notifications_queue: MemoryQueue  # type: ignore[assignment]
     dead_letters: MemoryQueue  # type: ignore[assignment]
     halo_events_queue: MemoryQueue  # type: ignore[assignment]
+    api_key_store: MemoryApiKeyStore  # type: ignore[assignment]
+
+    @cached_property  # type: ignore[misc]
+    def api_key_store(self) -> MemoryApiKeyStore:
+        return MemoryApiKeyStore()
 
     @cached_property  # type: ignore[misc]
     def store(self) -> MemoryCheckoutStore:
@@ -105,4 +112,12 @@ def build_services(
     return built
 
 
-SHARED = ("store", "event_log", "secrets", "notifications_queue", "dead_letters", "halo_events_queue")
+SHARED = (
+    "store",
+    "event_log",
+    "secrets",
+    "notifications_queue",
+    "dead_letters",
+    "halo_events_queue",
+    "api_key_store",
+)

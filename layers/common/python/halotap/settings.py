@@ -90,6 +90,10 @@ class Settings:
         return self.required("EVENTS_TABLE")
 
     @property
+    def integrations_table(self) -> str:
+        return self.required("INTEGRATIONS_TABLE")
+
+    @property
     def idempotency_table(self) -> str:
         return self.required("IDEMPOTENCY_TABLE")
 
