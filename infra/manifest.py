@@ -468,7 +468,16 @@ GATEWAY_RESPONSES = (
         "No such route",
         "No route matches this method and path; see the API reference in README.md.",
     ),
-    GatewayResponse("THROTTLED", 429, "throttled", "Too many requests", "Slow down and retry with backoff."),
+    # Over the client's usage plan (or the stage's, or a method's) throttle. API Gateway says nothing about
+    # when to retry, so Retry-After is a fixed 1 s: a token comes back within 1/rate s at any rate >= 1/s.
+    GatewayResponse(
+        "THROTTLED",
+        429,
+        "rate_limited",
+        "Too many requests",
+        "Over this client's rate limit; retry after the Retry-After header's seconds.",
+        headers=(("Retry-After", "1"),),
+    ),
     GatewayResponse(
         "REQUEST_TOO_LARGE",
         413,

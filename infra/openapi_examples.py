@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from halotap.domain.errors import PROBLEM_TYPE_BASE
+from infra import openapi_api_keys
 
 CHECKOUT_ID = "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R"
 CREATED_AT = "2026-11-27T12:00:00.000Z"
@@ -126,6 +127,7 @@ BY_SCHEMA: dict[str, Any] = {
     "PingResult": {"delivered": True, "status": 204, "latencyMs": 84, "error": None},
     "LedgerReport": LEDGER_REPORT,
     "LedgerSummary": {"merchantId": "demo-merchant", "date": "2026-11-26", "status": "running"},
+    **openapi_api_keys.EXAMPLES,
 }
 
 # By operation and status, for bodies with no component of their own.
@@ -151,7 +153,7 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "idempotency_key_reused",
-    429: "throttled",
+    429: "rate_limited",
     502: "halo_unavailable",
     503: "dependency_unavailable",
     504: "halo_timeout",
@@ -159,6 +161,8 @@ _CODES = {
 
 
 def _code(method: str, path: str, status: int) -> str:
+    if (method, path, status) in openapi_api_keys.PROBLEM_CODES:
+        return openapi_api_keys.PROBLEM_CODES[(method, path, status)]
     if status == 404:
         if "/events" in path:
             return "event_not_found"

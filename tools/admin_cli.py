@@ -1,6 +1,7 @@
 """`halotap-admin`: onboard PSP clients and merchants without hand-editing JSON in Secrets Manager.
 
-    halotap-admin clients create CLIENT_ID --notification-url URL [--merchant ID ...]
+    halotap-admin clients create CLIENT_ID --notification-url URL (--merchant ID ... | --all-merchants)
+    halotap-admin clients rate-limit CLIENT_ID (--rate N --burst N | --default)
     halotap-admin clients rotate-key CLIENT_ID
     halotap-admin clients revoke-key CLIENT_ID KEY_PREFIX
     halotap-admin clients rotate-signing-secret CLIENT_ID
@@ -14,6 +15,9 @@
 Every command takes --secrets-prefix (default $SECRETS_PREFIX, e.g. halotap/prod) or --devstack, before
 or after the subcommand. Secrets are generated with `secrets`, printed once, and never shown again:
 only an API key's SHA-256 is stored, and show/list print key ids (hash prefixes), never a secret.
+`clients show` adds each key's creation time, label and last use from the integrations table
+(--integrations-table or $INTEGRATIONS_TABLE; the devstack's is found). Keys a PSP made itself
+(POST /v1/api-keys) are listed there too.
 Exit status: 0 done, 1 refused or failed, 2 a usage or settings error.
 """
 
@@ -31,9 +35,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
+from halotap.domain.parties import ALL_MERCHANTS, Caller, Client, hash_api_key
+from halotap.domain.rate_limit import InvalidRateLimit, RateLimit
 from halotap.domain.requests import MERCHANT_ID_PATTERN
-from tools import ledger_cli
+from tools import ledger_cli, usage_plans
 from tools.halo_check import check_halo_merchant
 from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 from tools.secret_document import SecretDocument
@@ -47,6 +52,11 @@ LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")  # BCP
 
 def new_api_key() -> str:
     return "htk_" + secrets.token_urlsafe(32)
+
+
+def new_usage_key() -> str:
+    """The value of the client's API Gateway API key (tools/usage_plans.py): never shown to the PSP."""
+    return "usage_" + secrets.token_urlsafe(24)
 
 
 def new_signing_secret() -> str:
@@ -67,6 +77,9 @@ class Target:
     prefix: str
     halo_url: str  # Halo's kernelserver (or the devstack's simulator), for the merchant key check
     devstack: bool = False
+    dynamodb: Any = None  # a boto3 DynamoDB client, for the integrations table
+    integrations_table: str = ""
+    apigateway: Any = None  # a boto3 API Gateway client; None on the devstack, whose emulator meters itself
 
     def document(self, name: str) -> SecretDocument:
         return SecretDocument(self.secrets, f"{self.prefix}/{name}")
@@ -85,6 +98,8 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
             args.secrets_prefix or local.secrets_prefix,
             args.halo_url or local.halo_url,
             devstack=True,
+            dynamodb=session.client("dynamodb", endpoint_url=endpoint),
+            integrations_table=getattr(args, "integrations_table", None) or local.resource_name("integrations"),
         )
     prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
     if not prefix:
@@ -98,7 +113,15 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
         )
     except ConfigurationError as error:
         raise SettingMissing(str(error)) from None
-    return Target(aws_session().client("secretsmanager"), prefix, halo)
+    session = aws_session()
+    return Target(
+        session.client("secretsmanager"),
+        prefix,
+        halo,
+        dynamodb=session.client("dynamodb"),
+        integrations_table=getattr(args, "integrations_table", None) or env.get("INTEGRATIONS_TABLE", ""),
+        apigateway=session.client("apigateway"),
+    )
 
 
 # --- clients ---------------------------------------------------------------------------------------
@@ -119,7 +142,30 @@ def client_view(client_id: str, record: dict[str, Any]) -> dict[str, Any]:
         "notificationUrl": record.get("notificationUrl"),
         "keys": [str(h)[:KEY_ID_LENGTH] for h in record.get("keyHashes", [])],
         "signingSecrets": [fingerprint(s) for s in record.get("signingSecrets", [])],
+        "rateLimit": RateLimit.parse(record.get("rateLimit")).to_record(),
     }
+
+
+def key_details(target: Target, client_id: str, record: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Every active key, the PSP's own too: id, prefix, label, createdAt, lastUsedAt (None: no table)."""
+    if target.dynamodb is None or not target.integrations_table:
+        return None
+    from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
+    from halotap.app.api_keys import ApiKeyService
+
+    client = Client.parse(client_id, record)
+    service = ApiKeyService(
+        DynamoApiKeyStore(target.integrations_table, client=target.dynamodb), _OneClient(client)
+    )
+    return [key.to_api() for key in service.list(Caller(client_id, None))]
+
+
+@dataclass(frozen=True)
+class _OneClient:
+    client: Client
+
+    def clients(self) -> list[Client]:
+        return [self.client]
 
 
 def _check_notification_url(url: str, devstack: bool) -> None:
@@ -132,16 +178,31 @@ def _check_notification_url(url: str, devstack: bool) -> None:
         raise OperatorError(f"--notification-url: {error}") from None
 
 
+class UsageError(OperatorError):
+    exit_code = 2
+
+
 def clients_create(
-    target: Target, client_id: str, notification_url: str, merchants: list[str]
+    target: Target,
+    client_id: str,
+    notification_url: str,
+    merchants: list[str],
+    *,
+    all_merchants: bool = False,
 ) -> dict[str, str]:
+    # No default: a client created without a choice once silently got every merchant (issue 20).
+    if bool(merchants) == all_merchants:
+        raise UsageError(
+            "say which merchants the client may use: --merchant ID (repeatable) for those, "
+            "or --all-merchants for every merchant, present and future (not both)"
+        )
     if not CLIENT_ID.match(client_id):
         raise OperatorError(f"CLIENT_ID must match {CLIENT_ID.pattern}")
     for merchant in merchants:
         if not re.match(MERCHANT_ID_PATTERN, merchant):
             raise OperatorError(f"--merchant {merchant!r} must match {MERCHANT_ID_PATTERN}")
     _check_notification_url(notification_url, target.devstack)
-    api_key, signing_secret = new_api_key(), new_signing_secret()
+    api_key, signing_secret, usage_key = new_api_key(), new_signing_secret(), new_usage_key()
 
     def add(clients: Any) -> Any:
         clients = dict(clients or {})
@@ -149,14 +210,38 @@ def clients_create(
             raise OperatorError(f"client {client_id!r} exists; rotate its key with `clients rotate-key`")
         clients[client_id] = {
             "keyHashes": [hash_api_key(api_key)],
-            "merchants": merchants or ALL_MERCHANTS,
+            "merchants": ALL_MERCHANTS if all_merchants else merchants,
             "notificationUrl": notification_url,
             "signingSecrets": [signing_secret],
+            "usageKey": usage_key,
         }
         return clients
 
     target.document("clients").update(add)
+    if target.apigateway is not None:
+        usage_plans.apply(target.apigateway, target.prefix, client_id, usage_key, RateLimit())
     return {"apiKey": api_key, "signingSecret": signing_secret}
+
+
+def clients_rate_limit(target: Target, client_id: str, limit: RateLimit) -> str:
+    """Store the client's limit (the default: no override), give it a usage key if it has none, and on AWS
+    put its API key in the matching usage plan. Returns where it is metered."""
+    usage_key: list[str] = []
+
+    def store(clients: Any) -> Any:
+        record = _client_record(clients, client_id)
+        if limit.is_default:
+            record.pop("rateLimit", None)
+        else:
+            record["rateLimit"] = limit.to_record()
+        record["usageKey"] = record.get("usageKey") or new_usage_key()
+        usage_key[:] = [record["usageKey"]]
+        return clients
+
+    target.document("clients").update(store)
+    if target.apigateway is None:
+        return "the devstack's emulator (within its secrets cache, 2 s)"
+    return "usage plan " + usage_plans.apply(target.apigateway, target.prefix, client_id, usage_key[0], limit)
 
 
 def clients_rotate_key(target: Target, client_id: str) -> str:
@@ -297,7 +382,9 @@ Out = Callable[[str], None]
 
 
 def _cmd_clients_create(args: argparse.Namespace, target: Target, out: Out) -> int:
-    made = clients_create(target, args.client_id, args.notification_url, args.merchant or [])
+    made = clients_create(
+        target, args.client_id, args.notification_url, args.merchant or [], all_merchants=args.all_merchants
+    )
     out(f"created client {args.client_id}; give these to the PSP over a secure channel. They are shown once.")
     out(f"api key: {made['apiKey']}")
     out(f"signing secret: {made['signingSecret']}")
@@ -332,10 +419,27 @@ def _cmd_clients_retire_signing_secret(args: argparse.Namespace, target: Target,
     return 0
 
 
+def _cmd_clients_rate_limit(args: argparse.Namespace, target: Target, out: Out) -> int:
+    if args.default == (args.rate is not None or args.burst is not None):
+        raise UsageError("give --rate N --burst N for the client's own limit, or --default (not both)")
+    try:
+        limit = RateLimit() if args.default else RateLimit(args.rate, args.burst or args.rate)
+    except InvalidRateLimit as error:
+        raise UsageError(str(error)) from None
+    where = clients_rate_limit(target, args.client_id, limit)
+    out(f"{args.client_id}: {limit.rate} requests/s, bursts of {limit.burst}; metered by {where}")
+    return 0
+
+
 def _cmd_clients_show(args: argparse.Namespace, target: Target, out: Out) -> int:
-    out(
-        json.dumps(client_view(args.client_id, _client_record(clients_all(target), args.client_id)), indent=2)
-    )
+    record = _client_record(clients_all(target), args.client_id)
+    view = client_view(args.client_id, record)
+    details = key_details(target, args.client_id, record)
+    if details is None:
+        view["keysNote"] = "pass --integrations-table (or set INTEGRATIONS_TABLE) for labels and last use"
+    else:
+        view["keys"] = details
+    out(json.dumps(view, indent=2))
     return 0
 
 
@@ -398,6 +502,12 @@ def _add_target_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> Non
     group.add_argument(
         "--halo-url", default=default, help="Halo's base URL for the key check, overriding --halo-env"
     )
+    group.add_argument(
+        "--integrations-table",
+        default=default,
+        metavar="NAME",
+        help="the integrations table, for key details in `clients show` ($INTEGRATIONS_TABLE)",
+    )
 
 
 def _leaf(commands: Any, name: str, run: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
@@ -429,11 +539,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--notification-url", required=True, metavar="URL", help="where its notifications go (https)"
     )
     create.add_argument(
-        "--merchant",
-        action="append",
-        metavar="ID",
-        help="a merchant it may use (repeatable; default: every merchant)",
+        "--merchant", action="append", metavar="ID", help="a merchant it may use (repeatable)"
     )
+    create.add_argument(
+        "--all-merchants",
+        action="store_true",
+        help="it may use every merchant, present and future (instead of --merchant)",
+    )
+    limit = _leaf(
+        client_commands,
+        "rate-limit",
+        _cmd_clients_rate_limit,
+        "set the client's rate limit (default 25 requests/s, bursts of 50) and its usage plan on AWS",
+    )
+    limit.add_argument("client_id", metavar="CLIENT_ID")
+    limit.add_argument("--rate", type=int, metavar="N", help="steady requests per second")
+    limit.add_argument("--burst", type=int, metavar="N", help="requests at once (at least --rate)")
+    limit.add_argument("--default", action="store_true", help="back to the default limit")
     for name, run, text in (
         ("rotate-key", _cmd_clients_rotate_key, "add a new API key beside the old ones; prints it once"),
         (
@@ -446,7 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_clients_retire_signing_secret,
             "end the overlap: keep only the newest signing secret",
         ),
-        ("show", _cmd_clients_show, "show one client, with key ids and secret fingerprints only"),
+        (
+            "show",
+            _cmd_clients_show,
+            "show one client: its keys (created, label, last use) and secret fingerprints, never a secret",
+        ),
     ):
         _leaf(client_commands, name, run, text).add_argument("client_id", metavar="CLIENT_ID")
     revoke = _leaf(

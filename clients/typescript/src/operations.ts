@@ -15,6 +15,9 @@ export const OPERATIONS = {
   pingWebhookEndpoint: "pingWebhookEndpoint",
   getLedger: "getLedger",
   runLedger: "runLedger",
+  listApiKeys: "listApiKeys",
+  createApiKey: "createApiKey",
+  revokeApiKey: "revokeApiKey",
 } as const;
 
 export type OperationId = keyof typeof OPERATIONS;

@@ -16,4 +16,7 @@ OPERATIONS: dict[str, str] = {
     "pingWebhookEndpoint": "ping_webhook_endpoint",
     "getLedger": "get_ledger",
     "runLedger": "run_ledger",
+    "listApiKeys": "list_api_keys",
+    "createApiKey": "create_api_key",
+    "revokeApiKey": "revoke_api_key",
 }
