@@ -19,6 +19,9 @@ only an API key's SHA-256 is stored, and show/list print key ids (hash prefixes)
 (--integrations-table or $INTEGRATIONS_TABLE; the devstack's is found). Keys a PSP made itself
 (POST /v1/api-keys) are listed there too.
 Exit status: 0 done, 1 refused or failed, 2 a usage or settings error.
+
+Over 500 lines because the whole command line (every group's flags and help) is declared here in one
+parser, which an operator reads top to bottom; issue 20's new client logic is in tools/client_access.py.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from halotap.domain.parties import ALL_MERCHANTS, Caller, Client, hash_api_key
-from halotap.domain.rate_limit import InvalidRateLimit, RateLimit
+from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
+from halotap.domain.rate_limit import RateLimit
 from halotap.domain.requests import MERCHANT_ID_PATTERN
-from tools import ledger_cli, usage_plans
+from tools import client_access, ledger_cli, usage_plans
+from tools.client_access import UsageError, key_details, new_usage_key, rate_limit_command
 from tools.halo_check import check_halo_merchant
 from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 from tools.secret_document import SecretDocument
@@ -52,11 +56,6 @@ LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")  # BCP
 
 def new_api_key() -> str:
     return "htk_" + secrets.token_urlsafe(32)
-
-
-def new_usage_key() -> str:
-    """The value of the client's API Gateway API key (tools/usage_plans.py): never shown to the PSP."""
-    return "usage_" + secrets.token_urlsafe(24)
 
 
 def new_signing_secret() -> str:
@@ -146,28 +145,6 @@ def client_view(client_id: str, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def key_details(target: Target, client_id: str, record: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """Every active key, the PSP's own too: id, prefix, label, createdAt, lastUsedAt (None: no table)."""
-    if target.dynamodb is None or not target.integrations_table:
-        return None
-    from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
-    from halotap.app.api_keys import ApiKeyService
-
-    client = Client.parse(client_id, record)
-    service = ApiKeyService(
-        DynamoApiKeyStore(target.integrations_table, client=target.dynamodb), _OneClient(client)
-    )
-    return [key.to_api() for key in service.list(Caller(client_id, None))]
-
-
-@dataclass(frozen=True)
-class _OneClient:
-    client: Client
-
-    def clients(self) -> list[Client]:
-        return [self.client]
-
-
 def _check_notification_url(url: str, devstack: bool) -> None:
     from halotap.adapters.dns import resolve_host
     from halotap.domain.ssrf import UnsafeUrl, check_url
@@ -176,10 +153,6 @@ def _check_notification_url(url: str, devstack: bool) -> None:
         check_url(url, resolve=resolve_host, allow_loopback_http=devstack)
     except UnsafeUrl as error:
         raise OperatorError(f"--notification-url: {error}") from None
-
-
-class UsageError(OperatorError):
-    exit_code = 2
 
 
 def clients_create(
@@ -221,27 +194,6 @@ def clients_create(
     if target.apigateway is not None:
         usage_plans.apply(target.apigateway, target.prefix, client_id, usage_key, RateLimit())
     return {"apiKey": api_key, "signingSecret": signing_secret}
-
-
-def clients_rate_limit(target: Target, client_id: str, limit: RateLimit) -> str:
-    """Store the client's limit (the default: no override), give it a usage key if it has none, and on AWS
-    put its API key in the matching usage plan. Returns where it is metered."""
-    usage_key: list[str] = []
-
-    def store(clients: Any) -> Any:
-        record = _client_record(clients, client_id)
-        if limit.is_default:
-            record.pop("rateLimit", None)
-        else:
-            record["rateLimit"] = limit.to_record()
-        record["usageKey"] = record.get("usageKey") or new_usage_key()
-        usage_key[:] = [record["usageKey"]]
-        return clients
-
-    target.document("clients").update(store)
-    if target.apigateway is None:
-        return "the devstack's emulator (within its secrets cache, 2 s)"
-    return "usage plan " + usage_plans.apply(target.apigateway, target.prefix, client_id, usage_key[0], limit)
 
 
 def clients_rotate_key(target: Target, client_id: str) -> str:
@@ -419,16 +371,12 @@ def _cmd_clients_retire_signing_secret(args: argparse.Namespace, target: Target,
     return 0
 
 
+def clients_rate_limit(target: Target, client_id: str, limit: RateLimit) -> str:
+    return client_access.clients_rate_limit(target, client_id, limit, _client_record)
+
+
 def _cmd_clients_rate_limit(args: argparse.Namespace, target: Target, out: Out) -> int:
-    if args.default == (args.rate is not None or args.burst is not None):
-        raise UsageError("give --rate N --burst N for the client's own limit, or --default (not both)")
-    try:
-        limit = RateLimit() if args.default else RateLimit(args.rate, args.burst or args.rate)
-    except InvalidRateLimit as error:
-        raise UsageError(str(error)) from None
-    where = clients_rate_limit(target, args.client_id, limit)
-    out(f"{args.client_id}: {limit.rate} requests/s, bursts of {limit.burst}; metered by {where}")
-    return 0
+    return rate_limit_command(args, target, out, _client_record)
 
 
 def _cmd_clients_show(args: argparse.Namespace, target: Target, out: Out) -> int:

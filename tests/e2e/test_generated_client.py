@@ -87,8 +87,10 @@ def test_every_operation_has_a_generated_function(generated):
 def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devstack):
     from halotap_generated_client import AuthenticatedClient
     from halotap_generated_client.models import (
+        ApiKeyCreated,
         CheckoutCreated,
         CheckoutList,
+        CreateApiKeyRequest,
         CreateCheckoutRequest,
         CreateRefundRequest,
         Currency,
@@ -169,6 +171,14 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
             break
         time.sleep(0.5)
     assert (report.status_code, status) == (200, "complete")
+
+    # A key of its own: made (shown once), listed without the key, used, and revoked.
+    made = op("createApiKey").sync(client=client, body=CreateApiKeyRequest(label="generated"))
+    assert isinstance(made, ApiKeyCreated), made
+    listed = op("listApiKeys").sync(client=client)
+    assert made.id in [key.id for key in listed.data]
+    own = AuthenticatedClient(base_url=devstack.api_url, token=made.key, raise_on_unexpected_status=True)
+    assert op("revokeApiKey").sync(client=own, id=made.id).status.value == "revoked"
 
     # A tripwire, not a skip: an operation added to the contract (a refund, say) must be called here too.
     assert set(OPERATION_IDS) - CALLED == set()
