@@ -21,6 +21,7 @@ PROPERTY_OF = {
     "NOTIFICATIONS_QUEUE_URL": "notifications_queue_url",
     "NOTIFICATIONS_DLQ_URL": "notifications_dlq_url",
     "EVENTS_TABLE": "events_table",
+    "INTEGRATIONS_TABLE": "integrations_table",
     "LEDGER_QUEUE_URL": "ledger_queue_url",
     "LEDGER_BUCKET": "ledger_bucket",
     "SECRETS_PREFIX": "secrets_prefix",

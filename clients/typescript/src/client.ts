@@ -240,9 +240,8 @@ export class HalotapClient {
 
   // -- API keys ----------------------------------------------------------------------------------------
 
-  async listApiKeys(): Promise<ApiKey[]> {
-    const page = await this.#send<Schemas["ApiKeyList"]>({ method: "GET", path: "/v1/api-keys" });
-    return page.data;
+  listApiKeys(): Promise<ApiKey[]> {
+    return this.#send<Schemas["ApiKeyList"]>({ method: "GET", path: "/v1/api-keys" }).then((page) => page.data);
   }
 
   /** A new key for this client (at most 5 active: ConflictError key_limit_reached). Store `key` now: it is shown once. */
