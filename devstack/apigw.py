@@ -159,9 +159,7 @@ class ApiGateway:
             decision = self._authorize(request, match, request_id, now_ms)
             if isinstance(decision, HttpResponse):
                 return _with_function(decision, self._authorizer.name)
-            authorizer, usage_key = decision
-            if not self._admit(usage_key, authorizer):
-                return _with_function(gateway_response("THROTTLED", request_id), self._authorizer.name)
+            authorizer = decision
         event = proxy_event(
             request,
             match.route.path,
@@ -182,7 +180,7 @@ class ApiGateway:
 
     def _authorize(
         self, request: HttpRequest, match: RouteMatch, request_id: str, now_ms: int
-    ) -> tuple[dict[str, Any], str] | HttpResponse:
+    ) -> dict[str, Any] | HttpResponse:
         event = authorizer_event(
             request, match.route.path, match.path_parameters, request_id=request_id, now_ms=now_ms
         )
@@ -197,13 +195,15 @@ class ApiGateway:
         latency_ms = int((time.monotonic() - started) * 1000)
         try:
             context = policy.request_authorizer(result, method_arn(request.method, request.path), latency_ms)
-            return context, str(result.get("usageIdentifierKey") or context["principalId"])
         except policy.AccessDenied:
             return gateway_response("ACCESS_DENIED", request_id)
         except policy.MalformedAuthorizerResponse as exc:
             log.error("the authorizer's answer is unusable: %s", exc)
             return gateway_response("AUTHORIZER_CONFIGURATION_ERROR", request_id)
-
+        # Metered after the authorizer, by its usage key, as a usage plan meters on AWS.
+        if not self._admit(str(result.get("usageIdentifierKey") or context["principalId"]), context):
+            return gateway_response("THROTTLED", request_id)
+        return context
 
     def _admit(self, usage_key: str, context: dict[str, Any]) -> bool:
         """Whether this client's bucket has a token; a changed limit starts a new, full bucket."""

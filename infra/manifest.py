@@ -204,7 +204,7 @@ _READ_WRITE_CHECKOUTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Updat
 _RECORD_EVENTS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
-FUNCTIONS = (
+FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="authorizer",
         description="Authenticates PSP API keys (Bearer) by their hash: the integrations table's key lookup, "
@@ -428,6 +428,7 @@ FUNCTIONS = (
 
 def bucket(key: str) -> Bucket:
     return next(spec for spec in BUCKETS if spec.key == key)
+
 
 # Each function's reserved concurrency, from docs/performance.md's capacity model ("Reserved concurrency"):
 # concurrency = requests/s x seconds each (Little's law), at the stage's 50 requests/s, with headroom for a

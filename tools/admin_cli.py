@@ -98,7 +98,8 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
             args.halo_url or local.halo_url,
             devstack=True,
             dynamodb=session.client("dynamodb", endpoint_url=endpoint),
-            integrations_table=getattr(args, "integrations_table", None) or local.resource_name("integrations"),
+            integrations_table=getattr(args, "integrations_table", None)
+            or local.resource_name("integrations"),
         )
     prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
     if not prefix:

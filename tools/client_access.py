@@ -43,7 +43,7 @@ def key_details(target: Target, client_id: str, record: dict[str, Any]) -> list[
     service = ApiKeyService(
         DynamoApiKeyStore(target.integrations_table, client=target.dynamodb), _OneClient(client)
     )
-    return [key.to_api() for key in service.list(Caller(client_id, None))]
+    return [key.to_api() for key in service.list_keys(Caller(client_id, None))]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def _label(request: ApiRequest) -> str | None:
         return None
     body = request.json()
     if not isinstance(body, dict):
-        raise InvalidRequest("the body must be a JSON object such as {\"label\": \"production\"}")
+        raise InvalidRequest('the body must be a JSON object such as {"label": "production"}')
     unknown = sorted(set(body) - {"label"})
     if unknown:
         raise InvalidRequest(
@@ -50,7 +50,7 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
         revoked = services.api_keys.revoke(caller, request.path_params.get("id", ""))
         metrics.add_metric(name=API_KEY_REVOKED, unit=MetricUnit.Count, value=1)
         return response(200, {**revoked.to_api(), "status": "revoked"})
-    return response(200, {"data": [key.to_api() for key in services.api_keys.list(caller)]})
+    return response(200, {"data": [key.to_api() for key in services.api_keys.list_keys(caller)]})
 
 
 @lambda_handler(logger, metrics, api=True)

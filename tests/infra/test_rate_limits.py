@@ -82,7 +82,9 @@ def test_every_function_has_its_reserved_concurrency(dev: Synth) -> None:
 
 @pytest.fixture(scope="module")
 def unreserved(tmp_path_factory: pytest.TempPathFactory, asset_paths: dict[str, Path]) -> Synth:
-    return synthesize(tmp_path_factory.mktemp("cdk-unreserved"), asset_paths, {"reservedConcurrency": "false"})
+    return synthesize(
+        tmp_path_factory.mktemp("cdk-unreserved"), asset_paths, {"reservedConcurrency": "false"}
+    )
 
 
 def test_reserved_concurrency_can_be_switched_off_for_a_new_account(unreserved: Synth) -> None:

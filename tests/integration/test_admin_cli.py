@@ -66,7 +66,9 @@ def test_revoking_the_only_key_or_an_ambiguous_prefix_is_refused(target):
 
 
 def test_signing_secrets_overlap_until_retired(target):
-    first = admin_cli.clients_create(target, "acme", "http://127.0.0.1:4020/", [], all_merchants=True)["signingSecret"]
+    first = admin_cli.clients_create(target, "acme", "http://127.0.0.1:4020/", [], all_merchants=True)[
+        "signingSecret"
+    ]
     second = admin_cli.clients_rotate_signing_secret(target, "acme")
     assert clients(target)["acme"]["signingSecrets"] == [first, second]
     assert admin_cli.clients_retire_signing_secret(target, "acme") == [admin_cli.fingerprint(first)]
@@ -132,9 +134,9 @@ def test_flags_go_before_or_after_the_subcommand(argv):
     assert (args.devstack, args.client_id) == (True, "acme")
 
 
-@pytest.mark.parametrize("merchants, every", [([], False), (["demo-merchant"], True)])
+@pytest.mark.parametrize(("merchants", "every"), [([], False), (["demo-merchant"], True)])
 def test_create_requires_merchants_or_an_explicit_all_merchants(target, merchants, every):
-    with pytest.raises(admin_cli.UsageError, match="--merchant ID .* or --all-merchants") as refused:
+    with pytest.raises(admin_cli.UsageError, match=r"--merchant ID .* or --all-merchants") as refused:
         admin_cli.clients_create(target, "acme", "http://127.0.0.1:4020/", merchants, all_merchants=every)
     assert refused.value.exit_code == 2
     assert "acme" not in clients(target)
@@ -173,7 +175,8 @@ def test_a_rate_limit_is_stored_with_a_usage_key_and_back_to_default(target):
     admin_cli.clients_create(target, "acme", "http://127.0.0.1:4020/", ["demo-merchant"])
     admin_cli.clients_rate_limit(target, "acme", RateLimit(5, 10))
     record = clients(target)["acme"]
-    assert record["rateLimit"] == {"rate": 5, "burst": 10} and record["usageKey"]
+    assert record["rateLimit"] == {"rate": 5, "burst": 10}
+    assert record["usageKey"]
     admin_cli.clients_rate_limit(target, "acme", RateLimit())
     assert "rateLimit" not in clients(target)["acme"]
     assert clients(target)["acme"]["usageKey"] == record["usageKey"]

@@ -40,18 +40,22 @@ def services(halo: FakeHalo, clock: Clock) -> MemoryServices:
 def test_a_made_key_is_shown_once_and_listed_by_id_and_prefix_only(services: MemoryServices) -> None:
     made = services.api_keys.create(CALLER, "production")
     answer = made.to_api()
-    listed = [key.to_api() for key in services.api_keys.list(CALLER)]
+    listed = [key.to_api() for key in services.api_keys.list_keys(CALLER)]
     assert str(answer["key"]).startswith(str(answer["prefix"]))
-    assert {"id": answer["id"], "label": "production", "createdAt": "2026-12-07T12:00:00.000Z"}.items() <= next(
-        k for k in listed if k["id"] == answer["id"]
-    ).items()
+    assert {
+        "id": answer["id"],
+        "label": "production",
+        "createdAt": "2026-12-07T12:00:00.000Z",
+    }.items() <= next(k for k in listed if k["id"] == answer["id"]).items()
     assert all("key" not in k for k in listed)
     assert made.secret not in repr(services.api_key_store.__dict__)  # only its hash is kept
 
 
-def test_the_operators_key_from_the_clients_secret_is_listed_beside_made_keys(services: MemoryServices) -> None:
+def test_the_operators_key_from_the_clients_secret_is_listed_beside_made_keys(
+    services: MemoryServices,
+) -> None:
     services.api_keys.create(CALLER, None)
-    listed = {k.id: k.to_api() for k in services.api_keys.list(CALLER)}
+    listed = {k.id: k.to_api() for k in services.api_keys.list_keys(CALLER)}
     assert listed[OPERATOR_KEY_ID] == {
         "id": OPERATOR_KEY_ID,
         "prefix": None,
@@ -66,22 +70,26 @@ def test_the_operators_key_from_the_clients_secret_is_listed_beside_made_keys(se
 def test_a_made_key_authenticates_its_client(services: MemoryServices) -> None:
     made = services.api_keys.create(CALLER, None)
     client = services.api_keys.authenticate(made.secret)
-    assert client is not None and client.client_id == DEMO_CLIENT_ID
+    assert client is not None
+    assert client.client_id == DEMO_CLIENT_ID
 
 
 def test_a_revoked_key_is_refused(services: MemoryServices) -> None:
     made = services.api_keys.create(CALLER, None)
     services.api_keys.revoke(CALLER, made.key.id)
     assert services.api_keys.authenticate(made.secret) is None
-    assert made.key.id not in {k.id for k in services.api_keys.list(CALLER)}
+    assert made.key.id not in {k.id for k in services.api_keys.list_keys(CALLER)}
 
 
-def test_a_revoked_operator_key_is_refused_though_its_hash_stays_in_the_secret(services: MemoryServices) -> None:
+def test_a_revoked_operator_key_is_refused_though_its_hash_stays_in_the_secret(
+    services: MemoryServices,
+) -> None:
     services.api_keys.create(CALLER, None)
     services.api_keys.revoke(CALLER, OPERATOR_KEY_ID)
-    assert hash_api_key(DEV.api_key) in next(
-        c for c in services.secrets.clients() if c.client_id == DEMO_CLIENT_ID
-    ).key_hashes
+    assert (
+        hash_api_key(DEV.api_key)
+        in next(c for c in services.secrets.clients() if c.client_id == DEMO_CLIENT_ID).key_hashes
+    )
     assert services.api_keys.authenticate(DEV.api_key) is None
 
 
@@ -98,7 +106,7 @@ def test_a_sixth_active_key_is_refused_with_key_limit_reached(services: MemorySe
     with pytest.raises(KeyLimitReached) as refused:
         services.api_keys.create(CALLER, None)
     assert (refused.value.status, refused.value.code) == (409, "key_limit_reached")
-    assert len(services.api_keys.list(CALLER)) == MAX_ACTIVE_KEYS
+    assert len(services.api_keys.list_keys(CALLER)) == MAX_ACTIVE_KEYS
 
 
 def test_a_revoked_key_frees_its_place(services: MemoryServices) -> None:
@@ -127,13 +135,13 @@ def test_last_use_is_written_once_per_five_minutes_however_busy_the_key(
     clock.now += timedelta(minutes=2)
     services.api_keys.authenticate(made.secret)
     assert services.api_key_store.touches == 2
-    listed = next(k for k in services.api_keys.list(CALLER) if k.id == made.key.id)
+    listed = next(k for k in services.api_keys.list_keys(CALLER) if k.id == made.key.id)
     assert listed.last_used_at == "2026-12-07T12:06:00.000Z"
 
 
 def test_an_operator_keys_last_use_is_known_from_its_first_use(services: MemoryServices) -> None:
     services.api_keys.authenticate(DEV.api_key)
-    listed = next(k for k in services.api_keys.list(CALLER) if k.id == OPERATOR_KEY_ID)
+    listed = next(k for k in services.api_keys.list_keys(CALLER) if k.id == OPERATOR_KEY_ID)
     assert listed.last_used_at == "2026-12-07T12:00:00.000Z"
 
 

@@ -174,7 +174,9 @@ class Services:
     def api_key_store(self) -> ApiKeyStore:
         from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
 
-        return DynamoApiKeyStore(lambda: self.config.integrations_table, client=self._dynamodb, clock=self.clock)
+        return DynamoApiKeyStore(
+            lambda: self.config.integrations_table, client=self._dynamodb, clock=self.clock
+        )
 
     # -- use cases -------------------------------------------------------------------------------------
     @cached_property

@@ -70,7 +70,7 @@ class ApiKeyService:
         self._new_secret = new_secret
 
     # -- the PSP's own calls ----------------------------------------------------------------------------
-    def list(self, caller: Caller) -> list[ApiKey]:
+    def list_keys(self, caller: Caller) -> list[ApiKey]:
         _, keys = self._active(caller.client_id)
         return keys
 
@@ -148,7 +148,9 @@ class ApiKeyService:
             raise Unauthorized("this client is no longer configured")
         ring = self._store.ring(client_id)
         made = {k.key_hash: k for k in ring.keys}
-        configured = [ApiKey.configured(client_id, h) for h in dict.fromkeys(client.key_hashes) if h not in made]
+        configured = [
+            ApiKey.configured(client_id, h) for h in dict.fromkeys(client.key_hashes) if h not in made
+        ]
         candidates = [*ring.keys, *configured]
         states = self._store.states(k.key_hash for k in candidates)
         keys = []

@@ -20,7 +20,9 @@ from halotap.domain.parties import hash_api_key
 
 MAX_ACTIVE_KEYS = 5
 KEY_PREFIX = "htk_"
-SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 6  # "htk_" and 6 random characters: 36 bits, enough to tell keys apart
+SHOWN_PREFIX_LENGTH = (
+    len(KEY_PREFIX) + 6
+)  # "htk_" and 6 random characters: 36 bits, enough to tell keys apart
 MAX_LABEL_LENGTH = 100
 # lastUsedAt is kept to this resolution: the authorizer writes it at most once per key per period, so a busy
 # key costs one conditional write every five minutes, not one per request.

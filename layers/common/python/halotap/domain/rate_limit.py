@@ -31,7 +31,9 @@ class RateLimit:
         if not 1 <= self.rate <= MAX_RATE:
             raise InvalidRateLimit(f"rate must be 1 to {MAX_RATE} requests per second, not {self.rate}")
         if not self.rate <= self.burst <= 2 * MAX_RATE:
-            raise InvalidRateLimit(f"burst must be at least the rate ({self.rate}) and at most {2 * MAX_RATE}")
+            raise InvalidRateLimit(
+                f"burst must be at least the rate ({self.rate}) and at most {2 * MAX_RATE}"
+            )
 
     @property
     def is_default(self) -> bool:

@@ -190,9 +190,7 @@ class DynamoApiKeyStore:
                 "TableName": self._table.name,
                 "Key": {"pk": _client_pk(ring.client_id), "sk": {"S": "keyring"}},
                 "UpdateExpression": "SET version = :next",
-                "ConditionExpression": "version = :read"
-                if ring.version
-                else "attribute_not_exists(version)",
+                "ConditionExpression": "version = :read" if ring.version else "attribute_not_exists(version)",
                 "ExpressionAttributeValues": {
                     ":next": {"N": str(ring.version + 1)},
                     **({":read": {"N": str(ring.version)}} if ring.version else {}),
