@@ -39,14 +39,16 @@ class MemoryApiKeyStore:
         with self._lock:
             self._move(ring)
             self.keys.setdefault(ring.client_id, {})[key.key_hash] = key
-            self.lookups[key.key_hash] = KeyState(ring.client_id)
+            self.lookups[key.key_hash] = KeyState(ring.client_id, made_by_api=True)
 
     def revoke(self, ring: KeyRing, key: ApiKey) -> None:
         with self._lock:
             self._move(ring)
             if key.source == SOURCE_API:
                 self.keys.get(ring.client_id, {}).pop(key.key_hash, None)
-            self.lookups[key.key_hash] = KeyState(ring.client_id, revoked=True)
+            self.lookups[key.key_hash] = KeyState(
+                ring.client_id, revoked=True, made_by_api=key.source == SOURCE_API
+            )
 
     def touch(self, key_hash: str, client_id: str, at: str) -> None:
         with self._lock:

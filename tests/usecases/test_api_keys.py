@@ -147,3 +147,11 @@ def test_an_operator_keys_last_use_is_known_from_its_first_use(services: MemoryS
 
 def test_an_unknown_key_is_refused(services: MemoryServices) -> None:
     assert services.api_keys.authenticate("htk_not-a-key") is None
+
+
+def test_an_operator_key_removed_from_the_secret_is_refused_though_it_was_used_before(
+    services: MemoryServices,
+) -> None:
+    assert services.api_keys.authenticate(DEV.api_key) is not None  # its last use is now in the table
+    services.secrets.values["clients"][DEMO_CLIENT_ID]["keyHashes"] = []
+    assert services.api_keys.authenticate(DEV.api_key) is None

@@ -121,11 +121,12 @@ class ApiKeyService:
         if state is not None and state.revoked:
             return None
         clients = self._directory.clients()
-        if state is None:
-            client = find_client(secret, clients)
-        else:
+        if state is not None and state.made_by_api:
             client = next((c for c in clients if c.client_id == state.client_id), None)
-        if client is None:
+        else:
+            # An operator key is valid while its hash is in the secret: `revoke-key` removes it there.
+            client = find_client(secret, clients)
+        if client is None or (state is not None and state.client_id != client.client_id):
             return None
         now = self._clock()
         if state is None or state.needs_touch(now):

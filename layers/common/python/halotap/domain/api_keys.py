@@ -93,6 +93,9 @@ class KeyState:
     client_id: str
     revoked: bool = False
     last_used_at: str | None = None
+    # False for an operator key, whose item the authorizer made on first use only to keep its last use:
+    # such a key stays valid only while its hash is in the clients secret.
+    made_by_api: bool = False
 
     def needs_touch(self, now: datetime) -> bool:
         """True when lastUsedAt is older than the resolution: the one request per period that writes it."""

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from halotap.adapters.dynamo.table import Table
-from halotap.domain.api_keys import SOURCE_API, ApiKey, KeyRing, KeyState
+from halotap.domain.api_keys import SOURCE_API, SOURCE_OPERATOR, ApiKey, KeyRing, KeyState
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import ConcurrentUpdate
 
@@ -52,6 +52,7 @@ def _state(item: dict[str, Any]) -> KeyState:
         client_id=_text(item, "clientId") or "",
         revoked=_text(item, "status") == REVOKED,
         last_used_at=_text(item, "lastUsedAt"),
+        made_by_api=_text(item, "source") == SOURCE_API,
     )
 
 
@@ -136,6 +137,7 @@ class DynamoApiKeyStore:
                         **_lookup_key(key.key_hash),
                         "clientId": {"S": ring.client_id},
                         "status": {"S": ACTIVE},
+                        "source": {"S": SOURCE_API},
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -147,6 +149,7 @@ class DynamoApiKeyStore:
             **_lookup_key(key.key_hash),
             "clientId": {"S": ring.client_id},
             "status": {"S": REVOKED},
+            "source": {"S": key.source},
             "revokedAt": {"S": iso(self._clock())},
         }
         writes: list[dict[str, Any]] = []
@@ -172,15 +175,16 @@ class DynamoApiKeyStore:
             TableName=self._table.name,
             Key=_lookup_key(key_hash),
             UpdateExpression="SET lastUsedAt = :at, clientId = if_not_exists(clientId, :client), "
-            "#status = if_not_exists(#status, :active)",
+            "#status = if_not_exists(#status, :active), #source = if_not_exists(#source, :operator)",
             ConditionExpression="attribute_not_exists(pk) OR "
             "(#status = :active AND clientId = :client AND "
             "(attribute_not_exists(lastUsedAt) OR lastUsedAt < :at))",
-            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeNames={"#status": "status", "#source": "source"},
             ExpressionAttributeValues={
                 ":at": {"S": at},
                 ":client": {"S": client_id},
                 ":active": {"S": ACTIVE},
+                ":operator": {"S": SOURCE_OPERATOR},
             },
         )
 
