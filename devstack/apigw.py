@@ -1,7 +1,10 @@
 """The API Gateway (REST, Lambda proxy) emulator: HTTP in, authorizer, proxy event, handler, HTTP out.
 
-Routes come from infra.manifest; gateway responses (no route, 401, 403, 5XX) are the manifest's
+Routes come from infra.manifest; gateway responses (no route, 401, 403, 429, 5XX) are the manifest's
 problem+json bodies. Requests are served concurrently, like separate Lambda containers would.
+Each client is metered as its usage plan meters it on AWS: a token bucket per usageIdentifierKey (the
+client id when the authorizer names none), at the rate and burst the authorizer's context gives
+(halotap.domain.rate_limit). Routes without the authorizer (the hosted page, Halo's webhook) are not.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from devstack import lambda_runtime, policy, redact
 from devstack.http_server import LISTEN_BACKLOG
 from devstack.lambda_events import HttpRequest, authorizer_event, method_arn, proxy_event
 from devstack.routing import RouteMatch, RouteTable
+from halotap.domain.rate_limit import DEFAULT_BURST, DEFAULT_RATE, RateLimit, TokenBucket
 from infra import manifest
 
 log = logging.getLogger("devstack.apigw")
@@ -115,6 +119,8 @@ class ApiGateway:
         self._host = host
         self._server = _Server((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
+        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -188,12 +194,30 @@ class ApiGateway:
             return gateway_response("AUTHORIZER_FAILURE", request_id)
         latency_ms = int((time.monotonic() - started) * 1000)
         try:
-            return policy.request_authorizer(result, method_arn(request.method, request.path), latency_ms)
+            context = policy.request_authorizer(result, method_arn(request.method, request.path), latency_ms)
         except policy.AccessDenied:
             return gateway_response("ACCESS_DENIED", request_id)
         except policy.MalformedAuthorizerResponse as exc:
             log.error("the authorizer's answer is unusable: %s", exc)
             return gateway_response("AUTHORIZER_CONFIGURATION_ERROR", request_id)
+        # Metered after the authorizer, by its usage key, as a usage plan meters on AWS.
+        if not self._admit(str(result.get("usageIdentifierKey") or context["principalId"]), context):
+            return gateway_response("THROTTLED", request_id)
+        return context
+
+    def _admit(self, usage_key: str, context: dict[str, Any]) -> bool:
+        """Whether this client's bucket has a token; a changed limit starts a new, full bucket."""
+        try:
+            limit = RateLimit(
+                int(context.get("rateLimit", DEFAULT_RATE)), int(context.get("burstLimit", DEFAULT_BURST))
+            )
+        except ValueError:
+            limit = RateLimit()
+        with self._buckets_lock:
+            bucket = self._buckets.get(usage_key)
+            if bucket is None or bucket.limit != limit:
+                bucket = self._buckets[usage_key] = TokenBucket(limit, time.monotonic)
+        return bucket.take() == 0.0
 
 
 def _with_function(response: HttpResponse, name: str) -> HttpResponse:

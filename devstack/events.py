@@ -164,6 +164,7 @@ def render() -> dict[str, Any]:
             )
         ),
         "events.json": _api_event(_request("GET", "/v1/events")),
+        "api_keys.json": _api_event(_request("GET", "/v1/api-keys")),
         "ledger.json": sqs_event(
             [_ledger_run()], queue_arn(resource_name(manifest.function("ledger").queue or ""))
         ),

@@ -22,6 +22,8 @@ def _clients(config: DevConfig) -> SecretValues:
     def client(api_key: str, **settings: Any) -> dict[str, Any]:
         return {
             "keyHashes": [hashlib.sha256(api_key.encode()).hexdigest()],
+            # The usage plan key (tools/usage_plans.py on AWS); the emulator meters the client by it.
+            "usageKey": "usage-" + hashlib.sha256(api_key.encode()).hexdigest()[:24],
             "merchants": list(DEMO_MERCHANTS),
             "notificationUrl": f"http://127.0.0.1:{config.sink_port}/",
             "signingSecrets": [config.signing_secret],

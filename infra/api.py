@@ -10,6 +10,8 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from halotap.domain.api_keys import REVOCATION_SECONDS
+from halotap.domain.rate_limit import DEFAULT_BURST, DEFAULT_RATE
 from infra import manifest
 from infra.config import ConfigError, StackConfig
 from infra.functions import LOG_RETENTION, Functions
@@ -17,11 +19,18 @@ from infra.nag import acknowledge
 
 PROBLEM_JSON = "application/problem+json"
 GENERIC_RESPONSES = ("DEFAULT_4XX", "DEFAULT_5XX")  # each covers many statuses, so none is fixed
-AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(300)
+# A revoked key is refused within this: the authorizer reads the key's state on every call it gets, so API
+# Gateway's cache of its answer is the only delay (halotap.domain.api_keys.REVOCATION_SECONDS).
+AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(REVOCATION_SECONDS)
+# The stage's limit, over every client together: the capacity model's (docs/performance.md).
 THROTTLE_RATE_PER_SECOND = 50
 THROTTLE_BURST = 100
+# Neither the shopper's page nor Halo's webhook has an API key, so no usage plan meters them: each has its
+# own method-level limit, and no client's burst takes from it.
 SHOPPER_PAGE_RATE_PER_SECOND = 200
 SHOPPER_PAGE_BURST = 400
+HALO_WEBHOOK_RATE_PER_SECOND = 100
+HALO_WEBHOOK_BURST = 200
 WEBHOOK_PATH = manifest.function("halo_webhook").routes[0].path
 
 # Why each function's routes may skip the PSP key authorizer (cdk-nag APIG4 and COG4). A public route of a
@@ -114,13 +123,31 @@ class Api(Construct):
                 throttling_burst_limit=THROTTLE_BURST,
                 # Shoppers' pages poll every 2 s; their own limit keeps a busy sale from throttling the PSP API.
                 method_options={
-                    f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
-                        throttling_rate_limit=SHOPPER_PAGE_RATE_PER_SECOND,
-                        throttling_burst_limit=SHOPPER_PAGE_BURST,
-                    )
-                    for route in manifest.function("checkout_page").routes
+                    **{
+                        f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                            throttling_rate_limit=SHOPPER_PAGE_RATE_PER_SECOND,
+                            throttling_burst_limit=SHOPPER_PAGE_BURST,
+                        )
+                        for route in manifest.function("checkout_page").routes
+                    },
+                    f"{WEBHOOK_PATH}/POST": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=HALO_WEBHOOK_RATE_PER_SECOND,
+                        throttling_burst_limit=HALO_WEBHOOK_BURST,
+                    ),
                 },
             ),
+            # Each PSP request is metered under the usage plan holding the API key whose value the
+            # authorizer returns (usageIdentifierKey): the client's rate limit (tools/usage_plans.py).
+            api_key_source_type=apigw.ApiKeySourceType.AUTHORIZER,
+        )
+        # The default plan; a client with its own limit gets its own plan from `halotap-admin clients
+        # rate-limit`. Clients are not known at deploy, so their API keys are the operator command's too.
+        self.usage_plan = self.rest_api.add_usage_plan(
+            "DefaultUsagePlan",
+            name=f"{config.secrets_prefix}/default",
+            description="halotap PSP clients without a rate limit of their own",
+            throttle=apigw.ThrottleSettings(rate_limit=DEFAULT_RATE, burst_limit=DEFAULT_BURST),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
         )
         self.authorizer = apigw.RequestAuthorizer(
             self,
@@ -154,6 +181,13 @@ class Api(Construct):
         if config.pay_domain and config.pay_certificate_arn:
             self._pay_domain(scope, config.pay_domain, config.pay_certificate_arn)
         cdk.CfnOutput(scope, "ApiUrl", value=self.rest_api.url, description="Base URL of the halotap API")
+        cdk.CfnOutput(
+            scope,
+            "DefaultUsagePlanId",
+            value=self.usage_plan.usage_plan_id,
+            description="The clients' default usage plan; halotap-admin finds it by its name, "
+            f"{config.secrets_prefix}/default",
+        )
         cdk.CfnOutput(
             scope,
             "HaloWebhookUrl",
@@ -190,6 +224,7 @@ class Api(Construct):
                 integration,
                 authorizer=self.authorizer,
                 authorization_type=apigw.AuthorizationType.CUSTOM,
+                api_key_required=True,  # the key is the authorizer's usageIdentifierKey, never a header
             )
         if spec.name not in PUBLIC_ROUTE_REASONS:
             raise ConfigError(

@@ -43,6 +43,9 @@ class StackConfig:
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
+    # Each function's reserved concurrency (manifest.RESERVED_CONCURRENCY). A new account whose Lambda
+    # concurrency quota is still 10 cannot reserve any: deploy it with -c reservedConcurrency=false.
+    reserved_concurrency: bool = True
     # An optional custom domain for the shopper's page (and the API beside it): payUrl then points at
     # https://<pay_domain>/pay/<id>. Without one, payUrl uses the API's own execute-api address.
     pay_domain: str | None = None
@@ -97,6 +100,7 @@ class StackConfig:
             halo_acquirer=get("haloAcquirer", "") or None,
             halo_base_url=get("haloBaseUrl", "") or None,
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
+            reserved_concurrency=get("reservedConcurrency", "true").lower() != "false",
             pay_domain=get("payDomain", "") or None,
             pay_certificate_arn=get("payCertificateArn", "") or None,
             alarm_email=get("alarmEmail", "") or None,

@@ -88,6 +88,9 @@ class Functions(Construct):
             log_group=log_group,
             role=role,
             environment=self._environment(spec),
+            reserved_concurrent_executions=spec.reserved_concurrency
+            if self._config.reserved_concurrency
+            else None,
         )
         if spec.queue:
             self._subscribe(function, spec)

@@ -7,7 +7,7 @@ real resources (CloudFormation on AWS, moto locally).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from halotap.adapters.tables import (
     DUE_INDEX,
@@ -98,6 +98,11 @@ class Function:
     # at once. None leaves it to the account's concurrency. docs/performance.md ("Bounded fan-out").
     max_concurrency: int | None = None
     is_authorizer: bool = False
+    # Lambda reserved concurrency: both this function's guaranteed share of the account and its ceiling,
+    # so one client's burst on one route cannot take the concurrency Halo's webhook intake and the
+    # consumers need. Set from RESERVED_CONCURRENCY below (2 for a function it does not name); context
+    # reservedConcurrency=false leaves it out (infra/config.py).
+    reserved_concurrency: int = 2
     timeout_seconds: int = 10
     memory_mb: int = 512
     env: tuple[str, ...] = ()  # which resource settings the function reads (Table.env, Queue.env, ...)
@@ -216,13 +221,39 @@ _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "
 # The delivery log lives in the events table beside each event (halotap/adapters/deliveries.py).
 _DELIVERY_LOG = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 
-FUNCTIONS = (
+FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="authorizer",
-        description="Authenticates PSP API keys (Bearer) against the hashes in the clients secret",
+        description="Authenticates PSP API keys (Bearer) by their hash: the integrations table's key lookup, "
+        "then the clients secret",
         is_authorizer=True,
         timeout_seconds=5,
-        env=("SECRETS_PREFIX",),
+        env=("SECRETS_PREFIX", "INTEGRATIONS_TABLE"),
+        # GetItem: the key's lookup item; UpdateItem: lastUsedAt, at most once per key per 5 minutes.
+        table_actions={"integrations": ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+        reads_secrets=("clients",),
+    ),
+    Function(
+        name="api_keys",
+        description="GET and POST /v1/api-keys, DELETE /v1/api-keys/{id}: a PSP lists, makes and revokes its keys",
+        routes=(
+            Route("GET", "/v1/api-keys", "listApiKeys"),
+            Route("POST", "/v1/api-keys", "createApiKey"),
+            Route("DELETE", "/v1/api-keys/{id}", "revokeApiKey"),
+        ),
+        env=("SECRETS_PREFIX", "INTEGRATIONS_TABLE"),
+        table_actions={
+            # Query: the client's key ring; BatchGetItem: the keys' lookups (last use, revoked);
+            # TransactWriteItems needs each of its writes' actions: Update (ring), Put (key, lookup), Delete.
+            "integrations": (
+                "dynamodb:Query",
+                "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ),
+        },
         reads_secrets=("clients",),
     ),
     Function(
@@ -472,6 +503,36 @@ def bucket(key: str) -> Bucket:
     return next(spec for spec in BUCKETS if spec.key == key)
 
 
+# Each function's reserved concurrency, from docs/performance.md's capacity model ("Reserved concurrency"):
+# concurrency = requests/s x seconds each (Little's law), at the stage's 50 requests/s, with headroom for a
+# slow dependency. The sum, 147, leaves an account at the default 1,000 its 100 unreserved and more; an
+# account whose quota is still 10 deploys with -c reservedConcurrency=false.
+RESERVED_CONCURRENCY = {
+    # The authorizer's answers are cached 60 s per key; uncached, 50/s x ~50 ms (one GetItem) is 2.5.
+    "authorizer": 5,
+    # 50 creates/s x 0.33 s (Halo's POST) is 17; x2 for a slow Halo. Past it, creates are refused (5XX,
+    # safe to retry with the Idempotency-Key) instead of taking the webhook intake's concurrency.
+    "create_checkout": 35,
+    "get_checkout": 10,  # 50/s x ~50 ms is 2.5; x4
+    "cancel_checkout": 5,
+    "create_refund": 10,  # refunds are a fraction of creates; each waits for Halo (0.3 s)
+    # Halo's webhook intake: 50/s x ~50 ms (check the token, one SendMessage) is 2.5; x4, always there.
+    "halo_webhook": 10,
+    "apply_halo_event": 20,  # = its event source's MaximumConcurrency, so the mapping is never throttled
+    "reconcile": 2,  # one run a minute, under 55 s: one, and one overlapping at most
+    "deliver_notification": 10,  # = its MaximumConcurrency
+    "events": 5,  # a ping waits for one delivery (15 s at most): 5 at once
+    "checkout_page": 20,  # the page's own 200/s x ~50 ms is 10; x2
+    "ledger": 6,  # its MaximumConcurrency 5, and the daily scheduled run that queues them
+    "ledger_report": 2,
+    "api_keys": 2,  # a PSP rotates keys rarely
+}
+FUNCTIONS = tuple(
+    replace(spec, reserved_concurrency=RESERVED_CONCURRENCY.get(spec.name, spec.reserved_concurrency))
+    for spec in FUNCTIONS
+)
+
+
 def function(name: str) -> Function:
     return next(spec for spec in FUNCTIONS if spec.name == name)
 
@@ -515,7 +576,16 @@ GATEWAY_RESPONSES = (
         "No such route",
         "No route matches this method and path; see the API reference in README.md.",
     ),
-    GatewayResponse("THROTTLED", 429, "throttled", "Too many requests", "Slow down and retry with backoff."),
+    # Over the client's usage plan (or the stage's, or a method's) throttle. API Gateway says nothing about
+    # when to retry, so Retry-After is a fixed 1 s: a token comes back within 1/rate s at any rate >= 1/s.
+    GatewayResponse(
+        "THROTTLED",
+        429,
+        "rate_limited",
+        "Too many requests",
+        "Over this client's rate limit; retry after the Retry-After header's seconds.",
+        headers=(("Retry-After", "1"),),
+    ),
     GatewayResponse(
         "REQUEST_TOO_LARGE",
         413,

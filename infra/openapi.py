@@ -32,7 +32,7 @@ from halotap.domain.models import (
 from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
-from infra import manifest, openapi_contract, openapi_endpoints, openapi_ledger
+from infra import manifest, openapi_api_keys, openapi_contract, openapi_endpoints, openapi_ledger
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
 from infra.openapi_routes import (
     EVENT_PARAMETERS,
@@ -231,10 +231,16 @@ def _operation(route: manifest.Route, function: manifest.Function) -> dict[str, 
     if (route.method, route.path) in openapi_endpoints.REQUESTS:
         schema = {"$ref": REF + openapi_endpoints.REQUESTS[(route.method, route.path)]}
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    if (route.method, route.path) == openapi_api_keys.CREATE:
+        operation["requestBody"] = openapi_api_keys.REQUEST_BODY
     if parameters:
         operation["parameters"] = parameters
     if route.authorized:
-        operation["responses"] = {**operation["responses"], "401": problem("Missing or unknown API key")}
+        operation["responses"] = {
+            **operation["responses"],
+            "401": problem("Missing or unknown API key"),
+            "429": openapi_api_keys.RATE_LIMITED,
+        }
     else:
         operation["security"] = []
     return operation
@@ -287,6 +293,7 @@ def document(*, internal: bool = False) -> dict[str, Any]:
     )
     schemas.update(openapi_ledger.SCHEMAS)
     schemas.update(openapi_endpoints.SCHEMAS)
+    schemas.update(openapi_api_keys.SCHEMAS)
     schemas["Event"] = _event()
     schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
     schemas["PingResult"] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from halotap.domain.errors import PROBLEM_TYPE_BASE
-from infra import openapi_endpoints
+from infra import openapi_api_keys, openapi_endpoints
 
 CHECKOUT_ID = "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R"
 CREATED_AT = "2026-11-27T12:00:00.000Z"
@@ -127,6 +127,7 @@ BY_SCHEMA: dict[str, Any] = {
     "PingResult": {"delivered": True, "status": 204, "latencyMs": 84, "error": None},
     "LedgerReport": LEDGER_REPORT,
     "LedgerSummary": {"merchantId": "demo-merchant", "date": "2026-11-26", "status": "running"},
+    **openapi_api_keys.EXAMPLES,
 }
 
 # By operation and status, for bodies with no component of their own.
@@ -155,7 +156,7 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "idempotency_key_reused",
-    429: "throttled",
+    429: "rate_limited",
     502: "halo_unavailable",
     503: "dependency_unavailable",
     504: "halo_timeout",
@@ -165,6 +166,10 @@ _CODES = {
 def _code(method: str, path: str, status: int) -> str:
     if "/webhook-endpoints" in path and status in (404, 409):
         return "endpoint_not_found" if status == 404 else "endpoint_limit_reached"
+    return openapi_api_keys.PROBLEM_CODES.get((method, path, status)) or _route_code(method, path, status)
+
+
+def _route_code(method: str, path: str, status: int) -> str:
     if status == 404:
         if "/events" in path:
             return "event_not_found"

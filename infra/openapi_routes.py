@@ -9,7 +9,7 @@ from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.states import CheckoutStatus
 from halotap.page.messages import REASONS
-from infra import openapi_endpoints, openapi_ledger
+from infra import openapi_api_keys, openapi_endpoints, openapi_ledger
 
 REF = "#/components/schemas/"
 
@@ -164,6 +164,7 @@ RESPONSES = {
 
 RESPONSES.update(openapi_ledger.RESPONSES)
 RESPONSES.update(openapi_endpoints.RESPONSES)
+RESPONSES.update(openapi_api_keys.RESPONSES)
 
 
 # Readable, unique ids, which generated clients turn into method names.

@@ -52,6 +52,8 @@ class HalotapStack(cdk.Stack):
         cdk.CfnOutput(self, "CheckoutsTableName", value=self.data.tables["checkouts"].table_name)
         # What `halotap-admin ledger run` needs besides those (tools/ledger_cli.py).
         cdk.CfnOutput(self, "EventsTableName", value=self.data.tables["events"].table_name)
+        # What `halotap-admin clients show` reads keys' labels and last use from (tools/client_access.py).
+        cdk.CfnOutput(self, "IntegrationsTableName", value=self.data.tables["integrations"].table_name)
         cdk.CfnOutput(self, "LedgerBucketName", value=self.data.buckets["ledger"].bucket_name)
         for spec in manifest.QUEUES:
             cdk.CfnOutput(

@@ -44,6 +44,7 @@ ORDER = (
     "events",
     "ledger",  # the day before the samples' "now": Halo's history for it is empty, so is the report
     "ledger_report",  # reads the report the ledger just wrote
+    "api_keys",  # lists the demo client's keys: the one the operator configured
     "cancel_checkout",
 )
 
@@ -178,6 +179,7 @@ EXPECTED_STATUS = {
     "create_refund": 201,
     "events": 200,
     "ledger_report": 200,
+    "api_keys": 200,
     "cancel_checkout": 409,
 }
 

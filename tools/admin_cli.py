@@ -1,6 +1,7 @@
 """`halotap-admin`: onboard PSP clients and merchants without hand-editing JSON in Secrets Manager.
 
-    halotap-admin clients create CLIENT_ID --notification-url URL [--merchant ID ...]
+    halotap-admin clients create CLIENT_ID --notification-url URL (--merchant ID ... | --all-merchants)
+    halotap-admin clients rate-limit CLIENT_ID (--rate N --burst N | --default)
     halotap-admin clients rotate-key CLIENT_ID
     halotap-admin clients revoke-key CLIENT_ID KEY_PREFIX
     halotap-admin clients rotate-signing-secret CLIENT_ID
@@ -14,7 +15,13 @@
 Every command takes --secrets-prefix (default $SECRETS_PREFIX, e.g. halotap/prod) or --devstack, before
 or after the subcommand. Secrets are generated with `secrets`, printed once, and never shown again:
 only an API key's SHA-256 is stored, and show/list print key ids (hash prefixes), never a secret.
+`clients show` adds each key's creation time, label and last use from the integrations table
+(--integrations-table or $INTEGRATIONS_TABLE; the devstack's is found). Keys a PSP made itself
+(POST /v1/api-keys) are listed there too.
 Exit status: 0 done, 1 refused or failed, 2 a usage or settings error.
+
+Over 500 lines because the whole command line (every group's flags and help) is declared here in one
+parser, which an operator reads top to bottom; issue 20's new client logic is in tools/client_access.py.
 """
 
 from __future__ import annotations
@@ -32,8 +39,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from halotap.domain.parties import ALL_MERCHANTS, hash_api_key
+from halotap.domain.rate_limit import RateLimit
 from halotap.domain.requests import MERCHANT_ID_PATTERN
-from tools import ledger_cli
+from tools import client_access, ledger_cli, usage_plans
+from tools.client_access import UsageError, key_details, new_usage_key, rate_limit_command
 from tools.halo_check import check_halo_merchant
 from tools.operator_common import OperatorError, SettingMissing, aws_session, devstack_session
 from tools.secret_document import SecretDocument
@@ -67,6 +76,9 @@ class Target:
     prefix: str
     halo_url: str  # Halo's kernelserver (or the devstack's simulator), for the merchant key check
     devstack: bool = False
+    dynamodb: Any = None  # a boto3 DynamoDB client, for the integrations table
+    integrations_table: str = ""
+    apigateway: Any = None  # a boto3 API Gateway client; None on the devstack, whose emulator meters itself
 
     def document(self, name: str) -> SecretDocument:
         return SecretDocument(self.secrets, f"{self.prefix}/{name}")
@@ -85,6 +97,9 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
             args.secrets_prefix or local.secrets_prefix,
             args.halo_url or local.halo_url,
             devstack=True,
+            dynamodb=session.client("dynamodb", endpoint_url=endpoint),
+            integrations_table=getattr(args, "integrations_table", None)
+            or local.resource_name("integrations"),
         )
     prefix = (args.secrets_prefix or env.get("SECRETS_PREFIX", "")).rstrip("/")
     if not prefix:
@@ -98,7 +113,15 @@ def connect(args: argparse.Namespace, environ: Mapping[str, str] | None = None) 
         )
     except ConfigurationError as error:
         raise SettingMissing(str(error)) from None
-    return Target(aws_session().client("secretsmanager"), prefix, halo)
+    session = aws_session()
+    return Target(
+        session.client("secretsmanager"),
+        prefix,
+        halo,
+        dynamodb=session.client("dynamodb"),
+        integrations_table=getattr(args, "integrations_table", None) or env.get("INTEGRATIONS_TABLE", ""),
+        apigateway=session.client("apigateway"),
+    )
 
 
 # --- clients ---------------------------------------------------------------------------------------
@@ -119,6 +142,7 @@ def client_view(client_id: str, record: dict[str, Any]) -> dict[str, Any]:
         "notificationUrl": record.get("notificationUrl"),
         "keys": [str(h)[:KEY_ID_LENGTH] for h in record.get("keyHashes", [])],
         "signingSecrets": [fingerprint(s) for s in record.get("signingSecrets", [])],
+        "rateLimit": RateLimit.parse(record.get("rateLimit")).to_record(),
     }
 
 
@@ -133,15 +157,26 @@ def _check_notification_url(url: str, devstack: bool) -> None:
 
 
 def clients_create(
-    target: Target, client_id: str, notification_url: str, merchants: list[str]
+    target: Target,
+    client_id: str,
+    notification_url: str,
+    merchants: list[str],
+    *,
+    all_merchants: bool = False,
 ) -> dict[str, str]:
+    # No default: a client created without a choice once silently got every merchant (issue 20).
+    if bool(merchants) == all_merchants:
+        raise UsageError(
+            "say which merchants the client may use: --merchant ID (repeatable) for those, "
+            "or --all-merchants for every merchant, present and future (not both)"
+        )
     if not CLIENT_ID.match(client_id):
         raise OperatorError(f"CLIENT_ID must match {CLIENT_ID.pattern}")
     for merchant in merchants:
         if not re.match(MERCHANT_ID_PATTERN, merchant):
             raise OperatorError(f"--merchant {merchant!r} must match {MERCHANT_ID_PATTERN}")
     _check_notification_url(notification_url, target.devstack)
-    api_key, signing_secret = new_api_key(), new_signing_secret()
+    api_key, signing_secret, usage_key = new_api_key(), new_signing_secret(), new_usage_key()
 
     def add(clients: Any) -> Any:
         clients = dict(clients or {})
@@ -149,13 +184,16 @@ def clients_create(
             raise OperatorError(f"client {client_id!r} exists; rotate its key with `clients rotate-key`")
         clients[client_id] = {
             "keyHashes": [hash_api_key(api_key)],
-            "merchants": merchants or ALL_MERCHANTS,
+            "merchants": ALL_MERCHANTS if all_merchants else merchants,
             "notificationUrl": notification_url,
             "signingSecrets": [signing_secret],
+            "usageKey": usage_key,
         }
         return clients
 
     target.document("clients").update(add)
+    if target.apigateway is not None:
+        usage_plans.apply(target.apigateway, target.prefix, client_id, usage_key, RateLimit())
     return {"apiKey": api_key, "signingSecret": signing_secret}
 
 
@@ -297,7 +335,9 @@ Out = Callable[[str], None]
 
 
 def _cmd_clients_create(args: argparse.Namespace, target: Target, out: Out) -> int:
-    made = clients_create(target, args.client_id, args.notification_url, args.merchant or [])
+    made = clients_create(
+        target, args.client_id, args.notification_url, args.merchant or [], all_merchants=args.all_merchants
+    )
     out(f"created client {args.client_id}; give these to the PSP over a secure channel. They are shown once.")
     out(f"api key: {made['apiKey']}")
     out(f"signing secret: {made['signingSecret']}")
@@ -332,10 +372,23 @@ def _cmd_clients_retire_signing_secret(args: argparse.Namespace, target: Target,
     return 0
 
 
+def clients_rate_limit(target: Target, client_id: str, limit: RateLimit) -> str:
+    return client_access.clients_rate_limit(target, client_id, limit, _client_record)
+
+
+def _cmd_clients_rate_limit(args: argparse.Namespace, target: Target, out: Out) -> int:
+    return rate_limit_command(args, target, out, _client_record)
+
+
 def _cmd_clients_show(args: argparse.Namespace, target: Target, out: Out) -> int:
-    out(
-        json.dumps(client_view(args.client_id, _client_record(clients_all(target), args.client_id)), indent=2)
-    )
+    record = _client_record(clients_all(target), args.client_id)
+    view = client_view(args.client_id, record)
+    details = key_details(target, args.client_id, record)
+    if details is None:
+        view["keysNote"] = "pass --integrations-table (or set INTEGRATIONS_TABLE) for labels and last use"
+    else:
+        view["keys"] = details
+    out(json.dumps(view, indent=2))
     return 0
 
 
@@ -398,6 +451,12 @@ def _add_target_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> Non
     group.add_argument(
         "--halo-url", default=default, help="Halo's base URL for the key check, overriding --halo-env"
     )
+    group.add_argument(
+        "--integrations-table",
+        default=default,
+        metavar="NAME",
+        help="the integrations table, for key details in `clients show` ($INTEGRATIONS_TABLE)",
+    )
 
 
 def _leaf(commands: Any, name: str, run: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
@@ -429,11 +488,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--notification-url", required=True, metavar="URL", help="where its notifications go (https)"
     )
     create.add_argument(
-        "--merchant",
-        action="append",
-        metavar="ID",
-        help="a merchant it may use (repeatable; default: every merchant)",
+        "--merchant", action="append", metavar="ID", help="a merchant it may use (repeatable)"
     )
+    create.add_argument(
+        "--all-merchants",
+        action="store_true",
+        help="it may use every merchant, present and future (instead of --merchant)",
+    )
+    limit = _leaf(
+        client_commands,
+        "rate-limit",
+        _cmd_clients_rate_limit,
+        "set the client's rate limit (default 25 requests/s, bursts of 50) and its usage plan on AWS",
+    )
+    limit.add_argument("client_id", metavar="CLIENT_ID")
+    limit.add_argument("--rate", type=int, metavar="N", help="steady requests per second")
+    limit.add_argument("--burst", type=int, metavar="N", help="requests at once (at least --rate)")
+    limit.add_argument("--default", action="store_true", help="back to the default limit")
     for name, run, text in (
         ("rotate-key", _cmd_clients_rotate_key, "add a new API key beside the old ones; prints it once"),
         (
@@ -446,7 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_clients_retire_signing_secret,
             "end the overlap: keep only the newest signing secret",
         ),
-        ("show", _cmd_clients_show, "show one client, with key ids and secret fingerprints only"),
+        (
+            "show",
+            _cmd_clients_show,
+            "show one client: its keys (created, label, last use) and secret fingerprints, never a secret",
+        ),
     ):
         _leaf(client_commands, name, run, text).add_argument("client_id", metavar="CLIENT_ID")
     revoke = _leaf(

@@ -88,8 +88,10 @@ def test_every_operation_has_a_generated_function(generated):
 def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devstack):
     from halotap_generated_client import AuthenticatedClient
     from halotap_generated_client.models import (
+        ApiKeyCreated,
         CheckoutCreated,
         CheckoutList,
+        CreateApiKeyRequest,
         CreateCheckoutRequest,
         CreateRefundRequest,
         Currency,
@@ -208,6 +210,13 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
     finally:
         gone = op("deleteWebhookEndpoint").sync_detailed(client=client, id=endpoint["id"])
         assert gone.status_code == 200
+    # A key of its own: made (shown once), listed without the key, used, and revoked.
+    made = op("createApiKey").sync(client=client, body=CreateApiKeyRequest(label="generated"))
+    assert isinstance(made, ApiKeyCreated), made
+    listed = op("listApiKeys").sync(client=client)
+    assert made.id in [key.id for key in listed.data]
+    own = AuthenticatedClient(base_url=devstack.api_url, token=made.key, raise_on_unexpected_status=True)
+    assert op("revokeApiKey").sync(client=own, id=made.id).status.value == "revoked"
 
     # A tripwire, not a skip: an operation added to the contract (a refund, say) must be called here too.
     assert set(OPERATION_IDS) - CALLED == set()

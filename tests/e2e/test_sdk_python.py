@@ -80,6 +80,11 @@ def test_a_checkouts_life_through_the_python_sdk(devstack):
             client.get_checkout("chk_does_not_exist")
         assert missing.value.code == "checkout_not_found"
 
+        made = client.create_api_key(label="sdk-py")
+        assert made["id"] in [key["id"] for key in client.list_api_keys()]
+        with HalotapClient(made["key"], devstack.api_url) as own:
+            assert own.revoke_api_key(made["id"])["status"] == "revoked"
+
 
 def test_the_async_client_creates_reads_and_cancels(devstack):
     async def run() -> tuple[str, str]:
@@ -92,6 +97,9 @@ def test_the_async_client_creates_reads_and_cancels(devstack):
             )
             read = await client.get_checkout(created["id"])
             cancelled = await client.cancel_checkout(created["id"])
+            made = await client.create_api_key()
+            assert made["id"] in [key["id"] for key in await client.list_api_keys()]
+            assert (await client.revoke_api_key(made["id"]))["status"] == "revoked"
             return read["status"], cancelled["status"]
 
     assert asyncio.run(run()) == ("open", "cancelled")

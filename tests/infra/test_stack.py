@@ -602,7 +602,9 @@ def test_request_authorizer(dev: Synth) -> None:
     authorizer = next(iter(dev.resources("AWS::ApiGateway::Authorizer").values()))["Properties"]
     assert authorizer["Type"] == "REQUEST"
     assert authorizer["IdentitySource"] == "method.request.header.Authorization"
-    assert authorizer["AuthorizerResultTtlInSeconds"] == 300
+    assert (
+        authorizer["AuthorizerResultTtlInSeconds"] == 60
+    )  # a revoked key is refused within this (tests/infra/test_rate_limits.py)
     assert {"Fn::GetAtt": [dev.logical_id(dev.stack.functions.authorizer), "Arn"]} in authorizer[
         "AuthorizerUri"
     ]["Fn::Join"][1]

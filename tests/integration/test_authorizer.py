@@ -37,7 +37,7 @@ def authorize(services, authorization=None):
 def test_every_key_of_a_client_is_accepted_during_rotation(clients, key):
     answer = authorize(clients, f"Bearer {key}")
     assert answer["principalId"] == "acme"
-    assert answer["context"] == {"clientId": "acme", "merchants": "m1,m2"}
+    assert answer["context"] == {"clientId": "acme", "merchants": "m1,m2", "rateLimit": 25, "burstLimit": 50}
     [statement] = answer["policyDocument"]["Statement"]
     assert statement["Effect"] == "Allow"
     # The whole API and stage, so a cached decision is right for the client's next route too.
@@ -54,3 +54,20 @@ def test_a_client_allowed_every_merchant_says_so(clients):
 def test_anything_else_is_unauthorized(clients, authorization):
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(clients, authorization)
+
+
+def test_a_client_is_metered_by_its_usage_key_at_its_own_rate_limit(moto_env, services):
+    record = {
+        "acme": {
+            "keyHashes": [hash_api_key("acme-key")],
+            "merchants": "*",
+            "usageKey": "usage-key-of-acme-0123456789",
+            "rateLimit": {"rate": 5, "burst": 10},
+        }
+    }
+    aws.secretsmanager().put_secret_value(
+        SecretId=f"{settings().secrets_prefix}/clients", SecretString=json.dumps(record)
+    )
+    answer = authorize(services, "Bearer acme-key")
+    assert answer["usageIdentifierKey"] == "usage-key-of-acme-0123456789"
+    assert (answer["context"]["rateLimit"], answer["context"]["burstLimit"]) == (5, 10)

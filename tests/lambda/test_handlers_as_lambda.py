@@ -63,7 +63,13 @@ def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_p
     assert loads_core == VALIDATE_A_BODY | PARSE_A_QUERY
     assert loads_pydantic == PARSE_A_QUERY
 
-    assert answers["authorizer"]["context"] == {"clientId": "demo-psp", "merchants": "demo-merchant"}
+    assert answers["authorizer"]["context"] == {
+        "clientId": "demo-psp",
+        "merchants": "demo-merchant",
+        "rateLimit": 25,
+        "burstLimit": 50,
+    }
+    assert [key["source"] for key in body(answers["api_keys"])["data"]] == ["operator"]
     assert answers["create_checkout"]["statusCode"] == 201
     assert answers["get_checkout"]["statusCode"] == 200
     assert body(answers["get_checkout"])["status"] == "open"

@@ -18,6 +18,7 @@ import httpx
 from halotap.settings import Settings
 from halotap.wiring import Services
 from tests.fakes import FakeHalo
+from tests.memory.api_keys import MemoryApiKeyStore
 from tests.memory.edges import MemoryEventLog, MemoryQueue, MemorySecrets
 from tests.memory.endpoints import MemoryDeliveryLog, MemoryEndpointStore
 from tests.memory.store import MemoryCheckoutStore
@@ -26,6 +27,7 @@ from tests.memory.store import MemoryCheckoutStore
 SETTINGS = {
     "CHECKOUTS_TABLE": "checkouts",
     "EVENTS_TABLE": "events",
+    "INTEGRATIONS_TABLE": "integrations",
     "IDEMPOTENCY_TABLE": "idempotency",
     "NOTIFICATIONS_QUEUE_URL": "memory://notifications",
     "NOTIFICATIONS_DLQ_URL": "memory://notifications-dlq",
@@ -54,6 +56,12 @@ class MemoryServices(Services):
     @cached_property  # type: ignore[misc]
     def delivery_log(self) -> MemoryDeliveryLog:
         return MemoryDeliveryLog()
+
+    api_key_store: MemoryApiKeyStore  # type: ignore[assignment]
+
+    @cached_property  # type: ignore[misc]
+    def api_key_store(self) -> MemoryApiKeyStore:
+        return MemoryApiKeyStore()
 
     @cached_property  # type: ignore[misc]
     def store(self) -> MemoryCheckoutStore:
@@ -125,4 +133,5 @@ SHARED = (
     "halo_events_queue",
     "endpoint_store",
     "delivery_log",
+    "api_key_store",
 )

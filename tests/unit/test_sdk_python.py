@@ -133,8 +133,8 @@ def test_retries_stop_after_the_policys_count_with_the_last_error():
 
 def test_retry_after_is_honoured_up_to_the_policys_bound():
     policy = RetryPolicy(max_delay=2.0)
-    assert policy.delay(problem(429, "throttled", {"retry-after": "1.5"}), 0) == 1.5
-    assert policy.delay(problem(429, "throttled", {"retry-after": "3600"}), 0) == 2.0
+    assert policy.delay(problem(429, "rate_limited", {"retry-after": "1.5"}), 0) == 1.5
+    assert policy.delay(problem(429, "rate_limited", {"retry-after": "3600"}), 0) == 2.0
     backoff = policy.delay(problem(503, "x"), 1)  # none given: backoff, jittered, below the bound
     assert 0.5 <= backoff <= 1.0
 
@@ -202,7 +202,7 @@ def test_iter_events_follows_after_until_a_page_is_empty_and_keeps_the_cursor_to
 
 def test_the_async_client_retries_and_iterates_as_the_sync_one_does():
     answers = [
-        problem(429, "throttled", {"retry-after": "0"}),
+        problem(429, "rate_limited", {"retry-after": "0"}),
         httpx.Response(200, json={"data": [{"id": "e1"}], "nextCursor": "k1"}),
         httpx.Response(200, json={"data": [], "nextCursor": "k1"}),
     ]

@@ -18,6 +18,9 @@ export type EventList = Schemas["EventList"];
 export type PingResult = Schemas["PingResult"];
 export type LedgerReport = Schemas["LedgerReport"];
 export type LedgerSummary = Schemas["LedgerSummary"];
+export type ApiKey = Schemas["ApiKey"];
+export type ApiKeyCreated = Schemas["ApiKeyCreated"];
+export type ApiKeyRevoked = Schemas["ApiKeyRevoked"];
 export type CreateCheckoutParams = Schemas["CreateCheckoutRequest"] & { idempotencyKey?: string };
 export type CreateRefundParams = Schemas["CreateRefundRequest"] & { idempotencyKey?: string };
 export type ListCheckoutsParams = Omit<NonNullable<operations["listCheckouts"]["parameters"]["query"]>, "reference">;
@@ -281,5 +284,21 @@ export class HalotapClient {
 
   runLedger(merchantId: string, date: string): Promise<LedgerSummary> {
     return this.#send({ method: "POST", path: `/v1/merchants/${seg(merchantId)}/ledger/${seg(date)}/run` });
+  }
+
+  // -- API keys ----------------------------------------------------------------------------------------
+
+  listApiKeys(): Promise<ApiKey[]> {
+    return this.#send<Schemas["ApiKeyList"]>({ method: "GET", path: "/v1/api-keys" }).then((page) => page.data);
+  }
+
+  /** A new key for this client (at most 5 active: ConflictError key_limit_reached). Store `key` now: it is shown once. */
+  createApiKey(params: { label?: string } = {}): Promise<ApiKeyCreated> {
+    return this.#send({ method: "POST", path: "/v1/api-keys", body: params });
+  }
+
+  /** Refused everywhere within 60 s. The client's last key cannot be revoked: ConflictError last_key. */
+  revokeApiKey(keyId: string): Promise<ApiKeyRevoked> {
+    return this.#send({ method: "DELETE", path: `/v1/api-keys/${seg(keyId)}` });
   }
 }

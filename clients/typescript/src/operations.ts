@@ -24,6 +24,9 @@ export const OPERATIONS = {
   pingWebhookEndpointById: "pingWebhookEndpointById",
   recoverWebhookEndpoint: "recoverWebhookEndpoint",
   listEventDeliveries: "listEventDeliveries",
+  listApiKeys: "listApiKeys",
+  createApiKey: "createApiKey",
+  revokeApiKey: "revokeApiKey",
 } as const;
 
 export type OperationId = keyof typeof OPERATIONS;

@@ -4,6 +4,41 @@
  */
 
 export interface paths {
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET and POST /v1/api-keys, DELETE /v1/api-keys/{id}: a PSP lists, makes and revokes its keys */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** GET and POST /v1/api-keys, DELETE /v1/api-keys/{id}: a PSP lists, makes and revokes its keys */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** GET and POST /v1/api-keys, DELETE /v1/api-keys/{id}: a PSP lists, makes and revokes its keys */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checkouts": {
         parameters: {
             query?: never;
@@ -737,6 +772,71 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** ApiKey */
+        ApiKey: {
+            id: string;
+            /** @description The key's first characters; null for an operator key */
+            prefix: string | null;
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description Kept to five minutes: the last use may be up to five minutes later than this
+             */
+            lastUsedAt: string | null;
+            /**
+             * @description api: made with POST /v1/api-keys; operator: configured by halotap's operator
+             * @enum {string}
+             */
+            source: "api" | "operator";
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            id: string;
+            /** @description The key's first characters; null for an operator key */
+            prefix: string | null;
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description Kept to five minutes: the last use may be up to five minutes later than this
+             */
+            lastUsedAt: string | null;
+            /**
+             * @description api: made with POST /v1/api-keys; operator: configured by halotap's operator
+             * @enum {string}
+             */
+            source: "api" | "operator";
+            /** @description The key itself. Shown this once: store it now */
+            key: string;
+        };
+        /** ApiKeyList */
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+        };
+        /** ApiKeyRevoked */
+        ApiKeyRevoked: {
+            id: string;
+            /** @description The key's first characters; null for an operator key */
+            prefix: string | null;
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description Kept to five minutes: the last use may be up to five minutes later than this
+             */
+            lastUsedAt: string | null;
+            /**
+             * @description api: made with POST /v1/api-keys; operator: configured by halotap's operator
+             * @enum {string}
+             */
+            source: "api" | "operator";
+            /** @enum {string} */
+            status: "revoked";
+        };
         /**
          * Attention
          * @description A checkout a person must look at: why, and since when (docs/operations.md has the runbook).
@@ -846,6 +946,10 @@ export interface components {
             qrCode?: string;
             /** @description The sum of the succeeded refunds, a decimal string like amount. */
             amountRefunded: string;
+        };
+        /** CreateApiKeyRequest */
+        CreateApiKeyRequest: {
+            label?: string;
         };
         /**
          * CreateCheckoutRequest
@@ -1214,7 +1318,7 @@ export interface components {
             status: number;
             detail?: string;
             /** @enum {string} */
-            code: "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "endpoint_limit_reached" | "endpoint_not_found" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "throttled" | "unauthorized" | "unsupported_media_type";
+            code: "api_key_not_found" | "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "endpoint_limit_reached" | "endpoint_not_found" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "key_limit_reached" | "last_key" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "rate_limited" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "unauthorized" | "unsupported_media_type";
             instance?: string;
             requestId?: string;
             errors?: {
@@ -1323,6 +1427,339 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client's active keys, never the keys themselves */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "key_3f9c2a7b1d8e4f60",
+                     *           "prefix": "htk_Xq3v9Z",
+                     *           "label": "production",
+                     *           "createdAt": "2026-12-07T09:30:00.000Z",
+                     *           "lastUsedAt": "2026-12-07T10:05:00.000Z",
+                     *           "source": "api"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/api-keys",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "label": "production"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key; `key` is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_3f9c2a7b1d8e4f60",
+                     *       "prefix": "htk_Xq3v9Z",
+                     *       "label": "production",
+                     *       "createdAt": "2026-12-07T09:30:00.000Z",
+                     *       "lastUsedAt": null,
+                     *       "source": "api",
+                     *       "key": "htk_Xq3v9Z-example-not-a-real-key-0123456789ab"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description label is not a string of at most 100 printable characters, or another field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/invalid_request",
+                     *       "title": "label is not a string of at most 100 printable characters, or another field",
+                     *       "status": 400,
+                     *       "detail": "label is not a string of at most 100 printable characters, or another field",
+                     *       "code": "invalid_request",
+                     *       "instance": "/v1/api-keys",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/api-keys",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description key_limit_reached: the client has 5 active keys; revoke one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/key_limit_reached",
+                     *       "title": "key_limit_reached: the client has 5 active keys",
+                     *       "status": 409,
+                     *       "detail": "key_limit_reached: the client has 5 active keys",
+                     *       "code": "key_limit_reached",
+                     *       "instance": "/v1/api-keys",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A body without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unsupported_media_type",
+                     *       "title": "A body without Content-Type: application/json",
+                     *       "status": 415,
+                     *       "detail": "A body without Content-Type: application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "instance": "/v1/api-keys",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: refused everywhere within 60 seconds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_3f9c2a7b1d8e4f60",
+                     *       "prefix": "htk_Xq3v9Z",
+                     *       "label": "production",
+                     *       "createdAt": "2026-12-07T09:30:00.000Z",
+                     *       "lastUsedAt": "2026-12-07T10:05:00.000Z",
+                     *       "source": "api",
+                     *       "status": "revoked"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyRevoked"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/api-keys/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description api_key_not_found: no active key of this client has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/api_key_not_found",
+                     *       "title": "api_key_not_found: no active key of this client has this id",
+                     *       "status": 404,
+                     *       "detail": "api_key_not_found: no active key of this client has this id",
+                     *       "code": "api_key_not_found",
+                     *       "instance": "/v1/api-keys/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description last_key: the client's only active key; create another first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/last_key",
+                     *       "title": "last_key: the client's only active key",
+                     *       "status": 409,
+                     *       "detail": "last_key: the client's only active key",
+                     *       "code": "last_key",
+                     *       "instance": "/v1/api-keys/{id}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listCheckouts: {
         parameters: {
             query: {
@@ -1442,6 +1879,28 @@ export interface operations {
                      *       "detail": "No such checkout, or a merchant not available to this API key",
                      *       "code": "checkout_not_found",
                      *       "instance": "/v1/checkouts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -1650,6 +2109,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed */
             502: {
                 headers: {
@@ -1788,6 +2269,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancelCheckout: {
@@ -1900,6 +2403,28 @@ export interface operations {
                      *       "detail": "Not open",
                      *       "code": "checkout_not_cancellable",
                      *       "instance": "/v1/checkouts/{id}/cancel",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -2105,6 +2630,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getRefund: {
@@ -2177,6 +2724,28 @@ export interface operations {
                      *       "detail": "No such checkout for this API key, or no such refund",
                      *       "code": "checkout_not_found",
                      *       "instance": "/v1/checkouts/{id}/refunds/{refundId}",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -2295,6 +2864,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getEvent: {
@@ -2398,6 +2989,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listEventDeliveries: {
@@ -2482,6 +3095,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resendEvent: {
@@ -2548,6 +3183,28 @@ export interface operations {
                      *       "detail": "No such event for this API key",
                      *       "code": "event_not_found",
                      *       "instance": "/v1/events/{id}/resend",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -2670,6 +3327,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     runLedger: {
@@ -2760,6 +3439,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     pingWebhookEndpoint: {
@@ -2828,6 +3529,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhookEndpoints: {
@@ -2881,6 +3604,28 @@ export interface operations {
                      *       "detail": "Missing or unknown API key",
                      *       "code": "unauthorized",
                      *       "instance": "/v1/webhook-endpoints",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -2997,6 +3742,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWebhookEndpoint: {
@@ -3074,6 +3841,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteWebhookEndpoint: {
@@ -3136,6 +3925,28 @@ export interface operations {
                      *       "detail": "endpoint_not_found: no such endpoint for this API key",
                      *       "code": "endpoint_not_found",
                      *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -3250,6 +4061,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     pingWebhookEndpointById: {
@@ -3314,6 +4147,28 @@ export interface operations {
                      *       "detail": "endpoint_not_found: no such endpoint for this API key",
                      *       "code": "endpoint_not_found",
                      *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */
@@ -3417,6 +4272,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rotateWebhookEndpointSecret: {
@@ -3489,6 +4366,28 @@ export interface operations {
                      *       "detail": "endpoint_not_found: no such endpoint for this API key",
                      *       "code": "endpoint_not_found",
                      *       "instance": "/v1/webhook-endpoints/{id}/recover",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
                      *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
                      *     }
                      */

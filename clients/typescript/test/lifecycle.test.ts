@@ -75,6 +75,10 @@ test("a checkout's life through the TypeScript SDK", { skip: !ready && "HALOTAP_
   await assert.rejects(client.getCheckout("chk_does_not_exist"), (error: unknown) => {
     return error instanceof NotFoundError && error.code === "checkout_not_found";
   });
+  const made = await client.createApiKey({ label: "sdk-ts" });
+  assert.ok((await client.listApiKeys()).some((key) => key.id === made.id));
+  const own = new HalotapClient({ apiKey: made.key, baseUrl: env.HALOTAP_API_URL });
+  assert.equal((await own.revokeApiKey(made.id)).status, "revoked");
   const other = await client.createCheckout({ merchantId: MERCHANT, reference: `${reference}-b`, amount: "3.00", currency: "ZAR" });
   assert.equal((await client.cancelCheckout(other.id)).status, "cancelled");
 });

@@ -17,6 +17,7 @@ import httpx
 from halotap_client import _calls
 from halotap_client._calls import Call
 from halotap_client._retry import RetryPolicy
+from halotap_client.api_keys import ApiKeysMixin, AsyncApiKeysMixin
 from halotap_client.endpoints import AsyncWebhookEndpointMethods, WebhookEndpointMethods
 from halotap_client.errors import error_from
 from halotap_client.models import (
@@ -50,7 +51,7 @@ def _result(response: httpx.Response) -> Any:
     raise error_from(response.status_code, body)
 
 
-class HalotapClient(WebhookEndpointMethods):
+class HalotapClient(WebhookEndpointMethods, ApiKeysMixin):
     """The sync client. Use it as a context manager, or call `close()`."""
 
     def __init__(
@@ -262,7 +263,7 @@ class EventIterator(Iterator[Event]):
         return self._buffer.pop(0)
 
 
-class AsyncHalotapClient(AsyncWebhookEndpointMethods):
+class AsyncHalotapClient(AsyncWebhookEndpointMethods, AsyncApiKeysMixin):
     """The async client, with the same methods as `HalotapClient`. Use `async with`, or `await aclose()`."""
 
     def __init__(

@@ -26,4 +26,7 @@ OPERATIONS: dict[str, str] = {
     "pingWebhookEndpointById": "ping_webhook_endpoint_by_id",
     "recoverWebhookEndpoint": "recover_webhook_endpoint",
     "listEventDeliveries": "list_event_deliveries",
+    "listApiKeys": "list_api_keys",
+    "createApiKey": "create_api_key",
+    "revokeApiKey": "revoke_api_key",
 }

@@ -30,6 +30,10 @@ REFUND_BY_STATUS: Final = {  # keyed by RefundStatus's values
 # authorizer
 AUTHORIZATION_DENIED: Final = "AuthorizationDenied"  # a PSP request with an unknown key
 
+# api_keys: a PSP made or revoked one of its own keys
+API_KEY_CREATED: Final = "ApiKeyCreated"
+API_KEY_REVOKED: Final = "ApiKeyRevoked"
+
 # halo_webhook
 HALO_WEBHOOK_BAD_TOKEN: Final = "HaloWebhookBadToken"  # noqa: S105 - a metric name: webhooks with a wrong path token
 HALO_WEBHOOK_QUEUED: Final = "HaloWebhookQueued"  # a webhook accepted and queued

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from halotap.adapters.queues import SqsQueue
     from halotap.adapters.secrets import SecretStore
     from halotap.adapters.webhooks import Attempt
+    from halotap.app.api_keys import ApiKeyService, ApiKeyStore
     from halotap.app.checkouts import CheckoutService
     from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
@@ -172,6 +173,14 @@ class Services(EndpointWiring):
 
         return httpx.Client(limits=httpx.Limits(max_keepalive_connections=10))
 
+    @cached_property
+    def api_key_store(self) -> ApiKeyStore:
+        from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
+
+        return DynamoApiKeyStore(
+            lambda: self.config.integrations_table, client=self._dynamodb, clock=self.clock
+        )
+
     # -- use cases -------------------------------------------------------------------------------------
     @cached_property
     def checkouts(self) -> CheckoutService:
@@ -189,6 +198,12 @@ class Services(EndpointWiring):
             attention_after=self.config.indeterminate_attention_after,
             clock=self.clock,
         )
+
+    @cached_property
+    def api_keys(self) -> ApiKeyService:
+        from halotap.app.api_keys import ApiKeyService
+
+        return ApiKeyService(self.api_key_store, self.secrets, clock=self.clock)
 
     @cached_property
     def listing(self) -> CheckoutListing:

@@ -165,3 +165,19 @@ class LedgerNotFound(HalotapError):
     """No run of the daily ledger has written this merchant-day's report yet."""
 
     status, code, title = 404, "ledger_not_found", "No ledger report for this merchant and day"
+
+
+class ApiKeyNotFound(HalotapError):
+    status, code, title = 404, "api_key_not_found", "No such API key"
+
+
+class KeyLimitReached(HalotapError):
+    """A client has as many active keys as it may (domain/api_keys.py, MAX_ACTIVE_KEYS): revoke one first."""
+
+    status, code, title = 409, "key_limit_reached", "This client has as many active API keys as it may"
+
+
+class LastKey(HalotapError):
+    """Revoking it would lock the client out: only the operator can mint a key for a client with none."""
+
+    status, code, title = 409, "last_key", "The client's last active API key cannot be revoked"

@@ -10,6 +10,8 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from halotap.domain.rate_limit import RateLimit
+
 ALL_MERCHANTS = "*"
 LATE_APPROVALS_KEEP = "keep"
 LATE_APPROVALS_REFUND = "refund"
@@ -77,6 +79,10 @@ class Client:
     # What to do with an approval that lands on a cancelled or expired checkout: keep it (the PSP refunds),
     # or refund it in full at once (domain/refunds.py, LATE_APPROVAL_REFERENCE).
     late_approvals: str = LATE_APPROVALS_KEEP
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    # The value of this client's API Gateway API key, which the authorizer returns as usageIdentifierKey so
+    # that API Gateway meters the client under its usage plan (tools/usage_plans.py makes both).
+    usage_key: str | None = field(default=None, repr=False)
 
     @property
     def refunds_late_approvals(self) -> bool:
@@ -92,6 +98,8 @@ class Client:
             notification_url=record.get("notificationUrl"),
             signing_secrets=tuple(record.get("signingSecrets", [])),
             late_approvals=_late_approvals(record.get("lateApprovals")),
+            rate_limit=RateLimit.parse(record.get("rateLimit")),
+            usage_key=str(record["usageKey"]) if record.get("usageKey") else None,
         )
 
 
