@@ -505,7 +505,7 @@ def bucket(key: str) -> Bucket:
 
 # Each function's reserved concurrency, from docs/performance.md's capacity model ("Reserved concurrency"):
 # concurrency = requests/s x seconds each (Little's law), at the stage's 50 requests/s, with headroom for a
-# slow dependency. The sum, 147, leaves an account at the default 1,000 its 100 unreserved and more; an
+# slow dependency. The sum, 152, leaves an account at the default 1,000 its 100 unreserved and more; an
 # account whose quota is still 10 deploys with -c reservedConcurrency=false.
 RESERVED_CONCURRENCY = {
     # The authorizer's answers are cached 60 s per key; uncached, 50/s x ~50 ms (one GetItem) is 2.5.
@@ -526,6 +526,7 @@ RESERVED_CONCURRENCY = {
     "ledger": 6,  # its MaximumConcurrency 5, and the daily scheduled run that queues them
     "ledger_report": 2,
     "api_keys": 2,  # a PSP rotates keys rarely
+    "webhook_endpoints": 5,  # rare changes, but a ping waits for one delivery (15 s at most)
 }
 FUNCTIONS = tuple(
     replace(spec, reserved_concurrency=RESERVED_CONCURRENCY.get(spec.name, spec.reserved_concurrency))
