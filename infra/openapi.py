@@ -20,6 +20,7 @@ from typing import Any, Literal
 from halotap.domain import errors
 from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.models import (
+    Attempt,
     Checkout,
     Failure,
     HistoryEntry,
@@ -32,7 +33,7 @@ from halotap.domain.models import (
 from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
-from infra import manifest, openapi_contract, openapi_ledger
+from infra import manifest, openapi_attempts, openapi_contract, openapi_ledger
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
 from infra.openapi_routes import (
     EVENT_PARAMETERS,
@@ -66,6 +67,7 @@ def _describe_records() -> None:
 
     for cls in (
         HistoryEntry,
+        Attempt,
         Outcome,
         NotificationState,
         Failure,
@@ -137,6 +139,7 @@ def _checkout_view() -> dict[str, Any]:
         "description": "The sum of the succeeded refunds, a decimal string like amount.",
     }
     schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
+    openapi_attempts.patch_view(schema)
     schema["properties"]["fallbackUrl"]["description"] = (
         'As the create gave it: the hosted page\'s "Pay another way" link, with checkoutId added.'
     )
@@ -283,6 +286,8 @@ def document(*, internal: bool = False) -> dict[str, Any]:
         "CheckoutView", "The next page's cursor; null on the last page", nullable_cursor=True
     )
     schemas.update(openapi_ledger.SCHEMAS)
+    schemas.update(openapi_attempts.SCHEMAS)
+    schemas["AttemptFailedData"] = openapi_attempts.failed_data(schemas["CheckoutView"])
     schemas["Event"] = _event()
     schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
     schemas["PingResult"] = {
@@ -366,6 +371,7 @@ def document(*, internal: bool = False) -> dict[str, Any]:
             "Refund",
         ),
         "ledgerEvent": openapi_ledger.webhook(_webhook),
+        "attemptEvent": openapi_attempts.webhook(_webhook),
         "ping": {
             "post": {
                 "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "

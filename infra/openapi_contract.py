@@ -189,6 +189,7 @@ def add_examples(paths: dict[str, Any]) -> None:
 
 def webhook_examples(webhooks: dict[str, Any]) -> None:
     """The Standard Webhooks headers and an example body on every webhook."""
+    UPDATED = openapi_examples.UPDATED_AT
     examples = {
         "checkoutEvent": openapi_examples.EVENT,
         "refundEvent": {
@@ -200,6 +201,11 @@ def webhook_examples(webhooks: dict[str, Any]) -> None:
             "type": "ledger.completed",
             "timestamp": openapi_examples.LEDGER_SUMMARY["generatedAt"],
             "data": openapi_examples.LEDGER_SUMMARY,
+        },
+        "attemptEvent": {
+            "type": "checkout.attempt_failed",
+            "timestamp": UPDATED,
+            "data": openapi_examples.ATTEMPT_FAILED,
         },
         "ping": {
             "type": "ping",

@@ -159,7 +159,7 @@ def test_security_headers_and_a_fresh_csp_nonce_that_the_inline_code_carries(ser
     assert nonce is not None
     assert csp == (
         f"default-src 'none'; img-src data:; style-src 'nonce-{nonce[1]}'; script-src 'nonce-{nonce[1]}'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     assert f'<script nonce="{nonce[1]}">' in first["body"]
     assert f'<style nonce="{nonce[1]}">' in first["body"]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from halotap.adapters.queues import SqsQueue
     from halotap.adapters.secrets import SecretStore
     from halotap.adapters.webhooks import Attempt
+    from halotap.app.attempts import AttemptService
     from halotap.app.checkouts import CheckoutService
     from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
@@ -186,6 +187,12 @@ class Services:
             attention_after=self.config.indeterminate_attention_after,
             clock=self.clock,
         )
+
+    @cached_property
+    def attempts(self) -> AttemptService:
+        from halotap.app.attempts import AttemptService
+
+        return AttemptService(self.checkouts, in_flight=self.refunds.first_call_window)
 
     @cached_property
     def listing(self) -> CheckoutListing:

@@ -11,7 +11,12 @@ from pydantic.alias_generators import to_camel
 
 from halotap.domain.clock import iso
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from halotap.domain.notifications import EVENT_TYPES, LEDGER_EVENT_TYPES, REFUND_EVENT_TYPES
+from halotap.domain.notifications import (
+    ATTEMPT_FAILED,
+    EVENT_TYPES,
+    LEDGER_EVENT_TYPES,
+    REFUND_EVENT_TYPES,
+)
 from halotap.domain.states import CheckoutStatus
 
 
@@ -55,7 +60,9 @@ def _stamp(moment: datetime | None) -> str | None:
 
 # Every type the feed can hold. An unknown one is refused, as an unknown checkout status is: a filter that
 # can match nothing is a typo, and answering an empty page would hide it.
-KNOWN_EVENT_TYPES = tuple(sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES}))
+KNOWN_EVENT_TYPES = tuple(
+    sorted({*EVENT_TYPES.values(), ATTEMPT_FAILED, *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES})
+)
 
 
 def _known_event_type(value: str) -> str:
