@@ -106,6 +106,7 @@ class HalotapClient:
         notification_url: str | None = None,
         fallback_url: str | None = None,
         locale: str | None = None,
+        max_attempts: int | None = None,
         idempotency_key: str | None = None,
     ) -> CheckoutCreated:
         call = _calls.create_checkout(
@@ -121,6 +122,7 @@ class HalotapClient:
             notification_url=notification_url,
             fallback_url=fallback_url,
             locale=locale,
+            max_attempts=max_attempts,
             idempotency_key_value=idempotency_key,
         )
         return cast(CheckoutCreated, self._send(call))
@@ -181,6 +183,10 @@ class HalotapClient:
 
     def cancel_checkout(self, checkout_id: str) -> Checkout:
         return cast(Checkout, self._send(Call("POST", f"/v1/checkouts/{_calls.segment(checkout_id)}/cancel")))
+
+    def create_attempt(self, checkout_id: str, *, idempotency_key: str | None = None) -> Checkout:
+        """A new attempt after a failed one (checkout.attempt_failed): the checkout, with the new deep link."""
+        return cast(Checkout, self._send(_calls.create_attempt(checkout_id, idempotency_key)))
 
     # -- refunds --------------------------------------------------------------------------------------
 
@@ -316,6 +322,7 @@ class AsyncHalotapClient:
         notification_url: str | None = None,
         fallback_url: str | None = None,
         locale: str | None = None,
+        max_attempts: int | None = None,
         idempotency_key: str | None = None,
     ) -> CheckoutCreated:
         call = _calls.create_checkout(
@@ -331,6 +338,7 @@ class AsyncHalotapClient:
             notification_url=notification_url,
             fallback_url=fallback_url,
             locale=locale,
+            max_attempts=max_attempts,
             idempotency_key_value=idempotency_key,
         )
         return cast(CheckoutCreated, await self._send(call))
@@ -391,6 +399,10 @@ class AsyncHalotapClient:
     async def cancel_checkout(self, checkout_id: str) -> Checkout:
         path = f"/v1/checkouts/{_calls.segment(checkout_id)}/cancel"
         return cast(Checkout, await self._send(Call("POST", path)))
+
+    async def create_attempt(self, checkout_id: str, *, idempotency_key: str | None = None) -> Checkout:
+        """A new attempt after a failed one (checkout.attempt_failed): the checkout, with the new deep link."""
+        return cast(Checkout, await self._send(_calls.create_attempt(checkout_id, idempotency_key)))
 
     async def create_refund(
         self,
