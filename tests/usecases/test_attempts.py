@@ -382,3 +382,12 @@ def test_reconcile_finds_a_late_approval_of_an_earlier_attempt_and_refunds_it(se
     [refund] = stored.refunds.values()
     assert (refund.reason, refund.status) == ("duplicate_payment", "succeeded")
     assert stored.status == "approved"
+
+
+def test_halos_error_code_arriving_after_the_failure_was_recorded_still_reaches_the_attempt(services, halo):
+    created = create(services)
+    webhook(services, halo, created, "Declined")  # as reconciliation would have read it: no code
+    webhook(services, halo, created, "Declined", errorCode=300)
+    stored = services.store.get(created["id"])
+    assert (stored.status, stored.attempts[0].error_code) == ("open", 300)
+    assert len(events(services, "checkout.attempt_failed")) == 1  # told once

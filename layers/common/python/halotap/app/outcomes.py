@@ -137,7 +137,7 @@ class OutcomeService:
         attempt's to record (app/attempts.py); any other is the checkout's, as `decide` rules."""
         attempt = attempt_for(checkout, outcome.merchant_reference, outcome.halo_reference)
         if attempt is not None:
-            how = plan(checkout, attempt, outcome.disposition)
+            how = plan(checkout, attempt, outcome.disposition, outcome.error_code)
             if how is not Plan.CHECKOUT:
                 verdict, updated, decision = write_outcome(
                     self.checkouts,

@@ -157,8 +157,13 @@ def is_kept(attempt: Attempt) -> bool:
     return attempt.status in ("approved", "voided") and attempt.duplicate_refund is None
 
 
-def plan(checkout: Checkout, attempt: Attempt, disposition: Disposition) -> Plan:
-    """What Halo's confirmed `disposition` on `attempt` does (docs/architecture.md, "Attempts")."""
+def plan(
+    checkout: Checkout, attempt: Attempt, disposition: Disposition, error_code: int | None = None
+) -> Plan:
+    """What Halo's confirmed `disposition` on `attempt` does (docs/architecture.md, "Attempts").
+
+    A repeat that brings Halo's `error_code` where the attempt has none (reconciliation read the status
+    before the webhook that explains it arrived) still records the code: the page's advice needs it."""
     is_current = attempt.id == (current(checkout) or attempt).id
     if disposition is Disposition.APPROVED:
         return _approval(checkout, attempt)
@@ -166,6 +171,8 @@ def plan(checkout: Checkout, attempt: Attempt, disposition: Disposition) -> Plan
         ours = is_kept(attempt) or (is_current and checkout.status is not CheckoutStatus.APPROVED)
         return Plan.CHECKOUT if ours else Plan.ATTEMPT_ONLY
     if attempt.status == status_of(disposition):
+        if error_code is not None and attempt.error_code is None:
+            return Plan.ATTEMPT_ONLY
         repeat = not is_current or checkout.status is CheckoutStatus.OPEN
         return Plan.REPEAT if repeat else Plan.CHECKOUT
     if not is_current:
