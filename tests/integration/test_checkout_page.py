@@ -253,7 +253,12 @@ def test_the_return_url_gets_the_checkout_id_and_status_merged_into_its_query(
     checkout = create(services, returnUrl=given)
     approve(services, halo, checkout)
     answer = json.loads(call(services, checkout.id, status=True)["body"])
-    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id), "reason": None}
+    assert answer == {
+        "status": "approved",
+        "returnUrl": expected.format(id=checkout.id),
+        "reason": None,
+        "attemptsLeft": 0,
+    }
 
 
 def test_status_json_is_the_status_and_the_return_url(services, halo):
@@ -266,6 +271,7 @@ def test_status_json_is_the_status_and_the_return_url(services, halo):
         "status": "open",
         "returnUrl": returned_to(checkout.id, "open"),
         "reason": None,
+        "attemptsLeft": 0,
     }
     approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
@@ -277,6 +283,7 @@ def test_status_without_a_return_url_is_null(services):
         "status": "open",
         "returnUrl": None,
         "reason": None,
+        "attemptsLeft": 0,
     }
 
 
