@@ -45,6 +45,7 @@ ORDER = (
     "ledger",  # the day before the samples' "now": Halo's history for it is empty, so is the report
     "ledger_report",  # reads the report the ledger just wrote
     "cancel_checkout",
+    "new_attempt",  # on the approved checkout of one attempt: attempts_exhausted
 )
 
 Result = dict[str, Any]  # what invoke.py writes: "answer" or "raised", "cpu_seconds", "loaded_from"
@@ -179,6 +180,7 @@ EXPECTED_STATUS = {
     "events": 200,
     "ledger_report": 200,
     "cancel_checkout": 409,
+    "new_attempt": 409,
 }
 
 

@@ -171,15 +171,20 @@ def plan(
         ours = is_kept(attempt) or (is_current and checkout.status is not CheckoutStatus.APPROVED)
         return Plan.CHECKOUT if ours else Plan.ATTEMPT_ONLY
     if attempt.status == status_of(disposition):
-        if error_code is not None and attempt.error_code is None:
-            return Plan.ATTEMPT_ONLY
-        repeat = not is_current or checkout.status is CheckoutStatus.OPEN
-        return Plan.REPEAT if repeat else Plan.CHECKOUT
+        return _again(checkout, attempt, is_current, error_code)
     if not is_current:
         return Plan.ATTEMPT_ONLY
     if checkout.status is CheckoutStatus.OPEN and disposition in FAILING and attempts_left(checkout) > 0:
         return Plan.ATTEMPT_FAILED
     return Plan.CHECKOUT
+
+
+def _again(checkout: Checkout, attempt: Attempt, is_current: bool, error_code: int | None) -> Plan:
+    """The outcome the attempt already shows: a repeat, unless it brings the error code it lacks."""
+    if error_code is not None and attempt.error_code is None:
+        return Plan.ATTEMPT_ONLY
+    repeat = not is_current or checkout.status is CheckoutStatus.OPEN
+    return Plan.REPEAT if repeat else Plan.CHECKOUT
 
 
 def _approval(checkout: Checkout, attempt: Attempt) -> Plan:
