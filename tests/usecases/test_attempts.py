@@ -391,3 +391,14 @@ def test_halos_error_code_arriving_after_the_failure_was_recorded_still_reaches_
     stored = services.store.get(created["id"])
     assert (stored.status, stored.attempts[0].error_code) == ("open", 300)
     assert len(events(services, "checkout.attempt_failed")) == 1  # told once
+
+
+def test_a_checkout_waiting_for_a_new_attempt_still_expires_at_its_one_expiry(services, halo, clock):
+    created = create(services)  # expiresInSeconds: the default 1800
+    webhook(services, halo, created, "Declined")
+    clock.advance(1700)
+    services.reconciler.run()
+    assert services.store.get(created["id"]).status == "open"  # Halo's decline is a repeat, not an end
+    clock.advance(3600)
+    services.reconciler.run()
+    assert services.store.get(created["id"]).status == "expired"
