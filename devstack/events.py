@@ -151,6 +151,7 @@ def render() -> dict[str, Any]:
         "halo_webhook.json": _api_event(webhook),
         "apply_halo_event.json": sqs_event([message], sqs_source),
         "cancel_checkout.json": _api_event(_request("POST", f"/v1/checkouts/{CHECKOUT_ID}/cancel")),
+        "new_attempt.json": _api_event(_request("POST", f"/v1/checkouts/{CHECKOUT_ID}/attempts")),
         "checkout_page.json": _api_event(_request("GET", f"/pay/{CHECKOUT_ID}", authorized=False)),
         "deliver_notification.json": sqs_event(
             [notification], queue_arn(resource_name(manifest.function("deliver_notification").queue or ""))
@@ -165,6 +166,7 @@ def render() -> dict[str, Any]:
         ),
         "events.json": _api_event(_request("GET", "/v1/events")),
         "api_keys.json": _api_event(_request("GET", "/v1/api-keys")),
+        "webhook_endpoints.json": _api_event(_request("GET", "/v1/webhook-endpoints")),
         "ledger.json": sqs_event(
             [_ledger_run()], queue_arn(resource_name(manifest.function("ledger").queue or ""))
         ),

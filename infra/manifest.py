@@ -303,6 +303,20 @@ FUNCTIONS: tuple[Function, ...] = (
         reads_secrets=("merchants/*",),
     ),
     Function(
+        name="new_attempt",
+        description="POST /v1/checkouts/{id}/attempts and the page's POST /pay/{id}/attempts: a new Halo deep "
+        "link for an open checkout whose current attempt failed",
+        routes=(
+            Route("POST", "/v1/checkouts/{id}/attempts", "createCheckoutAttempt"),
+            # The shopper's "Try again": public like the page, the unguessable id in the path is the capability.
+            Route("POST", "/pay/{id}/attempts", "retryCheckoutPage", authorized=False, internal=True),
+        ),
+        timeout_seconds=25,  # inside API Gateway's 29 s, with room for Halo's connect + read timeouts
+        env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", "PAY_BASE_URL", *SETTING_ENV),
+        table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "idempotency": _IDEMPOTENCY},
+        reads_secrets=("merchants/*",),
+    ),
+    Function(
         name="halo_webhook",
         description="POST /v1/halo/webhooks/{token}: checks the token and shape, queues the raw event",
         routes=(

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from halotap.domain import errors
 from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.models import (
+    Attempt,
     Checkout,
     Failure,
     HistoryEntry,
@@ -32,7 +33,14 @@ from halotap.domain.models import (
 from halotap.domain.notifications import REFUND_EVENT_TYPES
 from halotap.domain.requests import Body, CreateCheckoutRequest, CreateRefundRequest
 from halotap.domain.views import INTERNAL_FIELDS, REFUND_INTERNAL_FIELDS, CheckoutCreated
-from infra import manifest, openapi_api_keys, openapi_contract, openapi_endpoints, openapi_ledger
+from infra import (
+    manifest,
+    openapi_api_keys,
+    openapi_attempts,
+    openapi_contract,
+    openapi_endpoints,
+    openapi_ledger,
+)
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
 from infra.openapi_routes import (
     EVENT_PARAMETERS,
@@ -66,6 +74,7 @@ def _describe_records() -> None:
 
     for cls in (
         HistoryEntry,
+        Attempt,
         Outcome,
         NotificationState,
         Failure,
@@ -137,6 +146,7 @@ def _checkout_view() -> dict[str, Any]:
         "description": "The sum of the succeeded refunds, a decimal string like amount.",
     }
     schema["properties"]["refunds"] = {"type": "array", "items": {"$ref": REF + "Refund"}}
+    openapi_attempts.patch_view(schema)
     schema["properties"]["fallbackUrl"]["description"] = (
         'As the create gave it: the hosted page\'s "Pay another way" link, with checkoutId added.'
     )
@@ -294,6 +304,8 @@ def document(*, internal: bool = False) -> dict[str, Any]:
     schemas.update(openapi_ledger.SCHEMAS)
     schemas.update(openapi_endpoints.SCHEMAS)
     schemas.update(openapi_api_keys.SCHEMAS)
+    schemas.update(openapi_attempts.SCHEMAS)
+    schemas["AttemptFailedData"] = openapi_attempts.failed_data(schemas["CheckoutView"])
     schemas["Event"] = _event()
     schemas["EventList"] = _list("Event", "Poll from here later; always present", nullable_cursor=False)
     schemas["PingResult"] = {
@@ -378,6 +390,7 @@ def document(*, internal: bool = False) -> dict[str, Any]:
         ),
         "ledgerEvent": openapi_ledger.webhook(_webhook),
         "endpointEvent": openapi_endpoints.webhook(_webhook),
+        "attemptEvent": openapi_attempts.webhook(_webhook),
         "ping": {
             "post": {
                 "summary": "Sent once, at once, by POST /v1/webhook-endpoint/ping (signed like every "

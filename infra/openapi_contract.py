@@ -189,6 +189,7 @@ def add_examples(paths: dict[str, Any]) -> None:
 
 def webhook_examples(webhooks: dict[str, Any]) -> None:
     """The Standard Webhooks headers and an example body on every webhook."""
+    UPDATED = openapi_examples.UPDATED_AT
     examples = {
         "checkoutEvent": openapi_examples.EVENT,
         "refundEvent": {
@@ -202,6 +203,11 @@ def webhook_examples(webhooks: dict[str, Any]) -> None:
             "data": openapi_examples.LEDGER_SUMMARY,
         },
         "endpointEvent": openapi_endpoints.WEBHOOK_EXAMPLE,
+        "attemptEvent": {
+            "type": "checkout.attempt_failed",
+            "timestamp": UPDATED,
+            "data": openapi_examples.ATTEMPT_FAILED,
+        },
         "ping": {
             "type": "ping",
             "timestamp": openapi_examples.CREATED_AT,

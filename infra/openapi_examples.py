@@ -43,6 +43,7 @@ CHECKOUT_CREATED: dict[str, Any] = {
     "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
     "payUrl": PAY_URL,
     "returnUrl": "https://shop.example.com/orders/1042",
+    "maxAttempts": 1,
     "metadata": {"cart": "1042"},
     "expiresAt": "2026-11-27T12:30:00.000Z",
     "createdAt": CREATED_AT,
@@ -72,6 +73,17 @@ CHECKOUT_VIEW: dict[str, Any] = {
     "returnUrl": "https://shop.example.com/orders/1042",
     "isConsumerApp": False,
     "metadata": {"cart": "1042"},
+    "maxAttempts": 1,
+    "attempts": [
+        {
+            "id": CHECKOUT_ID,
+            "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+            "deepLink": DEEP_LINK,
+            "status": "approved",
+            "disposition": "Approved",
+            "createdAt": CREATED_AT,
+        }
+    ],
     "outcome": {"disposition": "Approved", "authorisationCode": "A1B2C3", "decidedAt": UPDATED_AT},
     "notifications": [
         {
@@ -126,6 +138,7 @@ BY_SCHEMA: dict[str, Any] = {
     "EventList": {"data": [EVENT], "nextCursor": "eyJzIjo0Mn0.c2lnbmF0dXJl"},
     "PingResult": {"delivered": True, "status": 204, "latencyMs": 84, "error": None},
     "LedgerReport": LEDGER_REPORT,
+    "AttemptFailedData": {},  # filled below, from the checkout's own example
     "LedgerSummary": {"merchantId": "demo-merchant", "date": "2026-11-26", "status": "running"},
     **openapi_api_keys.EXAMPLES,
 }
@@ -136,7 +149,24 @@ BY_OPERATION: dict[tuple[str, str, str], Any] = {
     ("GET", "/pay/{id}", "200"): "<!doctype html><html lang=en>...</html>",
     ("GET", "/pay/{id}", "404"): "<!doctype html><html lang=en>...This payment link is not valid...</html>",
     ("GET", "/pay/{id}", "503"): "<!doctype html><html lang=en>...Please refresh...</html>",
-    ("GET", "/pay/{id}/status", "200"): {"status": "open", "returnUrl": None, "reason": None},
+    ("GET", "/pay/{id}/status", "200"): {
+        "status": "open",
+        "returnUrl": None,
+        "reason": None,
+        "attemptsLeft": 0,
+    },
+    ("POST", "/pay/{id}/attempts", "200"): {
+        "status": "open",
+        "returnUrl": None,
+        "reason": None,
+        "attemptsLeft": 0,
+    },
+    ("POST", "/pay/{id}/attempts", "409"): {
+        "status": "approved",
+        "returnUrl": "https://shop.example.com/orders/1042?checkoutId=" + CHECKOUT_ID + "&status=approved",
+        "reason": None,
+        "attemptsLeft": 0,
+    },
     ("GET", "/v1/merchants/{merchantId}/ledger/{date}", "200/text/csv"): "kind,type,checkoutId\n",
     ("POST", "/v1/halo/webhooks/{token}", "request"): {
         "merchantReference": CHECKOUT_ID,
@@ -180,6 +210,7 @@ def _route_code(method: str, path: str, status: int) -> str:
         return {
             ("POST", "/v1/checkouts"): "reference_already_used",
             ("POST", "/v1/checkouts/{id}/cancel"): "checkout_not_cancellable",
+            ("POST", "/v1/checkouts/{id}/attempts"): "attempt_not_allowed",
         }.get((method, path), "refund_exceeds_amount")
     return _CODES[status]
 
@@ -195,3 +226,30 @@ def problem(method: str, path: str, status: int, title: str) -> dict[str, Any]:
         "instance": path,
         "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b",
     }
+
+
+def _attempt_failed() -> dict[str, Any]:
+    failed = {
+        "id": CHECKOUT_ID,
+        "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+        "deepLink": DEEP_LINK,
+        "status": "declined",
+        "disposition": "Declined",
+        "errorCode": 318,
+        "createdAt": CREATED_AT,
+    }
+    return {
+        **CHECKOUT_VIEW,
+        "status": "open",
+        "maxAttempts": 3,
+        "attempts": [failed],
+        "outcome": None,
+        "notifications": [],
+        "attempt": failed,
+        "attemptsLeft": 2,
+    }
+
+
+ATTEMPT_FAILED = _attempt_failed()
+ATTEMPT_FAILED.pop("notifications")  # delivery bookkeeping is not part of an event
+BY_SCHEMA["AttemptFailedData"] = ATTEMPT_FAILED

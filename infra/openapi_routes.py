@@ -9,7 +9,7 @@ from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.states import CheckoutStatus
 from halotap.page.messages import REASONS
-from infra import openapi_api_keys, openapi_endpoints, openapi_ledger
+from infra import openapi_api_keys, openapi_attempts, openapi_endpoints, openapi_ledger
 
 REF = "#/components/schemas/"
 
@@ -165,6 +165,10 @@ RESPONSES = {
 RESPONSES.update(openapi_ledger.RESPONSES)
 RESPONSES.update(openapi_endpoints.RESPONSES)
 RESPONSES.update(openapi_api_keys.RESPONSES)
+RESPONSES.update(openapi_attempts.RESPONSES)
+RESPONSES[("GET", "/pay/{id}/status")]["200"]["content"]["application/json"]["schema"] = (
+    openapi_attempts.PAGE_STATUS
+)
 
 
 # Readable, unique ids, which generated clients turn into method names.

@@ -45,7 +45,9 @@ ORDER = (
     "ledger",  # the day before the samples' "now": Halo's history for it is empty, so is the report
     "ledger_report",  # reads the report the ledger just wrote
     "api_keys",  # lists the demo client's keys: the one the operator configured
+    "webhook_endpoints",  # lists the demo client's endpoints: its notificationUrl as we_default
     "cancel_checkout",
+    "new_attempt",  # on the approved checkout of one attempt: attempts_exhausted
 )
 
 Result = dict[str, Any]  # what invoke.py writes: "answer" or "raised", "cpu_seconds", "loaded_from"
@@ -180,7 +182,9 @@ EXPECTED_STATUS = {
     "events": 200,
     "ledger_report": 200,
     "api_keys": 200,
+    "webhook_endpoints": 200,
     "cancel_checkout": 409,
+    "new_attempt": 409,
 }
 
 

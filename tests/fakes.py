@@ -76,19 +76,7 @@ class FakeHalo:
         if request.method == "POST" and request.url.path.endswith("/refund"):
             return self._refund(request)
         if request.method == "POST":
-            body = _json.loads(request.content)
-            reference = str(_uuid.uuid4())
-            self.transactions[reference] = {**body, "disposition": None, "transactionId": str(_uuid.uuid4())}
-            if request.url.path.endswith("/applink"):
-                url = (
-                    f"https://go.merchantportal.dev.haloplus.io/{reference}?env=kernelserver.dev.haloplus.io"
-                )
-            else:  # the deprecated /consumer/qrCode and its Firebase Dynamic Links
-                url = f"https://halompos.page.link/{reference[:8]}"
-            answer = {"url": url, "reference": reference}
-            if body["image"]["required"] and self.with_qr_code:
-                answer["qrCode"] = "data:image/png;base64,iVBORw0KGgo="
-            return httpx.Response(200, json=answer)
+            return self._create(request)
         reference = request.url.path.rsplit("/", 1)[-1]
         if reference not in self.transactions:
             return httpx.Response(404, json={"errorCode": 122, "message": "E122: Transaction not found"})
@@ -105,6 +93,28 @@ class FakeHalo:
                 "authorisationCode": "A1B2C3D4" if approved else None,
             },
         )
+
+    def _create(self, request: httpx.Request) -> httpx.Response:
+        body = _json.loads(request.content)
+        if any(t.get("paymentReference") == body.get("paymentReference") for t in self.transactions.values()):
+            # Halo refuses a paymentReference a merchant used before (halo-api-facts.md: E124)
+            return httpx.Response(
+                400, json={"errorCode": 124, "message": "E124: Duplicate Merchant Reference"}
+            )
+        reference = str(_uuid.uuid4())
+        self.transactions[reference] = {**body, "disposition": None, "transactionId": str(_uuid.uuid4())}
+        if request.url.path.endswith("/applink"):
+            url = f"https://go.merchantportal.dev.haloplus.io/{reference}?env=kernelserver.dev.haloplus.io"
+        else:  # the deprecated /consumer/qrCode and its Firebase Dynamic Links
+            url = f"https://halompos.page.link/{reference[:8]}"
+        answer = {"url": url, "reference": reference}
+        if body["image"]["required"] and self.with_qr_code:
+            answer["qrCode"] = "data:image/png;base64,iVBORw0KGgo="
+        return httpx.Response(200, json=answer)
+
+    def _used(self, payment_reference: Any) -> bool:
+        """Halo refuses a paymentReference a merchant used before (halo-api-facts.md: E124)."""
+        return any(t.get("paymentReference") == payment_reference for t in self.transactions.values())
 
     def _refund(self, request: httpx.Request) -> httpx.Response:
         """POST /transactions/{transactionId}/refund: Approved once per refundReference, then 213."""

@@ -59,3 +59,19 @@ class Psp:
                 assert checkout["status"] == status, (checkout, self.devstack.log_tail())
                 return checkout
             time.sleep(0.2)
+
+    def new_attempt(self, checkout_id: str) -> httpx.Response:
+        return self.api.post(f"/v1/checkouts/{checkout_id}/attempts")
+
+    def wait_for_attempt(
+        self, checkout_id: str, index: int, status: str, timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """The checkout once its attempt `index` (0 first) shows `status`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            checkout = self.get(checkout_id)
+            attempts = checkout["attempts"]
+            if (len(attempts) > index and attempts[index]["status"] == status) or time.monotonic() > deadline:
+                assert attempts[index]["status"] == status, (checkout, self.devstack.log_tail())
+                return checkout
+            time.sleep(0.2)

@@ -159,6 +159,17 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
         cursor, found = more.next_cursor, [e for e in more.data if _about(e, refund.id)]
     assert found[0].data["checkoutId"] == paid["id"]
 
+    # A declined first attempt, then a second one: a new deep link on the same checkout.
+    retried = psp.open_checkout(maxAttempts=2)
+    psp.tap(retried, "Declined")
+    psp.wait_for_attempt(retried["id"], 0, "declined")
+    again = op("createCheckoutAttempt").sync(client=client, id=retried["id"])
+    assert [(a.status.value, a.id) for a in again.attempts] == [
+        ("declined", retried["id"]),
+        ("open", f"{retried['id']}.2"),
+    ]
+    assert again.deep_link == again.attempts[-1].deep_link != retried["deepLink"]
+
     # The daily ledger of today (UTC): asked for, answered 202 at once, then read back once it is complete.
     day = datetime.now(UTC).date().isoformat()
     assert (

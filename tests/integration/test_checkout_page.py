@@ -159,7 +159,7 @@ def test_security_headers_and_a_fresh_csp_nonce_that_the_inline_code_carries(ser
     assert nonce is not None
     assert csp == (
         f"default-src 'none'; img-src data:; style-src 'nonce-{nonce[1]}'; script-src 'nonce-{nonce[1]}'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     assert f'<script nonce="{nonce[1]}">' in first["body"]
     assert f'<style nonce="{nonce[1]}">' in first["body"]
@@ -253,7 +253,12 @@ def test_the_return_url_gets_the_checkout_id_and_status_merged_into_its_query(
     checkout = create(services, returnUrl=given)
     approve(services, halo, checkout)
     answer = json.loads(call(services, checkout.id, status=True)["body"])
-    assert answer == {"status": "approved", "returnUrl": expected.format(id=checkout.id), "reason": None}
+    assert answer == {
+        "status": "approved",
+        "returnUrl": expected.format(id=checkout.id),
+        "reason": None,
+        "attemptsLeft": 0,
+    }
 
 
 def test_status_json_is_the_status_and_the_return_url(services, halo):
@@ -266,6 +271,7 @@ def test_status_json_is_the_status_and_the_return_url(services, halo):
         "status": "open",
         "returnUrl": returned_to(checkout.id, "open"),
         "reason": None,
+        "attemptsLeft": 0,
     }
     approve(services, halo, checkout)
     assert json.loads(call(services, checkout.id, status=True)["body"])["status"] == "approved"
@@ -277,6 +283,7 @@ def test_status_without_a_return_url_is_null(services):
         "status": "open",
         "returnUrl": None,
         "reason": None,
+        "attemptsLeft": 0,
     }
 
 

@@ -70,6 +70,7 @@ def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_p
         "burstLimit": 50,
     }
     assert [key["source"] for key in body(answers["api_keys"])["data"]] == ["operator"]
+    assert [endpoint["id"] for endpoint in body(answers["webhook_endpoints"])["data"]] == ["we_default"]
     assert answers["create_checkout"]["statusCode"] == 201
     assert answers["get_checkout"]["statusCode"] == 200
     assert body(answers["get_checkout"])["status"] == "open"

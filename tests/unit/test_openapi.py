@@ -34,6 +34,7 @@ def test_the_psp_contract_holds_no_halo_intake_and_no_hosted_page():
     assert set(document(internal=True)["paths"]) == {
         "/pay/{id}",
         "/pay/{id}/status",
+        "/pay/{id}/attempts",
         "/v1/halo/webhooks/{token}",
     }
 

@@ -26,14 +26,24 @@ def view(**changes: object) -> CheckoutView:
     return CheckoutView(**{**values, **changes})  # type: ignore[arg-type]
 
 
-RETRY = {"state": "retry", "deep_link": None, "attempts_left": 2, "reason": "tapTimedOut"}
+RETRY = {
+    "state": "retry",
+    "deep_link": None,
+    "attempts_left": 2,
+    "reason": "tapTimedOut",
+    "checkout_id": "chk_x",
+    "replaces": "chk_x",
+}
 
 
 def test_a_declined_attempt_with_attempts_left_says_so_and_offers_try_again():
     body = render.checkout_body(view(**RETRY))
     assert 'class="status is-retry"' in body
     assert "You can try again with the same card or another one." in body
-    assert '<button type="button" class="button" id="try-again">Try again</button>' in body
+    # A form, so it works without script: it posts the failed attempt it replaces, relative to the page.
+    assert '<form class="retry" id="retry" method="post" action="chk_x/attempts">' in body
+    assert '<input type="hidden" name="replaces" value="chk_x">' in body
+    assert '<button type="submit" class="button" id="try-again">Try again</button>' in body
     assert "Your card was not tapped in time." in body
     assert 'id="back" hidden' in body
 

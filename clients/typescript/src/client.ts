@@ -194,6 +194,15 @@ export class HalotapClient {
     return this.#send({ method: "POST", path: `/v1/checkouts/${seg(checkoutId)}/cancel` });
   }
 
+  /** A new attempt after a failed one (checkout.attempt_failed): the checkout, with the new deep link. */
+  createAttempt(checkoutId: string, params: { idempotencyKey?: string } = {}): Promise<Checkout> {
+    return this.#send({
+      method: "POST",
+      path: `/v1/checkouts/${seg(checkoutId)}/attempts`,
+      headers: { "Idempotency-Key": params.idempotencyKey ?? crypto.randomUUID() },
+    });
+  }
+
   // -- refunds -----------------------------------------------------------------------------------------
 
   createRefund(checkoutId: string, params: CreateRefundParams): Promise<Refund> {

@@ -7,6 +7,7 @@ export const OPERATIONS = {
   getCheckout: "getCheckout",
   listCheckouts: "listCheckouts", // and findCheckout (with reference) and iterCheckouts
   cancelCheckout: "cancelCheckout",
+  createCheckoutAttempt: "createAttempt",
   createRefund: "createRefund",
   getRefund: "getRefund",
   listEvents: "listEvents", // and iterEvents

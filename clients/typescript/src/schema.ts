@@ -74,6 +74,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checkouts/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /v1/checkouts/{id}/attempts and the page's POST /pay/{id}/attempts: a new Halo deep link for an open checkout whose current attempt failed */
+        post: operations["createCheckoutAttempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checkouts/{id}/cancel": {
         parameters: {
             query?: never;
@@ -386,6 +403,17 @@ export interface webhooks {
                      *         "metadata": {
                      *           "cart": "1042"
                      *         },
+                     *         "maxAttempts": 1,
+                     *         "attempts": [
+                     *           {
+                     *             "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *             "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *             "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *             "status": "approved",
+                     *             "disposition": "Approved",
+                     *             "createdAt": "2026-11-27T12:00:00.000Z"
+                     *           }
+                     *         ],
                      *         "outcome": {
                      *           "disposition": "Approved",
                      *           "authorisationCode": "A1B2C3",
@@ -698,6 +726,121 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    attemptEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An attempt failed and another is allowed: the checkout stays open (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The event's id: the same on every retry and resend, so deduplicate on it
+                     * @example evt_chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R_2
+                     */
+                    "webhook-id": string;
+                    /**
+                     * @description Unix seconds when this attempt was signed; refuse one far from your clock
+                     * @example 1795780841
+                     */
+                    "webhook-timestamp": string;
+                    /**
+                     * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `{id}.{timestamp}.{body}` (Standard Webhooks); verify with a standardwebhooks library and your whsec_ secret
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "checkout.attempt_failed",
+                     *       "timestamp": "2026-11-27T12:00:41.250Z",
+                     *       "data": {
+                     *         "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *         "merchantId": "demo-merchant",
+                     *         "reference": "order-1042",
+                     *         "amount": "149.99",
+                     *         "currency": "ZAR",
+                     *         "status": "open",
+                     *         "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *         "returnUrl": "https://shop.example.com/orders/1042",
+                     *         "isConsumerApp": false,
+                     *         "metadata": {
+                     *           "cart": "1042"
+                     *         },
+                     *         "maxAttempts": 3,
+                     *         "attempts": [
+                     *           {
+                     *             "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *             "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *             "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *             "status": "declined",
+                     *             "disposition": "Declined",
+                     *             "errorCode": 318,
+                     *             "createdAt": "2026-11-27T12:00:00.000Z"
+                     *           }
+                     *         ],
+                     *         "outcome": null,
+                     *         "expiresAt": "2026-11-27T12:30:00.000Z",
+                     *         "createdAt": "2026-11-27T12:00:00.000Z",
+                     *         "updatedAt": "2026-11-27T12:00:41.250Z",
+                     *         "amountRefunded": "0.00",
+                     *         "refunds": [],
+                     *         "attempt": {
+                     *           "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *           "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *           "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *           "status": "declined",
+                     *           "disposition": "Declined",
+                     *           "errorCode": 318,
+                     *           "createdAt": "2026-11-27T12:00:00.000Z"
+                     *         },
+                     *         "attemptsLeft": 2
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "checkout.attempt_failed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: components["schemas"]["AttemptFailedData"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Stop sending */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Delivered */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     ping: {
         parameters: {
             query?: never;
@@ -838,6 +981,97 @@ export interface components {
             status: "revoked";
         };
         /**
+         * Attempt
+         * @description One Halo transaction of the checkout, oldest first. The checkout's deepLink and haloReference are its current (last) attempt's.
+         */
+        Attempt: {
+            /** @description The paymentReference halotap gave Halo: the checkout id for the first attempt, `<checkoutId>.<n>` for the n-th */
+            id: string;
+            /** @description null while Halo is asked for the link */
+            haloReference: string | null;
+            /** Format: uri */
+            deepLink: string | null;
+            /**
+             * @description `refunded`: a second approval of the checkout, refunded in full (duplicate_payment)
+             * @enum {string}
+             */
+            status: "open" | "approved" | "declined" | "failed" | "voided" | "refunded";
+            /** @description Halo's disposition, once confirmed */
+            disposition: string | null;
+            /** @description Halo's SDK error code, when it gave one */
+            errorCode?: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /**
+         * AttemptFailedData
+         * @description The checkout (still open), the attempt that failed and how many may follow it
+         */
+        AttemptFailedData: {
+            id: string;
+            merchantId: string;
+            reference: string;
+            amount: string;
+            currency: string;
+            status: components["schemas"]["CheckoutStatus"];
+            /** @default null */
+            deepLink?: string | null;
+            /** @default null */
+            haloReference?: string | null;
+            /** @default null */
+            returnUrl?: string | null;
+            /** @default null */
+            notificationUrl?: string | null;
+            /**
+             * @description As the create gave it: the hosted page's "Pay another way" link, with checkoutId added.
+             * @default null
+             */
+            fallbackUrl?: string | null;
+            /**
+             * @description As the create gave it: the hosted page's language.
+             * @default null
+             */
+            locale?: string | null;
+            /** @default false */
+            isConsumerApp?: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @default null */
+            outcome?: components["schemas"]["Outcome"] | null;
+            notifications?: components["schemas"]["NotificationView"][];
+            /** @default null */
+            replacedStatus?: components["schemas"]["CheckoutStatus"] | null;
+            /** @default null */
+            failure?: components["schemas"]["Failure"] | null;
+            expiresAt: string;
+            createdAt: string;
+            updatedAt: string;
+            /** @default [] */
+            history?: components["schemas"]["HistoryEntry"][];
+            /** @default null */
+            haloTransactionId?: string | null;
+            refunds: components["schemas"]["Refund"][];
+            /** @default null */
+            settlement?: components["schemas"]["SettlementKeys"] | null;
+            /** @default null */
+            needsAttention?: components["schemas"]["Attention"] | null;
+            /** @description As the create gave it (default 1): how many attempts the shopper may make */
+            maxAttempts: number;
+            attempts: components["schemas"]["Attempt"][];
+            /**
+             * Format: uri
+             * @description While open: halotap's hosted checkout page (QR code on a desktop, button on a phone).
+             */
+            payUrl?: string;
+            /** @description While open, if the create asked for one: a QR code image of the deep link (data URI). */
+            qrCode?: string;
+            /** @description The sum of the succeeded refunds, a decimal string like amount. */
+            amountRefunded: string;
+            attempt: components["schemas"]["Attempt"];
+            attemptsLeft: number;
+        };
+        /**
          * Attention
          * @description A checkout a person must look at: why, and since when (docs/operations.md has the runbook).
          */
@@ -869,6 +1103,8 @@ export interface components {
             fallbackUrl?: string | null;
             /** @default null */
             locale?: string | null;
+            /** @default 1 */
+            maxAttempts?: number;
             metadata?: {
                 [key: string]: string;
             };
@@ -937,6 +1173,9 @@ export interface components {
             settlement?: components["schemas"]["SettlementKeys"] | null;
             /** @default null */
             needsAttention?: components["schemas"]["Attention"] | null;
+            /** @description As the create gave it (default 1): how many attempts the shopper may make */
+            maxAttempts: number;
+            attempts: components["schemas"]["Attempt"][];
             /**
              * Format: uri
              * @description While open: halotap's hosted checkout page (QR code on a desktop, button on a phone).
@@ -1003,6 +1242,11 @@ export interface components {
              * @default null
              */
             locale?: string | null;
+            /**
+             * @description How many times the shopper may try to pay (1 to 5, default 1): after a declined or failed attempt the checkout stays open and a new attempt (POST /v1/checkouts/{id}/attempts, or the page's "Try again") gets a new deep link.
+             * @default 1
+             */
+            maxAttempts?: number;
         };
         /**
          * CreateRefundRequest
@@ -1034,7 +1278,7 @@ export interface components {
              */
             url: string;
             /** @description The event types this endpoint gets, or ["*"] for every type */
-            enabledEvents: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            enabledEvents: ("*" | "checkout.approved" | "checkout.attempt_failed" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
             description?: string | null;
         };
         /**
@@ -1072,7 +1316,7 @@ export interface components {
             /** @description The webhook-id the notification carried */
             id: string;
             /** @enum {string} */
-            type: "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded";
+            type: "checkout.approved" | "checkout.attempt_failed" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded";
             /** Format: date-time */
             timestamp: string;
             /** @description The checkout, or the refund, as the notification carried it */
@@ -1257,6 +1501,8 @@ export interface components {
             nextAttemptAt?: string | null;
             /** @default null */
             refundId?: string | null;
+            /** @default null */
+            attemptId?: string | null;
         };
         /**
          * NotificationView
@@ -1280,6 +1526,8 @@ export interface components {
             nextAttemptAt?: string | null;
             /** @default null */
             refundId?: string | null;
+            /** @default null */
+            attemptId?: string | null;
         };
         /**
          * Outcome
@@ -1318,7 +1566,7 @@ export interface components {
             status: number;
             detail?: string;
             /** @enum {string} */
-            code: "api_key_not_found" | "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "endpoint_limit_reached" | "endpoint_not_found" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "key_limit_reached" | "last_key" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "rate_limited" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "unauthorized" | "unsupported_media_type";
+            code: "api_key_not_found" | "attempt_not_allowed" | "attempts_exhausted" | "bad_request" | "checkout_not_cancellable" | "checkout_not_found" | "checkout_not_refundable" | "concurrent_update" | "currency_not_supported" | "dependency_unavailable" | "endpoint_limit_reached" | "endpoint_not_found" | "event_not_found" | "forbidden" | "gateway_error" | "halo_auth_failed" | "halo_bad_response" | "halo_rejected" | "halo_timeout" | "halo_unavailable" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_cursor" | "invalid_request" | "key_limit_reached" | "last_key" | "ledger_not_found" | "merchant_not_found" | "method_not_allowed" | "payload_too_large" | "rate_limited" | "reference_already_used" | "refund_exceeds_amount" | "refund_limit_reached" | "refund_not_found" | "refund_reference_used" | "route_not_found" | "unauthorized" | "unsupported_media_type";
             instance?: string;
             requestId?: string;
             errors?: {
@@ -1348,6 +1596,8 @@ export interface components {
             haloReference?: string | null;
             /** @default null */
             reason?: string | null;
+            /** @default null */
+            haloTransactionId?: string | null;
             metadata?: {
                 [key: string]: string;
             };
@@ -1387,7 +1637,7 @@ export interface components {
              */
             url?: string;
             /** @description The event types this endpoint gets, or ["*"] for every type */
-            enabledEvents?: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            enabledEvents?: ("*" | "checkout.approved" | "checkout.attempt_failed" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
             description?: string | null;
             /** @enum {string} */
             status?: "enabled" | "disabled";
@@ -1398,7 +1648,7 @@ export interface components {
             id: string;
             url: string;
             /** @description The event types this endpoint gets, or ["*"] for every type */
-            enabledEvents: ("*" | "checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+            enabledEvents: ("*" | "checkout.approved" | "checkout.attempt_failed" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
             /** @enum {string} */
             status: "enabled" | "disabled";
             description?: string | null;
@@ -1800,6 +2050,17 @@ export interface operations {
                      *       "metadata": {
                      *         "cart": "1042"
                      *       },
+                     *       "maxAttempts": 1,
+                     *       "attempts": [
+                     *         {
+                     *           "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *           "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *           "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *           "status": "approved",
+                     *           "disposition": "Approved",
+                     *           "createdAt": "2026-11-27T12:00:00.000Z"
+                     *         }
+                     *       ],
                      *       "outcome": {
                      *         "disposition": "Approved",
                      *         "authorisationCode": "A1B2C3",
@@ -1958,6 +2219,7 @@ export interface operations {
                      *       "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
                      *       "payUrl": "https://pay.example.com/pay/chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
                      *       "returnUrl": "https://shop.example.com/orders/1042",
+                     *       "maxAttempts": 1,
                      *       "metadata": {
                      *         "cart": "1042"
                      *       },
@@ -2204,6 +2466,17 @@ export interface operations {
                      *       "metadata": {
                      *         "cart": "1042"
                      *       },
+                     *       "maxAttempts": 1,
+                     *       "attempts": [
+                     *         {
+                     *           "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *           "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *           "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *           "status": "approved",
+                     *           "disposition": "Approved",
+                     *           "createdAt": "2026-11-27T12:00:00.000Z"
+                     *         }
+                     *       ],
                      *       "outcome": {
                      *         "disposition": "Approved",
                      *         "authorisationCode": "A1B2C3",
@@ -2293,6 +2566,197 @@ export interface operations {
             };
         };
     };
+    createCheckoutAttempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkout, whose `attempts` ends with the new attempt and its deep link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *       "merchantId": "demo-merchant",
+                     *       "reference": "order-1042",
+                     *       "amount": "149.99",
+                     *       "currency": "ZAR",
+                     *       "status": "approved",
+                     *       "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *       "returnUrl": "https://shop.example.com/orders/1042",
+                     *       "isConsumerApp": false,
+                     *       "metadata": {
+                     *         "cart": "1042"
+                     *       },
+                     *       "maxAttempts": 1,
+                     *       "attempts": [
+                     *         {
+                     *           "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *           "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *           "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *           "status": "approved",
+                     *           "disposition": "Approved",
+                     *           "createdAt": "2026-11-27T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "outcome": {
+                     *         "disposition": "Approved",
+                     *         "authorisationCode": "A1B2C3",
+                     *         "decidedAt": "2026-11-27T12:00:41.250Z"
+                     *       },
+                     *       "notifications": [
+                     *         {
+                     *           "eventId": "evt_chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R_2",
+                     *           "type": "checkout.approved",
+                     *           "status": "delivered",
+                     *           "attempts": 1,
+                     *           "createdAt": "2026-11-27T12:00:41.250Z",
+                     *           "deliveredAt": "2026-11-27T12:00:41.900Z"
+                     *         }
+                     *       ],
+                     *       "expiresAt": "2026-11-27T12:30:00.000Z",
+                     *       "createdAt": "2026-11-27T12:00:00.000Z",
+                     *       "updatedAt": "2026-11-27T12:00:41.250Z",
+                     *       "amountRefunded": "0.00",
+                     *       "refunds": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CheckoutView"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/unauthorized",
+                     *       "title": "Missing or unknown API key",
+                     *       "status": 401,
+                     *       "detail": "Missing or unknown API key",
+                     *       "code": "unauthorized",
+                     *       "instance": "/v1/checkouts/{id}/attempts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such checkout for this API key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/checkout_not_found",
+                     *       "title": "No such checkout for this API key",
+                     *       "status": 404,
+                     *       "detail": "No such checkout for this API key",
+                     *       "code": "checkout_not_found",
+                     *       "instance": "/v1/checkouts/{id}/attempts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description attempt_not_allowed (not open, `currentStatus`; or the current attempt has no failure confirmed by Halo), attempts_exhausted (`maxAttempts`), or the Idempotency-Key is in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/attempt_not_allowed",
+                     *       "title": "attempt_not_allowed (not open, `currentStatus`",
+                     *       "status": 409,
+                     *       "detail": "attempt_not_allowed (not open, `currentStatus`",
+                     *       "code": "attempt_not_allowed",
+                     *       "instance": "/v1/checkouts/{id}/attempts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another); wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/rate_limited",
+                     *       "title": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "status": 429,
+                     *       "detail": "rate_limited: over this client's rate limit (25 requests/s, bursts of 50, unless the operator set another)",
+                     *       "code": "rate_limited",
+                     *       "instance": "/v1/merchants/{merchantId}/ledger/{date}/run",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/halo_unavailable",
+                     *       "title": "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed",
+                     *       "status": 502,
+                     *       "detail": "Halo failed: halo_unavailable, halo_rejected, halo_bad_response or halo_auth_failed",
+                     *       "code": "halo_unavailable",
+                     *       "instance": "/v1/checkouts/{id}/attempts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Halo did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://halotap.dev/problems/halo_timeout",
+                     *       "title": "Halo did not answer in time",
+                     *       "status": 504,
+                     *       "detail": "Halo did not answer in time",
+                     *       "code": "halo_timeout",
+                     *       "instance": "/v1/checkouts/{id}/attempts",
+                     *       "requestId": "c0a8f1e2-7b3d-4e5f-9a1b-2c3d4e5f6a7b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancelCheckout: {
         parameters: {
             query?: never;
@@ -2324,6 +2788,17 @@ export interface operations {
                      *       "metadata": {
                      *         "cart": "1042"
                      *       },
+                     *       "maxAttempts": 1,
+                     *       "attempts": [
+                     *         {
+                     *           "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *           "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *           "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *           "status": "approved",
+                     *           "disposition": "Approved",
+                     *           "createdAt": "2026-11-27T12:00:00.000Z"
+                     *         }
+                     *       ],
                      *       "outcome": {
                      *         "disposition": "Approved",
                      *         "authorisationCode": "A1B2C3",
@@ -2761,7 +3236,7 @@ export interface operations {
                 after?: string;
                 limit?: number;
                 /** @description Repeat to list several types. An unknown type is 400, naming the ones there are */
-                type?: ("checkout.approved" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
+                type?: ("checkout.approved" | "checkout.attempt_failed" | "checkout.cancelled" | "checkout.declined" | "checkout.expired" | "checkout.failed" | "checkout.voided" | "endpoint.disabled" | "ledger.completed" | "refund.failed" | "refund.succeeded")[];
             };
             header?: never;
             path?: never;
@@ -2795,6 +3270,17 @@ export interface operations {
                      *             "metadata": {
                      *               "cart": "1042"
                      *             },
+                     *             "maxAttempts": 1,
+                     *             "attempts": [
+                     *               {
+                     *                 "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *                 "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *                 "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *                 "status": "approved",
+                     *                 "disposition": "Approved",
+                     *                 "createdAt": "2026-11-27T12:00:00.000Z"
+                     *               }
+                     *             ],
                      *             "outcome": {
                      *               "disposition": "Approved",
                      *               "authorisationCode": "A1B2C3",
@@ -2923,6 +3409,17 @@ export interface operations {
                      *         "metadata": {
                      *           "cart": "1042"
                      *         },
+                     *         "maxAttempts": 1,
+                     *         "attempts": [
+                     *           {
+                     *             "id": "chk_01JD8Z6Q4W9X3V2T7K5M1N0P8R",
+                     *             "haloReference": "b7c1f0e2-5d3a-4c6e-9f41-2a8d7e6b0c13",
+                     *             "deepLink": "https://halompos.page.link/Xy12Ab",
+                     *             "status": "approved",
+                     *             "disposition": "Approved",
+                     *             "createdAt": "2026-11-27T12:00:00.000Z"
+                     *           }
+                     *         ],
                      *         "outcome": {
                      *           "disposition": "Approved",
                      *           "authorisationCode": "A1B2C3",

@@ -59,6 +59,7 @@ def create_checkout(
     notification_url: str | None,
     fallback_url: str | None,
     locale: str | None,
+    max_attempts: int | None,
     idempotency_key_value: str | None,
 ) -> Call:
     body = without_none(
@@ -75,6 +76,7 @@ def create_checkout(
             "notificationUrl": notification_url,
             "fallbackUrl": fallback_url,
             "locale": locale,
+            "maxAttempts": max_attempts,
         }
     )
     return Call("POST", "/v1/checkouts", json=body, headers=idempotency_key(idempotency_key_value))
@@ -96,6 +98,12 @@ def create_refund(
         json=body,
         headers=idempotency_key(idempotency_key_value),
     )
+
+
+def create_attempt(checkout_id: str, idempotency_key_value: str | None) -> Call:
+    """A new attempt (a new Halo deep link) after the current one failed; retried with the same key."""
+    path = f"/v1/checkouts/{segment(checkout_id)}/attempts"
+    return Call("POST", path, headers=idempotency_key(idempotency_key_value))
 
 
 def list_checkouts(

@@ -108,6 +108,7 @@ class HalotapClient(WebhookEndpointMethods, ApiKeysMixin):
         notification_url: str | None = None,
         fallback_url: str | None = None,
         locale: str | None = None,
+        max_attempts: int | None = None,
         idempotency_key: str | None = None,
     ) -> CheckoutCreated:
         call = _calls.create_checkout(
@@ -123,6 +124,7 @@ class HalotapClient(WebhookEndpointMethods, ApiKeysMixin):
             notification_url=notification_url,
             fallback_url=fallback_url,
             locale=locale,
+            max_attempts=max_attempts,
             idempotency_key_value=idempotency_key,
         )
         return cast(CheckoutCreated, self._send(call))
@@ -183,6 +185,10 @@ class HalotapClient(WebhookEndpointMethods, ApiKeysMixin):
 
     def cancel_checkout(self, checkout_id: str) -> Checkout:
         return cast(Checkout, self._send(Call("POST", f"/v1/checkouts/{_calls.segment(checkout_id)}/cancel")))
+
+    def create_attempt(self, checkout_id: str, *, idempotency_key: str | None = None) -> Checkout:
+        """A new attempt after a failed one (checkout.attempt_failed): the checkout, with the new deep link."""
+        return cast(Checkout, self._send(_calls.create_attempt(checkout_id, idempotency_key)))
 
     # -- refunds --------------------------------------------------------------------------------------
 
@@ -318,6 +324,7 @@ class AsyncHalotapClient(AsyncWebhookEndpointMethods, AsyncApiKeysMixin):
         notification_url: str | None = None,
         fallback_url: str | None = None,
         locale: str | None = None,
+        max_attempts: int | None = None,
         idempotency_key: str | None = None,
     ) -> CheckoutCreated:
         call = _calls.create_checkout(
@@ -333,6 +340,7 @@ class AsyncHalotapClient(AsyncWebhookEndpointMethods, AsyncApiKeysMixin):
             notification_url=notification_url,
             fallback_url=fallback_url,
             locale=locale,
+            max_attempts=max_attempts,
             idempotency_key_value=idempotency_key,
         )
         return cast(CheckoutCreated, await self._send(call))
@@ -393,6 +401,10 @@ class AsyncHalotapClient(AsyncWebhookEndpointMethods, AsyncApiKeysMixin):
     async def cancel_checkout(self, checkout_id: str) -> Checkout:
         path = f"/v1/checkouts/{_calls.segment(checkout_id)}/cancel"
         return cast(Checkout, await self._send(Call("POST", path)))
+
+    async def create_attempt(self, checkout_id: str, *, idempotency_key: str | None = None) -> Checkout:
+        """A new attempt after a failed one (checkout.attempt_failed): the checkout, with the new deep link."""
+        return cast(Checkout, await self._send(_calls.create_attempt(checkout_id, idempotency_key)))
 
     async def create_refund(
         self,

@@ -27,6 +27,7 @@ class CheckoutCreated(TypedDict):
     returnUrl: NotRequired[str | None]
     fallbackUrl: NotRequired[str | None]
     locale: NotRequired[str | None]
+    maxAttempts: NotRequired[int]
     metadata: NotRequired[dict[str, str]]
     expiresAt: str
     createdAt: str
@@ -47,10 +48,23 @@ class Refund(TypedDict):
     status: RefundStatus
     failure: NotRequired[RefundFailure | None]
     haloReference: NotRequired[str | None]
-    reason: NotRequired[str | None]
+    reason: NotRequired[str | None]  # "duplicate_payment": halotap refunded a second approval itself
+    haloTransactionId: NotRequired[str | None]  # set on a duplicate payment's refund: the payment refunded
     metadata: NotRequired[dict[str, str]]
     createdAt: str
     updatedAt: str
+
+
+class Attempt(TypedDict):
+    """One Halo transaction of a checkout (its deep link), oldest first."""
+
+    id: str  # the paymentReference: the checkout id, then <checkoutId>.<n>
+    haloReference: str | None
+    deepLink: str | None
+    status: Literal["open", "approved", "declined", "failed", "voided", "refunded"]
+    disposition: str | None
+    errorCode: NotRequired[int]
+    createdAt: str
 
 
 class Outcome(TypedDict):
@@ -79,6 +93,8 @@ class Checkout(TypedDict):
     locale: NotRequired[str | None]
     metadata: NotRequired[dict[str, str]]
     outcome: NotRequired[Outcome | None]
+    maxAttempts: int
+    attempts: list[Attempt]
     notifications: NotRequired[list[dict[str, Any]]]
     payUrl: NotRequired[str]
     qrCode: NotRequired[str]

@@ -8,6 +8,7 @@ OPERATIONS: dict[str, str] = {
     "getCheckout": "get_checkout",
     "listCheckouts": "list_checkouts",  # and find_checkout (with reference) and iter_checkouts
     "cancelCheckout": "cancel_checkout",
+    "createCheckoutAttempt": "create_attempt",
     "createRefund": "create_refund",
     "getRefund": "get_refund",
     "listEvents": "list_events",  # and iter_events

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from halotap.domain.clock import utc_now
 from halotap.settings import Settings, settings
-from halotap.wiring_endpoints import EndpointWiring
+from halotap.wiring_integration import IntegrationWiring
 
 if TYPE_CHECKING:
     import httpx
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from halotap.adapters.queues import SqsQueue
     from halotap.adapters.secrets import SecretStore
     from halotap.adapters.webhooks import Attempt
-    from halotap.app.api_keys import ApiKeyService, ApiKeyStore
+    from halotap.app.attempts import AttemptService
     from halotap.app.checkouts import CheckoutService
     from halotap.app.events import EventService
     from halotap.app.intake import HaloWebhookIntake
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from halotap.domain import ssrf
 
 
-class Services(EndpointWiring):
+class Services(IntegrationWiring):
     """The container's adapters and use cases. Keyword arguments replace an edge, for tests."""
 
     def __init__(
@@ -173,14 +173,6 @@ class Services(EndpointWiring):
 
         return httpx.Client(limits=httpx.Limits(max_keepalive_connections=10))
 
-    @cached_property
-    def api_key_store(self) -> ApiKeyStore:
-        from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
-
-        return DynamoApiKeyStore(
-            lambda: self.config.integrations_table, client=self._dynamodb, clock=self.clock
-        )
-
     # -- use cases -------------------------------------------------------------------------------------
     @cached_property
     def checkouts(self) -> CheckoutService:
@@ -200,10 +192,10 @@ class Services(EndpointWiring):
         )
 
     @cached_property
-    def api_keys(self) -> ApiKeyService:
-        from halotap.app.api_keys import ApiKeyService
+    def attempts(self) -> AttemptService:
+        from halotap.app.attempts import AttemptService
 
-        return ApiKeyService(self.api_key_store, self.secrets, clock=self.clock)
+        return AttemptService(self.checkouts, in_flight=self.refunds.first_call_window)
 
     @cached_property
     def listing(self) -> CheckoutListing:

@@ -13,11 +13,11 @@ from typing import Any
 from halotap.domain.models import Checkout
 from halotap.page import render
 from halotap.page.language import choose
-from halotap.page.view import checkout_view, reason, return_url
+from halotap.page.view import attempts_left, checkout_view, reason, return_url, state
 
 CSP = (
     "default-src 'none'; img-src data:; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # The page differs by these request headers; it is never cached (no-store), but a cache must not mix them.
 VARY = "Accept-Language, User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform"
@@ -73,6 +73,14 @@ def unavailable_page(status: int, nonce: str, headers: Mapping[str, str] | None 
 
 
 def status_body(checkout: Checkout) -> dict[str, Any]:
-    """What the page polls (GET /pay/{id}/status): the status, where to go back to, and, for a failed tap
-    Halo explained, the key of the advice the page shows (halotap.page.messages.REASONS)."""
-    return {"status": checkout.status.value, "returnUrl": return_url(checkout), "reason": reason(checkout)}
+    """What the page polls (GET /pay/{id}/status, and the answer to "Try again"): the status, where to go
+    back to, for a failed tap Halo explained the key of the advice the page shows
+    (halotap.page.messages.REASONS), and how many attempts may follow a failed one."""
+    shown = state(checkout)
+    return {
+        # "retry": a failed attempt with another allowed; "creating": the next attempt awaits its link
+        "status": shown if shown in ("retry", "creating") else checkout.status.value,
+        "returnUrl": return_url(checkout),
+        "reason": reason(checkout),
+        "attemptsLeft": attempts_left(checkout),
+    }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from halotap.app.ports import CheckoutRepository, EventRecorder, Halo, Queue, Secrets
 from halotap.app.races import retry_on_conflict
 from halotap.domain import timing
+from halotap.domain.attempts import first_attempt
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import (
     CheckoutNotCancellable,
@@ -99,6 +100,7 @@ class CheckoutService:
             is_consumer_app=client_request.is_consumer_app,
             metadata=client_request.metadata,
             wants_qr_code=client_request.qr_code,
+            max_attempts=client_request.max_attempts or 1,
             expires_at=iso(now + timedelta(seconds=client_request.expires_in_seconds)),
             created_at=iso(now),
             updated_at=iso(now),
@@ -123,6 +125,7 @@ class CheckoutService:
                     status=CheckoutStatus.OPEN,
                     deep_link=link.url,
                     halo_reference=link.reference,
+                    attempts=(first_attempt(checkout.id, link, opened_at),),
                     updated_at=opened_at,
                     due_at=iso(moment + timedelta(seconds=self.check_backoff[0])),
                 ),

@@ -40,11 +40,15 @@ class ConfirmWithHalo:
         self._halo = halo
         self._secrets = secret_store
 
-    def confirm(self, checkout: Checkout, reported: ReportedOutcome) -> Confirmation:
-        if not checkout.halo_reference:
+    def confirm(
+        self, checkout: Checkout, reported: ReportedOutcome, halo_reference: str | None = None
+    ) -> Confirmation:
+        """`halo_reference`: the attempt the webhook is about (domain/attempts.py); else the current one."""
+        reference = halo_reference or checkout.halo_reference
+        if not reference:
             return Confirmation(None)
         merchant = self._secrets.merchant(checkout.merchant_id)
-        transaction = self._halo.transaction(merchant, checkout.halo_reference)
+        transaction = self._halo.transaction(merchant, reference)
         if transaction is None or transaction.disposition is None:
             return Confirmation(None)
         mismatches: dict[str, tuple[str, str]] = {}

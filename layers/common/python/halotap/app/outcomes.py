@@ -12,16 +12,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from halotap.app.attempts import write_outcome
 from halotap.app.checkouts import CheckoutService
 from halotap.app.confirm import Confirmation, ConfirmWithHalo
 from halotap.app.races import retry_on_conflict
 from halotap.app.refunds import RefundService
 from halotap.domain import json_input, timing
+from halotap.domain.attempts import Plan, attempt_changes, attempt_for, checkout_id_of, plan
 from halotap.domain.clock import iso
 from halotap.domain.errors import HalotapError, InvalidRequest, RetryLater
 from halotap.domain.halo import ReportedOutcome, parse_outcome
-from halotap.domain.ids import is_checkout_id
-from halotap.domain.models import Checkout, HistoryEntry, Outcome, settlement_keys
+from halotap.domain.models import Attempt, Checkout, HistoryEntry, Outcome, settlement_keys
 from halotap.domain.notifications import outbox_changes
 from halotap.domain.states import CheckoutStatus, Decision, Verdict, decide
 
@@ -92,9 +93,11 @@ class OutcomeService:
         raise RetryLater(delay, f"Halo shows nothing final for {checkout.id} yet (receive {receives})")
 
     def locate(self, reported: ReportedOutcome) -> Checkout | None:
-        """One GetItem by merchantReference (our checkout id); the haloReference index is the fallback."""
-        if reported.merchant_reference and is_checkout_id(reported.merchant_reference):
-            checkout = self.checkouts.store.get(reported.merchant_reference)
+        """One GetItem by merchantReference (an attempt's reference); the haloReference index is the fallback."""
+        # Any attempt's paymentReference names its checkout: `<checkoutId>` or `<checkoutId>.<n>`.
+        checkout_id = checkout_id_of(reported.merchant_reference or "")
+        if checkout_id is not None:
+            checkout = self.checkouts.store.get(checkout_id)
             if checkout is not None:
                 return checkout
         for halo_reference in (reported.halo_reference, reported.consumer_transaction_id):
@@ -112,18 +115,42 @@ class OutcomeService:
         A reported outcome is first confirmed with Halo, unless it was read from Halo (`from_halo`).
         Returns None when Halo shows nothing final yet.
         """
-        confirmation = Confirmation(reported) if from_halo else self.confirmer.confirm(checkout, reported)
+        attempt = attempt_for(checkout, reported.merchant_reference, reported.halo_reference)
+        reference = attempt.halo_reference if attempt is not None else None
+        confirmation = (
+            Confirmation(reported) if from_halo else self.confirmer.confirm(checkout, reported, reference)
+        )
         confirmed = confirmation.outcome
         if confirmed is None:
             return None
         return retry_on_conflict(
             checkout,
-            lambda current: self._write(
-                current, confirmed, decide(current.status, confirmed.disposition), source, confirmation
-            ),
+            lambda current: self._settle(current, confirmed, source, confirmation),
             self.checkouts.store.get,
             gave_up=f"checkout {checkout.id} is changing too fast; the event will be retried",
         )
+
+    def _settle(
+        self, checkout: Checkout, outcome: ReportedOutcome, source: str, confirmation: Confirmation
+    ) -> ApplyResult:
+        """An outcome about one attempt only (a failure with attempts left, a second approval) is the
+        attempt's to record (app/attempts.py); any other is the checkout's, as `decide` rules."""
+        attempt = attempt_for(checkout, outcome.merchant_reference, outcome.halo_reference)
+        if attempt is not None:
+            how = plan(checkout, attempt, outcome.disposition, outcome.error_code)
+            if how is not Plan.CHECKOUT:
+                verdict, updated, decision = write_outcome(
+                    self.checkouts,
+                    self.refunds,
+                    checkout,
+                    attempt=attempt,
+                    outcome=outcome,
+                    how=how,
+                    source=source,
+                )
+                return ApplyResult(verdict, updated, decision, confirmation.mismatches)
+        decision = decide(checkout.status, outcome.disposition)
+        return self._write(checkout, outcome, decision, source, confirmation, attempt=attempt)
 
     def _write(
         self,
@@ -132,6 +159,8 @@ class OutcomeService:
         decision: Decision,
         source: str,
         confirmation: Confirmation,
+        *,
+        attempt: Attempt | None = None,
     ) -> ApplyResult:
         at = iso(self.checkouts.clock())
         disposition = outcome.disposition.value
@@ -173,6 +202,7 @@ class OutcomeService:
         }
         if outcome.halo_transaction_id and decision.new_status == CheckoutStatus.APPROVED:
             changes["halo_transaction_id"] = outcome.halo_transaction_id  # what a refund names
+        changes.update(attempt_changes(checkout, attempt, outcome))
         late_refund = None
         if decision.replaced_status is not None:
             changes["replaced_status"] = decision.replaced_status

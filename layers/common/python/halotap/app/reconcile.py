@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
+from halotap.app.attempts import check_earlier, reported
 from halotap.app.checkouts import CheckoutService
 from halotap.app.outcomes import OutcomeService
 from halotap.app.ports import Halo
@@ -34,7 +35,7 @@ from halotap.app.refunds import RefundService
 from halotap.domain import timing
 from halotap.domain.clock import iso, utc_now
 from halotap.domain.errors import HalotapError, HaloUnavailable
-from halotap.domain.halo import HaloTransaction, ReportedOutcome
+from halotap.domain.halo import HaloTransaction
 from halotap.domain.models import Checkout
 from halotap.domain.notifications import pending_events
 from halotap.domain.states import CheckoutStatus, Disposition, Verdict
@@ -220,10 +221,11 @@ class Reconciler:
         wins, the PSP is told, history records it, a late approval is refunded if the client wants it);
         otherwise the watch moves on to its next offset, or ends."""
         report.watched += 1
+        checkout = check_earlier(self.outcomes, checkout)  # a second approval is refunded
         transaction = self._ask_halo(checkout)
         if transaction is not None and transaction.disposition is not None:
             result = self.outcomes.apply(
-                checkout, _reported(checkout, transaction), "reconcile", from_halo=True
+                checkout, reported(checkout, transaction), "reconcile", from_halo=True
             )
             if result is not None and result.verdict is Verdict.TRANSITION:
                 report.watch_changes += 1
@@ -271,17 +273,19 @@ class Reconciler:
 
     def _check_open(self, checkout: Checkout, now: datetime, report: RunReport) -> str:
         deadline = self._deadline(checkout)
+        checkout = check_earlier(self.outcomes, checkout)  # a late approval of an earlier attempt
+        if checkout.status.is_final:
+            return f"applied:{checkout.status.value}"
         transaction = self._ask_halo(checkout)
         if transaction is not None and transaction.disposition is not None:
             result = self.outcomes.apply(
-                checkout, _reported(checkout, transaction), "reconcile", from_halo=True
+                checkout, reported(checkout, transaction), "reconcile", from_halo=True
             )
             report.applied += 1
-            if result is not None and not result.checkout.status.is_final:
-                # decide() makes every confirmed outcome of an open checkout final; should a future rule
-                # not, the checkout still moves forward rather than block the queue.
-                self.service.reschedule(result.checkout, min(now + self.after_error, deadline))
-            return f"applied:{result.checkout.status.value}" if result else "applied"
+            if result is None or result.checkout.status.is_final:
+                return f"applied:{result.checkout.status.value}" if result else "applied"
+            # A failed attempt with attempts left: still open, and its expiry covers every attempt.
+            checkout = result.checkout
         if now >= deadline:
             self.service.expire(checkout)
             report.expired += 1
@@ -315,23 +319,6 @@ class Reconciler:
             self.service.reschedule(checkout, due_at)
         except HalotapError:
             logger.warning("could not reschedule; the checkout stays due", extra={"checkoutId": checkout.id})
-
-
-def _reported(checkout: Checkout, transaction: HaloTransaction) -> ReportedOutcome:
-    """Halo's own status as an outcome: confirmed already, since it was read from Halo."""
-    assert transaction.disposition is not None
-    return ReportedOutcome(
-        disposition=transaction.disposition,
-        merchant_reference=checkout.id,
-        halo_reference=checkout.halo_reference,
-        halo_transaction_id=transaction.transaction_id,
-        authorisation_code=transaction.authorisation_code,
-        response_code=transaction.response_code,
-        amount=transaction.amount,
-        currency=transaction.currency,
-        settlement=transaction.settlement,
-        error_code=transaction.error_code,  # why a tap failed: the shopper's page says what to do
-    )
 
 
 __all__ = ["Reconciler", "RunReport"]

@@ -208,7 +208,12 @@ class RefundService:
         refund = checkout.refunds[refund_id]
         try:
             merchant = self.checkouts.secret_store.merchant(checkout.merchant_id)
-            transaction_id = transaction_id or checkout.halo_transaction_id or self._transaction_id(checkout)
+            transaction_id = (
+                transaction_id
+                or refund.halo_transaction_id
+                or checkout.halo_transaction_id
+                or self._transaction_id(checkout)
+            )
             if transaction_id is None:
                 logger.error(
                     "Halo does not name the transaction to refund", extra={"checkoutId": checkout.id}
@@ -290,7 +295,12 @@ class RefundService:
             )
         amount = minor(refund.amount, refund.currency)
         settled = refund.but(status=judgement.status, updated_at=at, next_attempt_at=None)
-        if judgement.status == RefundStatus.SUCCEEDED:
+        if refund.halo_transaction_id is not None:
+            totals: dict[
+                str, int
+            ] = {}  # a duplicate payment's refund: the kept payment's totals never held it
+            settled = settled.but(halo_reference=judgement.halo_reference, failure=judgement.failure)
+        elif judgement.status == RefundStatus.SUCCEEDED:
             totals = {"refunded_minor": checkout.refunded_minor + amount}
             if judgement.halo_reference:
                 settled = settled.but(halo_reference=judgement.halo_reference)

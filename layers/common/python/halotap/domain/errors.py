@@ -109,6 +109,18 @@ class RefundLimitReached(HalotapError):
     status, code, title = 409, "refund_limit_reached", "This checkout has as many refunds as it may hold"
 
 
+class AttemptNotAllowed(HalotapError):
+    status, code, title = (
+        409,
+        "attempt_not_allowed",
+        "A new attempt needs an open checkout whose current attempt failed",
+    )
+
+
+class AttemptsExhausted(HalotapError):
+    status, code, title = 409, "attempts_exhausted", "The checkout has had all the attempts it allows"
+
+
 class IdempotencyInProgress(HalotapError):
     status, code, title = 409, "idempotency_in_progress", "A request with this Idempotency-Key is in flight"
 

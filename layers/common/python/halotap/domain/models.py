@@ -92,6 +92,7 @@ class NotificationState(Record):
     delivered_at: str | None = None
     next_attempt_at: str | None = None
     refund_id: str | None = None  # set for refund.* events: their data is this refund
+    attempt_id: str | None = None  # set for checkout.attempt_failed: the attempt its data names
 
     def __post_init__(self) -> None:
         _set(self, "attempts", _int(self.attempts))
@@ -159,6 +160,8 @@ class Refund(Record):
     failure: RefundFailure | None = None
     halo_reference: str | None = None
     reason: str | None = None
+    # Set on a refund of another payment than the one the checkout kept (a duplicate approval): its id at Halo.
+    halo_transaction_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     created_at: str
     updated_at: str
@@ -181,7 +184,39 @@ class Refund(Record):
         )
 
 
-_COUNTERS = ("version", "checks", "reserved_minor", "refunded_minor", "refund_count", "watch_checks")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attempt(Record):
+    """One Halo transaction of a checkout (issue 19): a deep link the shopper may tap, and what became of it.
+
+    `id` is the paymentReference halotap gave Halo: the checkout id for the first, `<checkoutId>.<n>` after.
+    """
+
+    id: str
+    halo_reference: str | None = None  # None while Halo is being asked for the link
+    deep_link: str | None = None
+    status: str  # open | approved | declined | failed | voided | refunded (domain/attempts.py)
+    disposition: str | None = None
+    error_code: int | None = None
+    created_at: str
+    # Bookkeeping, never on the wire:
+    halo_transaction_id: str | None = None
+    duplicate_refund: str | None = None  # the refund of this attempt's approval, when another was kept
+    lost: bool = False  # Halo was asked but its link never reached anyone: not a try, not counted
+
+    def __post_init__(self) -> None:
+        if self.error_code is not None:
+            _set(self, "error_code", _int(self.error_code))
+
+
+_COUNTERS = (
+    "version",
+    "max_attempts",
+    "checks",
+    "reserved_minor",
+    "refunded_minor",
+    "refund_count",
+    "watch_checks",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +274,9 @@ class Checkout(Record):
     # An Indeterminate outcome is flagged for a person if nothing else has replaced it by this time.
     attention_due: str | None = None
     needs_attention: Attention | None = None
+    # Attempts (domain/attempts.py): a checkout stored before them has none and reads as one attempt.
+    max_attempts: int = 1
+    attempts: tuple[Attempt, ...] = ()
 
     def __post_init__(self) -> None:
         """Nested records arrive as dicts when read back from the table; counters as Decimal."""
@@ -254,6 +292,7 @@ class Checkout(Record):
         if isinstance(self.needs_attention, dict):
             _set(self, "needs_attention", Attention.from_dict(self.needs_attention))
         _set(self, "history", tuple(_record(HistoryEntry, entry) for entry in self.history))
+        _set(self, "attempts", tuple(_record(Attempt, entry) for entry in self.attempts))
         _set(
             self,
             "notifications",
@@ -268,6 +307,7 @@ class Checkout(Record):
 
 
 __all__ = [
+    "Attempt",
     "Attention",
     "Checkout",
     "Failure",

@@ -59,6 +59,21 @@ def refund_outbox_changes(
     }
 
 
+ATTEMPT_FAILED = "checkout.attempt_failed"
+
+
+def attempt_outbox_changes(checkout: Checkout, attempt_id: str, at: datetime) -> dict[str, Any]:
+    """The outbox entry of a failed attempt with attempts left (`checkout.but(**...)`): the checkout stays
+    open, so no status change names it; its id comes from the version this write makes, as a status's does."""
+    entry = NotificationState(
+        type=ATTEMPT_FAILED, status="pending", created_at=iso(at), attempt_id=attempt_id
+    )
+    return {
+        "notifications": {**checkout.notifications, event_id(checkout.id, checkout.version + 1): entry},
+        "due_at": iso(at + OUTBOX_SWEEP_AFTER),
+    }
+
+
 def marked(checkout: Checkout, events: list[str], status: str) -> dict[str, NotificationState]:
     """The checkout's notifications with `events` moved to `status`."""
     return {
@@ -75,6 +90,10 @@ def notification_body(checkout: Checkout, event: str, at: datetime) -> str:
     else:
         data = checkout_view(checkout)
         data.pop("notifications", None)  # delivery bookkeeping is not part of the event
+        if state.attempt_id is not None:  # checkout.attempt_failed: which attempt, and how many may follow
+            from halotap.domain.attempts import attempt_data
+
+            data.update(attempt_data(checkout, state.attempt_id))
     return json.dumps({"type": state.type, "timestamp": iso(at), "data": data}, separators=(",", ":"))
 
 
@@ -166,5 +185,13 @@ LEDGER_EVENT_TYPES = ("ledger.completed",)
 ENDPOINT_EVENT_TYPES = ("endpoint.disabled",)
 # Every event type a PSP can list, filter on or subscribe an endpoint to.
 ALL_EVENT_TYPES = tuple(
-    sorted({*EVENT_TYPES.values(), *REFUND_EVENT_TYPES, *LEDGER_EVENT_TYPES, *ENDPOINT_EVENT_TYPES})
+    sorted(
+        {
+            *EVENT_TYPES.values(),
+            ATTEMPT_FAILED,
+            *REFUND_EVENT_TYPES,
+            *LEDGER_EVENT_TYPES,
+            *ENDPOINT_EVENT_TYPES,
+        }
+    )
 )

@@ -114,6 +114,7 @@ def _field(
     *,
     default: Any = _REQUIRED,
     default_factory: Callable[[], Any] | None = None,
+    shown_default: Any = _REQUIRED,
 ) -> cs.DataclassField:
     """One field: sent under its camelCase name (or its Python name), described for the OpenAPI document."""
     if default_factory is not None:
@@ -125,7 +126,12 @@ def _field(
         schema,
         kw_only=True,
         validation_alias=wire_name(name),
-        metadata={"pydantic_js_updates": {"description": description}},
+        metadata={
+            "pydantic_js_updates": {
+                "description": description,
+                **({} if shown_default is _REQUIRED else {"default": shown_default}),
+            }
+        },
     )
 
 
@@ -191,8 +197,9 @@ class CreateCheckoutRequest(Body):
     notification_url: str | None = None
     fallback_url: str | None = None
     locale: str | None = None
+    max_attempts: int | None = None  # None is 1: a body without it fingerprints as it did before
 
-    ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"fallback_url", "locale"})  # issue 19
+    ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"fallback_url", "locale", "max_attempts"})  # issue 19
 
     @property
     def money(self) -> Money:
@@ -259,6 +266,20 @@ _bind(
         "The shopper's language, a BCP 47 tag such as \"de-DE\": the hosted page's words and number format. "
         "Without it the shopper's browser decides (Accept-Language), else English.",
         default=None,
+    ),
+    _field(
+        "max_attempts",
+        # Left out, it is 1; held as None, so a body without it fingerprints as before (ADDED_LATER).
+        cs.with_default_schema(
+            cs.int_schema(strict=True, ge=1, le=5),
+            metadata={"pydantic_js_updates": {"default": 1}},
+        ),
+        "How many times the shopper may try to pay (1 to 5, default 1): after a declined or failed attempt "
+        "the checkout stays open and a new attempt (POST /v1/checkouts/{id}/attempts, or the page's "
+        '"Try again") gets a new deep link.',
+        # Left out, it is 1; held as None, so a body without it fingerprints as before (ADDED_LATER).
+        default=None,
+        shown_default=1,
     ),
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from halotap.domain.attempts import attempts_view
 from halotap.domain.models import Checkout, Record, Refund, wire_name
 from halotap.domain.states import CheckoutStatus
 
@@ -36,8 +37,9 @@ INTERNAL_FIELDS = (
     "watch_due",
     "attention_due",
 )
-_NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
-_NOT_IN_VIEW = frozenset(wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds"))
+_NOT_IN_VIEW = frozenset(
+    wire_name(name) for name in (*INTERNAL_FIELDS, "notifications", "refunds", "attempts")
+)
 
 
 def refund_view(refund: Refund) -> dict[str, Any]:
@@ -62,6 +64,7 @@ def checkout_view(checkout: Checkout, pay_url: str | None = None) -> dict[str, A
             from halotap.domain.qr import svg_data_uri
 
             body["qrCode"] = svg_data_uri(checkout.deep_link)
+    body["attempts"] = attempts_view(checkout)  # one stored before attempts existed shows one
     body.setdefault("outcome", None)
     body.setdefault("settlement", None)
     body.setdefault("needsAttention", None)
@@ -95,6 +98,7 @@ class CheckoutCreated(Record):
     return_url: str | None = None
     fallback_url: str | None = None
     locale: str | None = None
+    max_attempts: int = 1
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: str
     created_at: str
@@ -117,6 +121,7 @@ class CheckoutCreated(Record):
             return_url=checkout.return_url,
             fallback_url=checkout.fallback_url,
             locale=checkout.locale,
+            max_attempts=checkout.max_attempts,
             metadata=checkout.metadata,
             expires_at=checkout.expires_at,
             created_at=checkout.created_at,

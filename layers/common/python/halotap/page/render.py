@@ -107,7 +107,12 @@ def checkout_body(view: CheckoutView) -> str:
     why = advice.get(view.reason or "", "")
     retry = ""
     if view.state == "retry" and view.attempts_left > 0:
-        retry = f'\n  <p class="retry"><button type="button" class="button" id="try-again">{e(w.try_again)}</button></p>'
+        # A plain form, so it works without script too (the page's script sends it with fetch instead).
+        retry = (
+            f'\n  <form class="retry" id="retry" method="post" action="{e(view.checkout_id)}/attempts">'
+            f'<input type="hidden" name="replaces" value="{e(view.replaces or "")}">'
+            f'<button type="submit" class="button" id="try-again">{e(w.try_again)}</button></form>'
+        )
     back_link = f' href="{e(view.back_url)}"' if view.back_url else ""
     script_words = {"statuses": lines, "reasons": advice}
     return f"""<main class="card" id="checkout" data-status="{e(view.state)}" data-seconds-left="{view.seconds_left}"

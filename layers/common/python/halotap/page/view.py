@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from halotap.domain import attempts
+from halotap.domain.attempts import current, is_retry
 from halotap.domain.models import Checkout
 from halotap.domain.states import CheckoutStatus
 from halotap.page.device import Path, path_for
@@ -57,7 +59,11 @@ def shown(checkout: Checkout) -> str:
 
 
 def reason(checkout: Checkout) -> str | None:
-    """The REASONS key of Halo's error code on a failed payment, when the shopper can act on it."""
+    """The REASONS key of Halo's error code on a failed payment or attempt, when the shopper can act on it."""
+    if is_retry(checkout):
+        attempt = current(checkout)
+        code = attempt.error_code if attempt is not None else None
+        return REASONS.get(code) if code is not None else None
     if checkout.status not in (CheckoutStatus.DECLINED, CheckoutStatus.FAILED) or checkout.outcome is None:
         return None
     code = checkout.outcome.error_code
@@ -65,15 +71,18 @@ def reason(checkout: Checkout) -> str | None:
 
 
 def attempts_left(checkout: Checkout) -> int:
-    """How many more attempts the shopper may make after a declined one. Checkouts have one attempt
-    today; issue 19's `maxAttempts` makes this its count, and the page then offers "Try again"."""
-    return 0
+    """How many more attempts the shopper may make after a failed one (the create's `maxAttempts`)."""
+    return attempts.attempts_left(checkout) if is_retry(checkout) else 0
 
 
 def state(checkout: Checkout) -> str:
-    """The key of the page's words for `checkout`: "retry" is a declined attempt with another allowed."""
-    if checkout.status is CheckoutStatus.DECLINED and attempts_left(checkout) > 0:
+    """The key of the page's words for `checkout`: "retry" is a failed attempt with another allowed, and
+    an open checkout whose next attempt is still waiting for Halo's link is "creating"."""
+    if is_retry(checkout):
         return "retry"
+    attempt = current(checkout)
+    if checkout.status is CheckoutStatus.OPEN and attempt is not None and attempt.deep_link is None:
+        return "creating"
     return shown(checkout)
 
 
@@ -89,6 +98,8 @@ class CheckoutView(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to cre
     back_url: str | None  # only once final
     reason: str | None = None  # a REASONS key
     attempts_left: int = 0  # above 0 on a "retry" state, the page shows the Try again button
+    checkout_id: str = ""  # where "Try again" posts: <checkoutId>/attempts, relative to the page
+    replaces: str | None = None  # the failed attempt "Try again" replaces: a second press makes no third
 
     @property
     def is_final(self) -> bool:
@@ -98,11 +109,13 @@ class CheckoutView(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to cre
 def checkout_view(checkout: Checkout, now: datetime, headers: Mapping[str, str]) -> CheckoutView:
     """The view of `checkout` for a request's headers (names in lower case)."""
     choice = choose(checkout.locale, checkout.merchant_locale, headers.get("accept-language"))
-    is_open = checkout.status is CheckoutStatus.OPEN
+    page_state = state(checkout)
+    is_open = page_state == "open"
+    attempt = current(checkout)
     return CheckoutView(
         language=choice.language,
         path=path_for(headers),
-        state=state(checkout),
+        state=page_state,
         merchant=checkout.merchant_name or checkout.merchant_id,
         amount=format_amount(checkout.amount, checkout.currency, choice.locale),
         seconds_left=max(0, int((datetime.fromisoformat(checkout.expires_at) - now).total_seconds())),
@@ -111,4 +124,6 @@ def checkout_view(checkout: Checkout, now: datetime, headers: Mapping[str, str])
         back_url=return_url(checkout) if checkout.status.is_final else None,
         reason=reason(checkout),
         attempts_left=attempts_left(checkout),
+        checkout_id=checkout.id,
+        replaces=attempt.id if attempt is not None else None,
     )

@@ -1,5 +1,5 @@
-"""The part of `halotap.wiring.Services` that builds webhook endpoints: their store (KMS-sealed secrets),
-the delivery log, and the use cases over them. Its own module to keep wiring.py small; Services
+"""The part of `halotap.wiring.Services` that builds what a PSP changes about its own integration: webhook
+endpoints (their store with KMS-sealed secrets, the delivery log, the use cases over them) and API keys. Its own module to keep wiring.py small; Services
 inherits it, so `services.webhook_endpoints` and the rest read as any other service.
 """
 
@@ -11,15 +11,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from halotap.adapters.deliveries import DynamoDeliveryLog
     from halotap.adapters.dynamo.endpoints import DynamoEndpointStore
+    from halotap.app.api_keys import ApiKeyService, ApiKeyStore
     from halotap.app.endpoints import EndpointService
     from halotap.app.fanout import EndpointDirectory, EndpointHealth
 
 
-class EndpointWiring:
+class IntegrationWiring:
     @property
     def _services(self) -> Any:
         """The Services this is mixed into (typed Any: this layer sits below halotap.wiring)."""
         return self
+
+    @cached_property
+    def api_key_store(self) -> ApiKeyStore:
+        from halotap.adapters.dynamo.api_keys import DynamoApiKeyStore
+
+        return DynamoApiKeyStore(
+            lambda: self._services.config.integrations_table,
+            client=self._services._dynamodb,
+            clock=self._services.clock,
+        )
+
+    @cached_property
+    def api_keys(self) -> ApiKeyService:
+        from halotap.app.api_keys import ApiKeyService
+
+        return ApiKeyService(self.api_key_store, self._services.secrets, clock=self._services.clock)
 
     @cached_property
     def endpoint_store(self) -> DynamoEndpointStore:
