@@ -19,8 +19,9 @@ from functools import partial
 from io import BytesIO
 from pathlib import Path
 
-from scripts.bench import REPO_ROOT, Figure, function_settings, interleave, progress
-from scripts.lambda_shaped import X86_FUNCTIONS, X86_LAYER, python313
+from scripts.bench_figures import Figure, interleave, progress
+from scripts.lambda_shaped import REPO_ROOT, X86_FUNCTIONS, X86_LAYER, python313
+from scripts.local_stack import function_settings
 
 BASELINE_COMMIT = "f909335f0c41cc1d7d270929e6093e39a7bdf1a9"  # main before issue 19's page work
 # argv: the folders to put first on sys.path (comma-separated), then the Accept-Language ("" for none).

@@ -5,7 +5,7 @@ of the layer on the path and only the environment the manifest gives it, and ans
 (tests/lambda/invoke.py is the child). A checkout's life is walked in ORDER, with the sample events from
 events/ pointed at the checkout the walk created. Both tests/lambda/test_handlers_as_lambda.py and
 scripts/bench.py use this module; the moto server and Halo simulator they run against come from
-bench.local_stack().
+scripts/local_stack.py.
 
 Only the standard library is imported at module level; the devstack, the manifest and httpx are imported
 where they are used.
@@ -50,6 +50,11 @@ ORDER = (
 Result = dict[str, Any]  # what invoke.py writes: "answer" or "raised", "cpu_seconds", "loaded_from"
 
 
+def need_x86_build() -> None:
+    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
+        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
+
+
 @functools.cache
 def python313() -> str:
     """The interpreter Lambda runs halotap on (scripts/python313 finds it)."""
@@ -63,7 +68,7 @@ def python313() -> str:
 
 def function_env(name: str, halo_url: str) -> dict[str, str]:
     """The environment the manifest gives function `name`, pointed at the local stack, which must be
-    running in this process (bench.local_stack() exports the provisioned names and moto's endpoint)."""
+    running in this process (scripts/local_stack.py exports the provisioned names and moto's endpoint)."""
     from devstack.config import DevConfig, lambda_environment
     from infra import manifest
 

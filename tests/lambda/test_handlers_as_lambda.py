@@ -16,8 +16,9 @@ import pytest
 
 from devstack.events import CHECKOUT_ID, HALO_REFERENCE
 from infra import manifest
-from scripts import bench, lambda_shaped
+from scripts import lambda_shaped
 from scripts.lambda_shaped import ORDER, body, function_env, invoke, sample
+from scripts.local_stack import local_stack
 
 # The handlers whose sample carries something the PSP sent to validate. A body is checked by pydantic's
 # core alone (domain/requests.py); a list's query by a pydantic model (domain/listing.py).
@@ -31,7 +32,7 @@ def test_every_handler_is_in_the_order():
 
 @pytest.fixture(scope="module")
 def stack():
-    with bench.local_stack() as running:
+    with local_stack() as running:
         yield running
 
 
