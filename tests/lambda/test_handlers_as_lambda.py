@@ -20,14 +20,42 @@ from scripts import lambda_shaped
 from scripts.lambda_shaped import ORDER, body, function_env, invoke, sample
 from scripts.local_stack import local_stack
 
-# The handlers whose sample carries something the PSP sent to validate. A body is checked by pydantic's
-# core alone (domain/requests.py); a list's query by a pydantic model (domain/listing.py).
-VALIDATE_A_BODY = {"create_checkout", "create_refund"}
-PARSE_A_QUERY = {"events"}
+# What each handler's first request may load beyond the standard library: top-level packages, from the
+# layer or the function's folder. A handler that loads more fails test_each_handler_answers_...: each
+# package on a cold start is CPU before the answer (docs/performance.md). A new function adds its row.
+AWS = {"boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six", "certifi"}
+RUNTIME = AWS | {"aws_lambda_powertools", "typing_extensions", "halotap", "handler"}
+HTTP = {"httpx", "httpcore", "h11", "anyio", "idna", "certifi"}  # Halo's API and the PSP's endpoint
+# A body is checked by pydantic's core alone (domain/requests.py); a list's query by a pydantic model
+# (domain/listing.py), which brings pydantic's Python layer.
+BODY = {"pydantic_core"}
+QUERY = {"pydantic", "pydantic_core", "annotated_types", "typing_inspection"}
+PAGE = {"babel", "segno"}  # the hosted page's languages and amounts (CLDR), its QR code
+LOADS_AT_MOST = {
+    "authorizer": RUNTIME,
+    "create_checkout": RUNTIME | HTTP | BODY,
+    "get_checkout": RUNTIME,
+    "checkout_page": RUNTIME | PAGE,
+    "halo_webhook": RUNTIME,
+    "apply_halo_event": RUNTIME | HTTP,
+    "deliver_notification": RUNTIME | HTTP,
+    "reconcile": RUNTIME,
+    "create_refund": RUNTIME | HTTP | BODY,
+    "events": RUNTIME | QUERY,
+    "ledger": RUNTIME | HTTP,
+    "ledger_report": RUNTIME,
+    "cancel_checkout": RUNTIME,
+}
 
 
 def test_every_handler_is_in_the_order():
     assert sorted(ORDER) == sorted(spec.name for spec in manifest.FUNCTIONS)
+
+
+def test_every_handler_says_what_its_first_request_may_load():
+    assert sorted(LOADS_AT_MOST) == sorted(spec.name for spec in manifest.FUNCTIONS)
+    assert all("babel" not in LOADS_AT_MOST[name] for name in LOADS_AT_MOST if name != "checkout_page")
+    assert "pydantic" not in LOADS_AT_MOST["halo_webhook"]
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +84,18 @@ def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_p
     # in the simulator right after the create (the webhook comes from the sample).
     results = lambda_shaped.walk(stack.halo_url, run)
     answers = {name: result["answer"] for name, result in results.items()}
-    # pydantic validates what the PSP sends and nothing else: the handlers that read, apply, deliver or
-    # reconcile checkouts never load it, even on a first request. Its Python layer (BaseModel and the
-    # schema generator, about 40 ms of a cold start) loads only where a list's query is parsed.
-    loads_core = {name for name, result in results.items() if "pydantic_core" in result["loaded_from"]}
-    loads_pydantic = {name for name, result in results.items() if "pydantic" in result["loaded_from"]}
-    assert loads_core == VALIDATE_A_BODY | PARSE_A_QUERY
-    assert loads_pydantic == PARSE_A_QUERY
+    # Each first request loads only what it needs: e.g. no pydantic where nothing the PSP sent is
+    # validated, no babel outside the page, no httpx where nothing calls Halo or the PSP.
+    beyond_stdlib = {
+        name: {package for package, path in result["loaded_from"].items() if not path.startswith(runtime)}
+        for name, result in results.items()
+    }
+    more = {
+        name: sorted(loaded - LOADS_AT_MOST[name])
+        for name, loaded in beyond_stdlib.items()
+        if not loaded <= LOADS_AT_MOST[name]
+    }
+    assert more == {}, f"first requests that loaded more than LOADS_AT_MOST allows: {more}"
 
     assert answers["authorizer"]["context"] == {"clientId": "demo-psp", "merchants": "demo-merchant"}
     assert answers["create_checkout"]["statusCode"] == 201
