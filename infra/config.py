@@ -53,6 +53,7 @@ class StackConfig:
     # Both built by `make layer` (scripts/build-layer.sh), with Python 3.13 bytecode beside the sources.
     functions_dir: Path = REPO_ROOT / "build" / "functions"
     layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
+    page_layer_dir: Path = REPO_ROOT / "layers" / "page" / "build"
 
     def __post_init__(self) -> None:
         if not STAGE_NAME.match(self.stage):
@@ -126,10 +127,11 @@ class StackConfig:
 
     def check_assets(self) -> None:
         """Fail before synthesis, with the fix, when an asset folder is missing."""
-        if not (self.layer_dir / "python").is_dir():
-            raise ConfigError(
-                f"the layer is not built ({self.layer_dir / 'python'} is missing): run `make layer` first"
-            )
+        for layer in (self.layer_dir, self.page_layer_dir):
+            if not (layer / "python").is_dir():
+                raise ConfigError(
+                    f"the layer is not built ({layer / 'python'} is missing): run `make layer` first"
+                )
         missing = [
             s.name for s in manifest.FUNCTIONS if not (self.functions_dir / s.name / "handler.py").is_file()
         ]

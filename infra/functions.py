@@ -34,17 +34,26 @@ class Functions(Construct):
         self._config = config
         self._data = data
         self._messaging = messaging
-        self.layer = lambda_.LayerVersion(
-            self,
-            "CommonLayer",
-            code=lambda_.Code.from_asset(str(config.layer_dir)),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="halotap shared package and its pinned runtime dependencies",
-        )
+        folders = {"common": config.layer_dir, "page": config.page_layer_dir}
+        self.layers = {
+            key: lambda_.LayerVersion(
+                self,
+                f"{pascal(key)}Layer",
+                code=lambda_.Code.from_asset(str(folders[key])),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description=f"halotap: {description}",
+            )
+            for key, description in manifest.LAYERS.items()
+        }
         self.functions: dict[str, lambda_.Function] = {}
         for spec in manifest.FUNCTIONS:
             self.functions[spec.name] = self._function(spec)
+
+    @property
+    def layer(self) -> lambda_.LayerVersion:
+        """The layer every function gets."""
+        return self.layers["common"]
 
     @property
     def authorizer(self) -> lambda_.Function:
@@ -80,7 +89,7 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             code=lambda_.Code.from_asset(str(self._config.functions_dir / spec.name)),
             handler="handler.handler",
-            layers=[self.layer],
+            layers=[self.layers[key] for key in spec.layers],
             timeout=cdk.Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
             tracing=lambda_.Tracing.ACTIVE,

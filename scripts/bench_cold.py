@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from scripts.bench_figures import Figure, interleave, progress
-from scripts.lambda_shaped import REPO_ROOT, X86_FUNCTIONS, X86_LAYER, need_x86_build, python313
+from scripts.lambda_shaped import REPO_ROOT, X86_FUNCTIONS, X86_LAYER, layer_paths, need_x86_build, python313
 from scripts.local_stack import function_settings
 
 HANDLERS = tuple(sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")))
@@ -56,7 +56,9 @@ def cold_start(n: int, handlers: Sequence[str] = HANDLERS) -> list[Figure]:
     env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
     baseline = partial(import_seconds, BASELINE_IMPORT, [X86_LAYER], env, python)
     subjects = {
-        name: partial(import_seconds, HANDLER_THEN_BOTO3, [X86_FUNCTIONS / name, X86_LAYER], env, python)
+        name: partial(
+            import_seconds, HANDLER_THEN_BOTO3, [X86_FUNCTIONS / name, *layer_paths(name)], env, python
+        )
         for name in handlers
     }
     for sample in [baseline, *subjects.values()]:

@@ -26,6 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # requirements and bytecode step, for this machine's architecture.
 X86_LAYER = REPO_ROOT / "build" / "x86_64" / "layer" / "python"
 X86_FUNCTIONS = REPO_ROOT / "build" / "x86_64" / "functions"
+X86_LAYERS = {  # infra/manifest.py's LAYERS, built for this machine
+    "common": X86_LAYER,
+    "page": REPO_ROOT / "build" / "x86_64" / "page-layer" / "python",
+}
 INVOKE = REPO_ROOT / "tests" / "lambda" / "invoke.py"  # the child: stdlib only, it runs under 3.13
 
 # What Lambda's runtime gives every function besides the manifest's settings (fake credentials for moto).
@@ -48,6 +52,14 @@ ORDER = (
 )
 
 Result = dict[str, Any]  # what invoke.py writes: "answer" or "raised", "cpu_seconds", "loaded_from"
+
+
+def layer_paths(name: str) -> list[Path]:
+    """The layers function `name` gets (its manifest row), in path order, as built for this machine. On
+    Lambda they are merged into /opt/python; on a path, one folder after another is the same lookup."""
+    from infra import manifest
+
+    return [X86_LAYERS[key] for key in manifest.function(name).layers]
 
 
 def need_x86_build() -> None:
@@ -106,7 +118,7 @@ def invoke(
             "-S",
             str(INVOKE),
             str(X86_FUNCTIONS / name),
-            str(X86_LAYER),
+            os.pathsep.join(map(str, layer_paths(name))),
             str(event_file),
             str(result_file),
         ],

@@ -2,10 +2,10 @@
 
 tests/lambda runs it, and so do `make bench`'s first-request figures, through scripts/lambda_shaped.py.
 
-    python3.13 -I -S tests/lambda/invoke.py <function-dir> <layer-dir> <event.json> <result.json>
+    python3.13 -I -S tests/lambda/invoke.py <function-dir> <layer-dirs> <event.json> <result.json>
 
-`-I -S`: no site-packages, no PYTHON* variables; the function's folder and the layer are the only paths
-before the standard library, as /var/task and /opt/python are on Lambda. The result file gets the answer,
+`-I -S`: no site-packages, no PYTHON* variables; the function's folder and its layers (joined by os.pathsep)
+are the only paths before the standard library, as /var/task and /opt/python are on Lambda. The result file gets the answer,
 or the exception the handler raised, and the file every top-level package was loaded from. With an
 answer it also gets "cpu_seconds": this process's CPU time from just before `import handler` to just
 after the answer (a cold start's init and first request, lazy loads included; start-up not counted).
@@ -21,8 +21,8 @@ import os
 import sys
 import time
 
-function_dir, layer_dir, event_file, result_file = sys.argv[1:5]
-sys.path[:0] = [function_dir, layer_dir]
+function_dir, layer_dirs, event_file, result_file = sys.argv[1:5]
+sys.path[:0] = [function_dir, *layer_dirs.split(os.pathsep)]  # the function's layers, in the manifest's order
 
 
 class Context:
