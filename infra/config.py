@@ -43,6 +43,10 @@ class StackConfig:
     # Creates the account-wide API Gateway CloudWatch role that execution logging needs; a PSP whose
     # account already has one set can turn this off (context apiGatewayAccountRole=false).
     api_gateway_account_role: bool = True
+    # Lambda SnapStart (context snapStart=true): each function publishes a version whose initialised
+    # memory is snapshotted; API Gateway, queues and schedules invoke its alias "live". Off by default:
+    # it is billed per GB cached and per GB restored (docs/performance.md, "SnapStart").
+    snap_start: bool = False
     # An optional custom domain for the shopper's page (and the API beside it): payUrl then points at
     # https://<pay_domain>/pay/<id>. Without one, payUrl uses the API's own execute-api address.
     pay_domain: str | None = None
@@ -98,6 +102,7 @@ class StackConfig:
             halo_acquirer=get("haloAcquirer", "") or None,
             halo_base_url=get("haloBaseUrl", "") or None,
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
+            snap_start=get("snapStart", "false").lower() == "true",
             pay_domain=get("payDomain", "") or None,
             pay_certificate_arn=get("payCertificateArn", "") or None,
             alarm_email=get("alarmEmail", "") or None,

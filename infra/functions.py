@@ -47,6 +47,7 @@ class Functions(Construct):
             for key, description in manifest.LAYERS.items()
         }
         self.functions: dict[str, lambda_.Function] = {}
+        self.entries: dict[str, lambda_.IFunction] = {}  # what invokes each: the function, or its alias
         for spec in manifest.FUNCTIONS:
             self.functions[spec.name] = self._function(spec)
 
@@ -56,8 +57,13 @@ class Functions(Construct):
         return self.layers["common"]
 
     @property
-    def authorizer(self) -> lambda_.Function:
-        return next(self.functions[s.name] for s in manifest.FUNCTIONS if s.is_authorizer)
+    def authorizer(self) -> lambda_.IFunction:
+        return next(self.entries[s.name] for s in manifest.FUNCTIONS if s.is_authorizer)
+
+    def entry(self, name: str) -> lambda_.IFunction:
+        """What API Gateway, a queue or a schedule invokes for function `name`: with SnapStart its alias
+        "live" (a snapshot exists only for a published version), without it the function itself."""
+        return self.entries[name]
 
     def _function(self, spec: manifest.Function) -> lambda_.Function:
         name = pascal(spec.name)
@@ -96,16 +102,21 @@ class Functions(Construct):
             log_group=log_group,
             role=role,
             environment=self._environment(spec),
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self._config.snap_start else None,
         )
+        entry: lambda_.IFunction = function
+        if self._config.snap_start:
+            entry = lambda_.Alias(self, f"{name}Live", alias_name="live", version=function.current_version)
+        self.entries[spec.name] = entry
         if spec.queue:
-            self._subscribe(function, spec)
+            self._subscribe(entry, spec)
         if spec.schedule_minutes:
             events.Rule(
                 self,
                 f"{name}Schedule",
                 description=f"Runs {spec.name} every {spec.schedule_minutes} minute(s)",
                 schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
-                targets=[targets.LambdaFunction(function, retry_attempts=0)],  # the next tick is the retry
+                targets=[targets.LambdaFunction(entry, retry_attempts=0)],  # the next tick is the retry
             )
         if spec.daily_at_utc_hour is not None:
             events.Rule(
@@ -113,7 +124,7 @@ class Functions(Construct):
                 f"{name}DailySchedule",
                 description=f"Runs {spec.name} once a day at {spec.daily_at_utc_hour:02d}:00 UTC",
                 schedule=events.Schedule.cron(minute="0", hour=str(spec.daily_at_utc_hour)),
-                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+                targets=[targets.LambdaFunction(entry, retry_attempts=2)],
             )
         permissions.acknowledge_findings(spec, role, self._config, self._data.buckets)
         acknowledge(
@@ -150,7 +161,7 @@ class Functions(Construct):
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
 
-    def _subscribe(self, function: lambda_.Function, spec: manifest.Function) -> None:
+    def _subscribe(self, function: lambda_.IFunction, spec: manifest.Function) -> None:
         assert spec.queue is not None
         queue_spec = manifest.queue(spec.queue)
         if queue_spec.visibility_timeout_seconds < 6 * spec.timeout_seconds:

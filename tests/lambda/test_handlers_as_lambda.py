@@ -26,22 +26,21 @@ from scripts.local_stack import local_stack
 AWS = {"boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six", "certifi"}
 RUNTIME = AWS | {"aws_lambda_powertools", "typing_extensions", "halotap", "handler"}
 HTTP = {"httpx", "httpcore", "h11", "anyio", "idna", "certifi"}  # Halo's API and the PSP's endpoint
-# A body is checked by pydantic's core alone (domain/requests.py); a list's query by a pydantic model
-# (domain/listing.py), which brings pydantic's Python layer.
-BODY = {"pydantic_core"}
-QUERY = {"pydantic", "pydantic_core", "annotated_types", "typing_inspection"}
+# A body (domain/requests.py) and the events feed's query (domain/event_query.py) are checked by
+# pydantic's core alone: pydantic's Python layer (BaseModel) is on no handler's first request.
+CORE = {"pydantic_core"}
 PAGE = {"babel", "segno"}  # the hosted page's languages and amounts (CLDR), its QR code
 LOADS_AT_MOST = {
     "authorizer": RUNTIME,
-    "create_checkout": RUNTIME | HTTP | BODY,
+    "create_checkout": RUNTIME | HTTP | CORE,
     "get_checkout": RUNTIME,
     "checkout_page": RUNTIME | PAGE,
     "halo_webhook": RUNTIME,
     "apply_halo_event": RUNTIME | HTTP,
     "deliver_notification": RUNTIME | HTTP,
     "reconcile": RUNTIME,
-    "create_refund": RUNTIME | HTTP | BODY,
-    "events": RUNTIME | QUERY,
+    "create_refund": RUNTIME | HTTP | CORE,
+    "events": RUNTIME | CORE,
     "ledger": RUNTIME | HTTP,
     "ledger_report": RUNTIME,
     "cancel_checkout": RUNTIME,
