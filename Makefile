@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 LAYER_STAMP := layers/common/build/.built
-HALOTAP_SOURCES := $(shell find layers/common/python/halotap functions -name '*.py' -o -name '*.html' -o -name '*.po' 2>/dev/null)
+HALOTAP_SOURCES := layers/common/aws-services.txt $(shell find layers/common/python/halotap functions -name '*.py' -o -name '*.html' -o -name '*.po' 2>/dev/null)
 
 .PHONY: demo local test lint unit integration infra e2e synth layer bench chromium clean help
 
@@ -45,7 +45,7 @@ layer: $(LAYER_STAMP)
 X86_DIR := build/x86_64
 X86_STAMP := $(X86_DIR)/.built
 $(X86_STAMP): $(VENV)/.dev layers/common/requirements.txt scripts/build-layer.sh $(HALOTAP_SOURCES)
-	PYTHON=$(PY) scripts/build-layer.sh x86_64 $(X86_DIR)/layer $(X86_DIR)/functions $(QUIET_PIP)
+	PYTHON=$(PY) scripts/build-layer.sh x86_64 $(X86_DIR)/layer $(X86_DIR)/functions $(X86_DIR)/page-layer $(QUIET_PIP)
 	@touch $@
 
 # The browser test drives Debian's Chromium through Playwright's executable_path: Playwright's own browser
@@ -109,5 +109,5 @@ bench: $(VENV)/.dev $(X86_STAMP)
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) cdk.out build layers/common/build .devstack node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache \
+	rm -rf $(VENV) cdk.out build layers/common/build layers/page/build .devstack node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache \
 		clients/typescript/node_modules clients/typescript/dist

@@ -161,7 +161,7 @@ class Api(Construct):
             tuple[str, str], str
         ] = {}  # route -> its function, for routes without the authorizer
         for spec in (s for s in manifest.FUNCTIONS if s.routes):
-            integration = apigw.LambdaIntegration(functions.functions[spec.name], allow_test_invoke=False)
+            integration = apigw.LambdaIntegration(functions.entry(spec.name), allow_test_invoke=False)
             for route in spec.routes:
                 self.methods[(route.method, route.path)] = self._method(spec, route, integration)
         for path, allowed in manifest.methods_by_path().items():

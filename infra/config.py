@@ -46,6 +46,10 @@ class StackConfig:
     # Each function's reserved concurrency (manifest.RESERVED_CONCURRENCY). A new account whose Lambda
     # concurrency quota is still 10 cannot reserve any: deploy it with -c reservedConcurrency=false.
     reserved_concurrency: bool = True
+    # Lambda SnapStart (context snapStart=true): each function publishes a version whose initialised
+    # memory is snapshotted; API Gateway, queues and schedules invoke its alias "live". Off by default:
+    # it is billed per GB cached and per GB restored (docs/performance.md, "SnapStart").
+    snap_start: bool = False
     # An optional custom domain for the shopper's page (and the API beside it): payUrl then points at
     # https://<pay_domain>/pay/<id>. Without one, payUrl uses the API's own execute-api address.
     pay_domain: str | None = None
@@ -56,6 +60,7 @@ class StackConfig:
     # Both built by `make layer` (scripts/build-layer.sh), with Python 3.13 bytecode beside the sources.
     functions_dir: Path = REPO_ROOT / "build" / "functions"
     layer_dir: Path = REPO_ROOT / "layers" / "common" / "build"
+    page_layer_dir: Path = REPO_ROOT / "layers" / "page" / "build"
 
     def __post_init__(self) -> None:
         if not STAGE_NAME.match(self.stage):
@@ -101,6 +106,7 @@ class StackConfig:
             halo_base_url=get("haloBaseUrl", "") or None,
             api_gateway_account_role=get("apiGatewayAccountRole", "true").lower() != "false",
             reserved_concurrency=get("reservedConcurrency", "true").lower() != "false",
+            snap_start=get("snapStart", "false").lower() == "true",
             pay_domain=get("payDomain", "") or None,
             pay_certificate_arn=get("payCertificateArn", "") or None,
             alarm_email=get("alarmEmail", "") or None,
@@ -130,10 +136,11 @@ class StackConfig:
 
     def check_assets(self) -> None:
         """Fail before synthesis, with the fix, when an asset folder is missing."""
-        if not (self.layer_dir / "python").is_dir():
-            raise ConfigError(
-                f"the layer is not built ({self.layer_dir / 'python'} is missing): run `make layer` first"
-            )
+        for layer in (self.layer_dir, self.page_layer_dir):
+            if not (layer / "python").is_dir():
+                raise ConfigError(
+                    f"the layer is not built ({layer / 'python'} is missing): run `make layer` first"
+                )
         missing = [
             s.name for s in manifest.FUNCTIONS if not (self.functions_dir / s.name / "handler.py").is_file()
         ]

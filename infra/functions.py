@@ -34,21 +34,36 @@ class Functions(Construct):
         self._config = config
         self._data = data
         self._messaging = messaging
-        self.layer = lambda_.LayerVersion(
-            self,
-            "CommonLayer",
-            code=lambda_.Code.from_asset(str(config.layer_dir)),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="halotap shared package and its pinned runtime dependencies",
-        )
+        folders = {"common": config.layer_dir, "page": config.page_layer_dir}
+        self.layers = {
+            key: lambda_.LayerVersion(
+                self,
+                f"{pascal(key)}Layer",
+                code=lambda_.Code.from_asset(str(folders[key])),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description=f"halotap: {description}",
+            )
+            for key, description in manifest.LAYERS.items()
+        }
         self.functions: dict[str, lambda_.Function] = {}
+        self.entries: dict[str, lambda_.IFunction] = {}  # what invokes each: the function, or its alias
         for spec in manifest.FUNCTIONS:
             self.functions[spec.name] = self._function(spec)
 
     @property
-    def authorizer(self) -> lambda_.Function:
-        return next(self.functions[s.name] for s in manifest.FUNCTIONS if s.is_authorizer)
+    def layer(self) -> lambda_.LayerVersion:
+        """The layer every function gets."""
+        return self.layers["common"]
+
+    @property
+    def authorizer(self) -> lambda_.IFunction:
+        return next(self.entries[s.name] for s in manifest.FUNCTIONS if s.is_authorizer)
+
+    def entry(self, name: str) -> lambda_.IFunction:
+        """What API Gateway, a queue or a schedule invokes for function `name`: with SnapStart its alias
+        "live" (a snapshot exists only for a published version), without it the function itself."""
+        return self.entries[name]
 
     def _function(self, spec: manifest.Function) -> lambda_.Function:
         name = pascal(spec.name)
@@ -81,7 +96,7 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             code=lambda_.Code.from_asset(str(self._config.functions_dir / spec.name)),
             handler="handler.handler",
-            layers=[self.layer],
+            layers=[self.layers[key] for key in spec.layers],
             timeout=cdk.Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
             tracing=lambda_.Tracing.ACTIVE,
@@ -91,16 +106,21 @@ class Functions(Construct):
             reserved_concurrent_executions=spec.reserved_concurrency
             if self._config.reserved_concurrency
             else None,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self._config.snap_start else None,
         )
+        entry: lambda_.IFunction = function
+        if self._config.snap_start:
+            entry = lambda_.Alias(self, f"{name}Live", alias_name="live", version=function.current_version)
+        self.entries[spec.name] = entry
         if spec.queue:
-            self._subscribe(function, spec)
+            self._subscribe(entry, spec)
         if spec.schedule_minutes:
             events.Rule(
                 self,
                 f"{name}Schedule",
                 description=f"Runs {spec.name} every {spec.schedule_minutes} minute(s)",
                 schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
-                targets=[targets.LambdaFunction(function, retry_attempts=0)],  # the next tick is the retry
+                targets=[targets.LambdaFunction(entry, retry_attempts=0)],  # the next tick is the retry
             )
         if spec.daily_at_utc_hour is not None:
             events.Rule(
@@ -108,7 +128,7 @@ class Functions(Construct):
                 f"{name}DailySchedule",
                 description=f"Runs {spec.name} once a day at {spec.daily_at_utc_hour:02d}:00 UTC",
                 schedule=events.Schedule.cron(minute="0", hour=str(spec.daily_at_utc_hour)),
-                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+                targets=[targets.LambdaFunction(entry, retry_attempts=2)],
             )
         permissions.acknowledge_findings(spec, role, self._config, self._data.buckets)
         acknowledge(
@@ -146,7 +166,7 @@ class Functions(Construct):
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
 
-    def _subscribe(self, function: lambda_.Function, spec: manifest.Function) -> None:
+    def _subscribe(self, function: lambda_.IFunction, spec: manifest.Function) -> None:
         assert spec.queue is not None
         queue_spec = manifest.queue(spec.queue)
         if queue_spec.visibility_timeout_seconds < 6 * spec.timeout_seconds:

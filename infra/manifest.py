@@ -114,7 +114,16 @@ class Function:
     lists_merchants: bool = False  # secretsmanager:ListSecrets, to find every merchant's secret by name
     bucket_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Bucket.key -> s3:Actions
     key_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Key.key -> kms:Actions
+    # The Lambda layers the function gets (LAYERS' keys, in path order): each function carries only what
+    # it loads. scripts/build-layer.sh builds them; docs/performance.md gives each function's size.
+    layers: tuple[str, ...] = ("common",)
 
+
+# Lambda layers, by key: what each holds (scripts/build-layer.sh builds both).
+LAYERS = {
+    "common": "halotap and its pinned runtime dependencies, botocore with only the services halotap calls",
+    "page": "babel, with CLDR data for the hosted page's languages only",
+}
 
 CHECKOUTS = Table(
     key="checkouts",
@@ -466,6 +475,7 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=5,
         env=("CHECKOUTS_TABLE", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem",)},
+        layers=("common", "page"),  # babel, for the page's languages and amounts
     ),
     Function(
         name="ledger",

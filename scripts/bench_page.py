@@ -19,8 +19,9 @@ from functools import partial
 from io import BytesIO
 from pathlib import Path
 
-from scripts.bench import REPO_ROOT, Figure, function_settings, interleave, progress
-from scripts.lambda_shaped import X86_FUNCTIONS, X86_LAYER, python313
+from scripts.bench_figures import Figure, interleave, progress
+from scripts.lambda_shaped import REPO_ROOT, X86_FUNCTIONS, layer_paths, python313
+from scripts.local_stack import function_settings
 
 BASELINE_COMMIT = "f909335f0c41cc1d7d270929e6093e39a7bdf1a9"  # main before issue 19's page work
 # argv: the folders to put first on sys.path (comma-separated), then the Accept-Language ("" for none).
@@ -102,8 +103,8 @@ def page_render(n: int) -> list[Figure]:
     env = {**os.environ, **function_settings(), "AWS_DEFAULT_REGION": "us-east-1"}
     figures = []
     with tempfile.TemporaryDirectory(prefix="halotap-page-baseline-") as workdir:
-        before = [*baseline_tree(Path(workdir), python), X86_LAYER]
-        now = [X86_FUNCTIONS / "checkout_page", X86_LAYER]
+        before = [*baseline_tree(Path(workdir), python), *layer_paths("checkout_page")]
+        now = [X86_FUNCTIONS / "checkout_page", *layer_paths("checkout_page")]
         for label, accept in (("en", ""), ("de", "de-DE")):
             subject = partial(render_seconds, now, accept, env, python)
             baseline = partial(render_seconds, before, accept, env, python)

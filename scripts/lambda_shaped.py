@@ -5,7 +5,7 @@ of the layer on the path and only the environment the manifest gives it, and ans
 (tests/lambda/invoke.py is the child). A checkout's life is walked in ORDER, with the sample events from
 events/ pointed at the checkout the walk created. Both tests/lambda/test_handlers_as_lambda.py and
 scripts/bench.py use this module; the moto server and Halo simulator they run against come from
-bench.local_stack().
+scripts/local_stack.py.
 
 Only the standard library is imported at module level; the devstack, the manifest and httpx are imported
 where they are used.
@@ -26,6 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # requirements and bytecode step, for this machine's architecture.
 X86_LAYER = REPO_ROOT / "build" / "x86_64" / "layer" / "python"
 X86_FUNCTIONS = REPO_ROOT / "build" / "x86_64" / "functions"
+X86_LAYERS = {  # infra/manifest.py's LAYERS, built for this machine
+    "common": X86_LAYER,
+    "page": REPO_ROOT / "build" / "x86_64" / "page-layer" / "python",
+}
 INVOKE = REPO_ROOT / "tests" / "lambda" / "invoke.py"  # the child: stdlib only, it runs under 3.13
 
 # What Lambda's runtime gives every function besides the manifest's settings (fake credentials for moto).
@@ -53,6 +57,19 @@ ORDER = (
 Result = dict[str, Any]  # what invoke.py writes: "answer" or "raised", "cpu_seconds", "loaded_from"
 
 
+def layer_paths(name: str) -> list[Path]:
+    """The layers function `name` gets (its manifest row), in path order, as built for this machine. On
+    Lambda they are merged into /opt/python; on a path, one folder after another is the same lookup."""
+    from infra import manifest
+
+    return [X86_LAYERS[key] for key in manifest.function(name).layers]
+
+
+def need_x86_build() -> None:
+    if not (X86_LAYER.is_dir() and X86_FUNCTIONS.is_dir()):
+        raise RuntimeError(f"no x86_64 build in {X86_LAYER.parent.parent}: run `make bench`, which builds it")
+
+
 @functools.cache
 def python313() -> str:
     """The interpreter Lambda runs halotap on (scripts/python313 finds it)."""
@@ -66,7 +83,7 @@ def python313() -> str:
 
 def function_env(name: str, halo_url: str) -> dict[str, str]:
     """The environment the manifest gives function `name`, pointed at the local stack, which must be
-    running in this process (bench.local_stack() exports the provisioned names and moto's endpoint)."""
+    running in this process (scripts/local_stack.py exports the provisioned names and moto's endpoint)."""
     from devstack.config import DevConfig, lambda_environment
     from infra import manifest
 
@@ -104,7 +121,7 @@ def invoke(
             "-S",
             str(INVOKE),
             str(X86_FUNCTIONS / name),
-            str(X86_LAYER),
+            os.pathsep.join(map(str, layer_paths(name))),
             str(event_file),
             str(result_file),
         ],

@@ -30,9 +30,10 @@ def serve(request: ApiRequest, services: Services) -> dict[str, Any]:
         logger.info("webhook endpoint pinged", extra={"status": result.status, "error": result.error})
         return response(200, result.to_api())
     if event_id is None:
-        from halotap.domain.listing import EventListQuery  # pydantic, loaded only when a list is asked for
+        # pydantic's core, loaded only when a list is asked for
+        from halotap.domain.event_query import EventListQuery
 
-        query = EventListQuery.model_validate(
+        query = EventListQuery.validate(
             {
                 **{name: request.query[name] for name in ("after", "limit") if request.query.get(name)},
                 "type": request.multi_query.get("type", []),

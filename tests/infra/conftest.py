@@ -19,6 +19,7 @@ from infra.stack import HalotapStack
 
 REAL_FUNCTIONS = REPO_ROOT / "build" / "functions"
 REAL_LAYER = REPO_ROOT / "layers" / "common" / "build"
+REAL_PAGE_LAYER = REPO_ROOT / "layers" / "page" / "build"
 # The template does not depend on what the asset folders hold, only on their hashes: skip copying them.
 NO_STAGING = {"aws:cdk:disable-asset-staging": True}
 
@@ -27,7 +28,7 @@ NO_STAGING = {"aws:cdk:disable-asset-staging": True}
 def asset_paths() -> dict[str, Path]:
     """The real functions and layer builds: `make test` builds them first, so a missing one is a failure."""
     StackConfig().check_assets()
-    return {"functions_dir": REAL_FUNCTIONS, "layer_dir": REAL_LAYER}
+    return {"functions_dir": REAL_FUNCTIONS, "layer_dir": REAL_LAYER, "page_layer_dir": REAL_PAGE_LAYER}
 
 
 @dataclass

@@ -137,10 +137,19 @@ def test_function_runtime_and_settings(dev: Synth, spec: manifest.Function) -> N
     assert props["Timeout"] == spec.timeout_seconds
     assert props["MemorySize"] == spec.memory_mb
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert props["Layers"] == [{"Ref": dev.logical_id(dev.stack.functions.layer)}]
+    layers = dev.stack.functions.layers
+    assert props["Layers"] == [{"Ref": dev.logical_id(layers[key])} for key in spec.layers]
     log_group = dev.json["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Type"] == "AWS::Logs::LogGroup"
     assert log_group["Properties"]["RetentionInDays"] == 30
+
+
+def test_only_the_page_gets_babels_layer(dev: Synth) -> None:
+    """Babel's CLDR data is the page's alone: every other function gets the common layer only."""
+    dev.template.resource_count_is("AWS::Lambda::LayerVersion", len(manifest.LAYERS))
+    with_page = {spec.name for spec in manifest.FUNCTIONS if "page" in spec.layers}
+    assert with_page == {"checkout_page"}
+    assert all(spec.layers[0] == "common" for spec in manifest.FUNCTIONS)
 
 
 def test_layer_targets_the_function_runtime(dev: Synth) -> None:

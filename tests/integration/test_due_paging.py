@@ -9,7 +9,7 @@ from halotap.adapters.dynamodb import due_shard
 from halotap.domain.models import Checkout, HistoryEntry
 from halotap.domain.requests import MAX_METADATA_KEY, MAX_METADATA_PAIRS, MAX_METADATA_VALUE
 from halotap.domain.states import CheckoutStatus
-from scripts.bench import item_bytes
+from scripts.bench_lifecycle import item_bytes
 
 AT = "2026-11-27T12:00:00.000Z"
 NOW = "2026-11-27T13:00:00.000Z"

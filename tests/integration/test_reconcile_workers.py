@@ -28,9 +28,10 @@ def services(moto_env, halo, clock, monkeypatch):
 
 
 def test_every_client_the_workers_share_is_built_before_they_start(services, halo, clock, monkeypatch):
-    """boto3 clients, Powertools' SecretsProvider: built by the calling thread, never by two workers."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    """boto3 clients, the secrets cache: built by the calling thread, never by two workers."""
     from boto3.session import Session
+
+    from halotap.adapters.secrets import SecretCache
 
     checkouts = [create(services, f"warm-{n}") for n in range(2 * WORKERS)]
     for checkout in checkouts[:WORKERS]:
@@ -38,18 +39,18 @@ def test_every_client_the_workers_share_is_built_before_they_start(services, hal
     aws.reset()  # a fresh container: nothing built yet
     fresh = build_services(halo, clock=clock)
     built: list[tuple[str, str]] = []
-    make_client, make_provider = Session.client, SecretsProvider.__init__
+    make_client, make_provider = Session.client, SecretCache.__init__
 
     def client(self, service_name, *args, **kwargs):
         built.append((service_name, threading.current_thread().name))
         return make_client(self, service_name, *args, **kwargs)
 
     def provider(self, *args, **kwargs):
-        built.append(("SecretsProvider", threading.current_thread().name))
+        built.append(("SecretCache", threading.current_thread().name))
         make_provider(self, *args, **kwargs)
 
     monkeypatch.setattr(Session, "client", client)
-    monkeypatch.setattr(SecretsProvider, "__init__", provider)
+    monkeypatch.setattr(SecretCache, "__init__", provider)
     examined_on: set[str] = set()
     check = fresh.reconciler._check
 
@@ -63,5 +64,5 @@ def test_every_client_the_workers_share_is_built_before_they_start(services, hal
     assert (report.examined, report.applied, report.errors) == (2 * WORKERS, WORKERS, 0)
     assert examined_on
     assert threading.main_thread().name not in examined_on
-    assert sorted(name for name, _ in built) == ["SecretsProvider", "dynamodb", "secretsmanager", "sqs"]
+    assert sorted(name for name, _ in built) == ["SecretCache", "dynamodb", "secretsmanager", "sqs"]
     assert {thread for _, thread in built} == {threading.main_thread().name}

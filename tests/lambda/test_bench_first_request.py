@@ -25,10 +25,11 @@ def test_quick_first_request_run_gives_one_row_per_handler(capsys):
     assert names == sorted(spec.name for spec in manifest.FUNCTIONS)
     samples = f"n={bench.Plan.quick().first}"
     for row in rows:
-        # name (4 words), subject and baseline ("<number> ms" each), ratio, samples, meaning
+        # name (4 words), subject and floor ("<number> ms" each), ratio, spread, samples, meaning
         assert re.fullmatch(r"\d+(\.\d+)? ms \d+(\.\d+)? ms", " ".join(row[4:8])), row
         assert re.fullmatch(r"\d+\.\d\dx", row[8]), row
-        assert row[9] == samples, row
+        assert re.fullmatch(r"\d+\.\d\d-\d+\.\d\dx", row[9]), row
+        assert row[10] == samples, row
     assert not [line for line in out.splitlines() if line.startswith("cold import ")]  # --only first
 
 

@@ -16,52 +16,89 @@ import pytest
 
 from devstack.events import CHECKOUT_ID, HALO_REFERENCE
 from infra import manifest
-from scripts import bench, lambda_shaped
+from scripts import lambda_shaped
 from scripts.lambda_shaped import ORDER, body, function_env, invoke, sample
+from scripts.local_stack import local_stack
 
-# The handlers whose sample carries something the PSP sent to validate. A body is checked by pydantic's
-# core alone (domain/requests.py); a list's query by a pydantic model (domain/listing.py).
-VALIDATE_A_BODY = {"create_checkout", "create_refund"}
-PARSE_A_QUERY = {"events"}
+# What each handler's first request may load beyond the standard library: top-level packages, from the
+# layer or the function's folder. A handler that loads more fails test_each_handler_answers_...: each
+# package on a cold start is CPU before the answer (docs/performance.md). A new function adds its row.
+AWS = {"boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six", "certifi"}
+RUNTIME = AWS | {"aws_lambda_powertools", "typing_extensions", "halotap", "handler"}
+HTTP = {"httpx", "httpcore", "h11", "anyio", "idna", "certifi"}  # Halo's API and the PSP's endpoint
+# A body (domain/requests.py) and the events feed's query (domain/event_query.py) are checked by
+# pydantic's core alone: pydantic's Python layer (BaseModel) is on no handler's first request.
+CORE = {"pydantic_core"}
+PAGE = {"babel", "segno"}  # the hosted page's languages and amounts (CLDR), its QR code
+LOADS_AT_MOST = {
+    "authorizer": RUNTIME,
+    "create_checkout": RUNTIME | HTTP | CORE,
+    "get_checkout": RUNTIME,
+    "checkout_page": RUNTIME | PAGE,
+    "halo_webhook": RUNTIME,
+    "apply_halo_event": RUNTIME | HTTP,
+    "deliver_notification": RUNTIME | HTTP,
+    "reconcile": RUNTIME,
+    "create_refund": RUNTIME | HTTP | CORE,
+    "events": RUNTIME | CORE,
+    "ledger": RUNTIME | HTTP,
+    "ledger_report": RUNTIME,
+    "cancel_checkout": RUNTIME,
+    "api_keys": RUNTIME,
+    "webhook_endpoints": RUNTIME,
+    "new_attempt": RUNTIME,
+}
 
 
 def test_every_handler_is_in_the_order():
     assert sorted(ORDER) == sorted(spec.name for spec in manifest.FUNCTIONS)
 
 
+def test_every_handler_says_what_its_first_request_may_load():
+    assert sorted(LOADS_AT_MOST) == sorted(spec.name for spec in manifest.FUNCTIONS)
+    assert all("babel" not in LOADS_AT_MOST[name] for name in LOADS_AT_MOST if name != "checkout_page")
+    assert "pydantic" not in LOADS_AT_MOST["halo_webhook"]
+
+
 @pytest.fixture(scope="module")
 def stack():
-    with bench.local_stack() as running:
+    with local_stack() as running:
         yield running
 
 
 def test_each_handler_answers_its_sample_event_from_the_layer_alone(stack, tmp_path):
     runtime = str(Path(lambda_shaped.python313()).resolve().parents[1])  # the 3.13 installation: its stdlib
-    layer, functions = str(lambda_shaped.X86_LAYER), lambda_shaped.X86_FUNCTIONS
+    functions = lambda_shaped.X86_FUNCTIONS
 
     def run(name: str, event: dict[str, Any]) -> dict[str, Any]:
         result = invoke(name, event, function_env(name, stack.halo_url), tmp_path)
         assert "raised" not in result, f"{name} raised {result.get('raised')}"
+        layers = tuple(map(str, lambda_shaped.layer_paths(name)))  # its own layers, from the manifest
         outside = {
             package: path
             for package, path in result["loaded_from"].items()
-            if not path.startswith((layer, str(functions / name), runtime))
+            if not path.startswith((*layers, str(functions / name), runtime))
         }
-        assert outside == {}, f"{name} loaded modules from outside the layer: {outside}"
-        assert result["loaded_from"]["boto3"].startswith(layer)
+        assert outside == {}, f"{name} loaded modules from outside its layers: {outside}"
+        assert result["loaded_from"]["boto3"].startswith(str(lambda_shaped.X86_LAYER))
         return result
 
     # walk() runs ORDER on the samples, pointed at the checkout create_checkout made, and taps Approved
     # in the simulator right after the create (the webhook comes from the sample).
     results = lambda_shaped.walk(stack.halo_url, run)
     answers = {name: result["answer"] for name, result in results.items()}
-    # pydantic validates what the PSP sends and nothing else: the handlers that read, apply, deliver or
-    # reconcile checkouts never load it, even on a first request. Its Python layer (BaseModel and the
-    # schema generator, about 40 ms of a cold start) loads only where a list's query is parsed.
-    loads_core = {name for name, result in results.items() if "pydantic_core" in result["loaded_from"]}
-    loads_pydantic = {name for name, result in results.items() if "pydantic" in result["loaded_from"]}
-    assert loads_core == VALIDATE_A_BODY | PARSE_A_QUERY
-    assert loads_pydantic == PARSE_A_QUERY
+    # Each first request loads only what it needs: e.g. no pydantic where nothing the PSP sent is
+    # validated, no babel outside the page, no httpx where nothing calls Halo or the PSP.
+    beyond_stdlib = {
+        name: {package for package, path in result["loaded_from"].items() if not path.startswith(runtime)}
+        for name, result in results.items()
+    }
+    more = {
+        name: sorted(loaded - LOADS_AT_MOST[name])
+        for name, loaded in beyond_stdlib.items()
+        if not loaded <= LOADS_AT_MOST[name]
+    }
+    assert more == {}, f"first requests that loaded more than LOADS_AT_MOST allows: {more}"
 
     assert answers["authorizer"]["context"] == {
         "clientId": "demo-psp",

@@ -1,27 +1,30 @@
-"""scripts/bench.py: its arithmetic and formatting, and a quick cold-start run in fresh interpreters.
+"""scripts/bench.py and its parts: the arithmetic and formatting (bench_figures), a quick cold-start run in
+fresh interpreters (bench_cold), and the pure parts of the first-request figures (first_request).
 
 The first-request part needs the local stack (the network): tests/lambda/test_bench_first_request.py
-runs it; here are its pure parts.
+runs it.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from scripts import bench, lambda_shaped
+from scripts import bench, bench_cold, bench_figures, first_request, lambda_shaped
 
 
 def test_median_of_odd_and_even_counts():
-    assert bench.median([3.0, 1.0, 2.0]) == 2.0
-    assert bench.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert bench_figures.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench_figures.median([4.0, 1.0, 3.0, 2.0]) == 2.5
     with pytest.raises(ValueError, match="no samples"):
-        bench.median([])
+        bench_figures.median([])
 
 
 def test_ratio_is_median_over_median():
-    assert bench.ratio([3.0, 30.0, 3.0], [1.0, 1.0, 100.0]) == 3.0  # medians, so outliers do not count
+    assert (
+        bench_figures.ratio([3.0, 30.0, 3.0], [1.0, 1.0, 100.0]) == 3.0
+    )  # medians, so outliers do not count
     with pytest.raises(ValueError, match="positive"):
-        bench.ratio([1.0], [0.0])
+        bench_figures.ratio([1.0], [0.0])
 
 
 @pytest.mark.parametrize(
@@ -29,12 +32,12 @@ def test_ratio_is_median_over_median():
     [(0.00123, "1.23 ms"), (0.0456, "45.6 ms"), (0.3719, "372 ms")],
 )
 def test_format_ms(seconds, text):
-    assert bench.format_ms(seconds) == text
+    assert bench_figures.format_ms(seconds) == text
 
 
 def test_format_ratio():
-    assert bench.format_ratio(2.0) == "2.00x"
-    assert bench.format_ratio(1.064) == "1.06x"
+    assert bench_figures.format_ratio(2.0) == "2.00x"
+    assert bench_figures.format_ratio(1.064) == "1.06x"
 
 
 def test_interleave_alternates_and_swaps_who_goes_first():
@@ -47,7 +50,7 @@ def test_interleave_alternates_and_swaps_who_goes_first():
 
         return run
 
-    subject, baseline = bench.interleave(sample("s", 2.0), sample("b", 1.0), 4)
+    subject, baseline = bench_figures.interleave(sample("s", 2.0), sample("b", 1.0), 4)
     assert subject == [2.0] * 4
     assert baseline == [1.0] * 4
     assert order == ["b", "s", "s", "b", "b", "s", "s", "b"]
@@ -63,21 +66,21 @@ def test_pair_puts_the_baseline_first_on_even_rounds():
 
         return run
 
-    assert bench.pair(0, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
-    assert bench.pair(1, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
+    assert bench_figures.pair(0, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
+    assert bench_figures.pair(1, side("s", 2.0), side("b", 1.0)) == (2.0, 1.0)
     assert order == ["b", "s", "s", "b"]
 
 
 def test_first_request_figures_are_one_row_per_handler():
     rounds = [dict.fromkeys(lambda_shaped.ORDER, (0.3, 0.15)) for _ in range(2)]
-    figures = bench.first_request_figures(rounds)
+    figures = first_request.first_request_figures(rounds)
     assert [f.name for f in figures] == [f"cold first request {name}" for name in sorted(lambda_shaped.ORDER)]
     for figure in figures:
         row = figure.row()
-        assert row[3:5] == ["2.00x", "n=2"]
-        assert row[5] == bench.FIRST_REQUEST_MEANING
+        assert row[3:6] == ["2.00x", "2.00-2.00x", "n=2"]
+        assert row[6] == first_request.FIRST_REQUEST_MEANING
     with pytest.raises(ValueError, match="no rounds"):
-        bench.first_request_figures([])
+        first_request.first_request_figures([])
 
 
 def test_every_handler_has_an_expected_first_answer():
@@ -122,21 +125,21 @@ def test_the_first_request_part_runs_by_default_and_alone(monkeypatch, capsys):
 
 
 def test_figure_row_and_table():
-    figure = bench.Figure("warm GET", [0.006, 0.004, 0.005], [0.002, 0.0025, 0.003], "overhead")
+    figure = bench_figures.Figure("warm GET", [0.006, 0.004, 0.005], [0.002, 0.0025, 0.003], "overhead")
     assert figure.ratio == 2.0
-    assert figure.row() == ["warm GET", "5.00 ms", "2.50 ms", "2.00x", "n=3", "overhead"]
-    table = bench.figures_table([figure]).splitlines()
-    assert table[0].split() == ["figure", "subject", "baseline", "ratio", "samples", "meaning"]
+    assert figure.row() == ["warm GET", "5.00 ms", "2.50 ms", "2.00x", "1.60-3.00x", "n=3", "overhead"]
+    table = bench_figures.figures_table([figure]).splitlines()
+    assert table[0].split() == ["figure", "subject", "baseline", "ratio", "spread", "samples", "meaning"]
     assert set(table[1]) <= {"-", " "}
     assert "2.00x" in table[2]
 
 
 def test_calls_table_marks_a_broken_budget():
     checks = [
-        bench.CallCheck("GET", ["DynamoDB.GetItem"], "exactly DynamoDB.GetItem", True),
-        bench.CallCheck("intake", [], "exactly SQS.SendMessage", False),
+        bench_figures.CallCheck("GET", ["DynamoDB.GetItem"], "exactly DynamoDB.GetItem", True),
+        bench_figures.CallCheck("intake", [], "exactly SQS.SendMessage", False),
     ]
-    lines = bench.calls_table(checks).splitlines()
+    lines = bench_figures.calls_table(checks).splitlines()
     assert lines[2].endswith("ok")
     assert "(none)" in lines[3]
     assert lines[3].endswith("BROKEN")
@@ -151,17 +154,17 @@ def test_only_accepts_known_parts(capsys):
 def test_quick_cold_start_gives_sane_numbers():
     """Fresh interpreters (subprocesses, no network): two handlers, the --quick sample count."""
     handlers = ("get_checkout", "halo_webhook")
-    figures = bench.cold_start(bench.Plan.quick().cold, handlers)
+    figures = bench_cold.cold_start(bench.Plan.quick().cold, handlers)
     assert [f.name for f in figures] == [f"cold import {name}" for name in handlers]
     for figure in figures:
         assert len(figure.subject) == len(figure.baseline) == 3
-        assert 0.005 < bench.median(figure.baseline) < 10  # importing boto3 takes real, finite time
-        assert 0.005 < bench.median(figure.subject) < 10
+        assert 0.005 < bench_figures.median(figure.baseline) < 10  # importing boto3 takes real, finite time
+        assert 0.005 < bench_figures.median(figure.subject) < 10
         assert 0.2 < figure.ratio < 50
 
 
 def test_a_broken_call_budget_fails_the_run(monkeypatch, capsys):
-    broken = bench.CallCheck(
+    broken = bench_figures.CallCheck(
         "GET", ["DynamoDB.GetItem", "DynamoDB.GetItem"], "exactly DynamoDB.GetItem", False
     )
     monkeypatch.setattr(bench, "run", lambda parts, plan: ([], [broken], None))

@@ -15,6 +15,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
+from halotap import snapstart
+
 Handler = Callable[..., Any]
 
 
@@ -25,6 +27,7 @@ def lambda_handler(logger: Logger, metrics: Metrics, *, api: bool = False) -> Ca
     """
 
     def wrap(function: Handler) -> Handler:
+        snapstart.register_before_snapshot()  # a no-op unless Lambda runs this function with SnapStart
         correlation = correlation_paths.API_GATEWAY_REST if api else None
         return logger.inject_lambda_context(correlation_id_path=correlation, clear_state=True)(
             metrics.log_metrics(function)

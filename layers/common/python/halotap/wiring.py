@@ -262,8 +262,8 @@ class Services(IntegrationWiring):
 
     def build_shared_clients(self) -> None:
         """Build, in the calling thread, every client reconcile's worker threads share and would otherwise
-        build lazily on first use: the DynamoDB and SQS clients, Powertools' SecretsProvider (and its
-        Secrets Manager client) and Halo's connection pool.
+        build lazily on first use: the DynamoDB and SQS clients, the secrets cache (and its Secrets
+        Manager client) and Halo's connection pool.
 
         Why here and now: the adapters build these on first use with a plain "if None: build", and
         `cached_property` has no lock from Python 3.12 on, so two workers could each build one (two boto3

@@ -2,6 +2,10 @@
 
 Nothing here runs at import, so a handler's cold start pays only for the clients it calls, and a
 test reaches moto by creating fresh clients (`reset()`) rather than patching module state.
+
+Every client comes from one botocore session: a session's loader caches the service list, the endpoint
+rules and the partitions it read, so a second client from it skips that work. A session per client read
+them all again, about 60 ms of CPU per extra client on a cold start (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -34,10 +38,15 @@ def client(service: str) -> Any:
 
 
 @cache
-def _client(service: str) -> Any:
+def _session() -> Any:
     import boto3
 
-    return boto3.session.Session().client(service, config=_config(read_timeout=5))  # type: ignore[call-overload]
+    return boto3.session.Session()
+
+
+@cache
+def _client(service: str) -> Any:
+    return _session().client(service, config=_config(read_timeout=5))
 
 
 def dynamodb() -> Any:
@@ -56,3 +65,4 @@ def reset() -> None:
     """Forget every client, e.g. after a test changed AWS_ENDPOINT_URL or started moto."""
     with _lock:
         _client.cache_clear()
+        _session.cache_clear()

@@ -1,15 +1,56 @@
-"""Secrets Manager reads, through Powertools parameters with a TTL cache.
+"""Secrets Manager reads, with a TTL cache.
 
 A rotated merchant key or client key takes effect within the TTL, without a deploy. Values are
 parsed into typed records whose repr never shows the secret part.
+
+The cache is halotap's own few lines, not Powertools' parameters utility: that package imports its
+AppConfig, SSM and DynamoDB providers too, about a tenth of `import boto3` on every cold start that reads
+a secret (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from halotap.domain.errors import DependencyUnavailable, MerchantNotFound
 from halotap.domain.parties import Client, MerchantCredentials
+
+
+class SecretCache:
+    """GetSecretValue's JSON, kept for `max_age` seconds per secret. Safe to share between threads: two
+    that miss the same secret at once both read it, and the second write wins with the same value."""
+
+    def __init__(self, client: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self._client = client
+        self._clock = clock
+        self._kept: dict[str, tuple[float, Any]] = {}
+
+    def get(self, secret_id: str, max_age: float) -> Any:
+        """The secret's parsed JSON. LookupError if it does not exist; DependencyUnavailable if it cannot
+        be read or is not JSON."""
+        now = self._clock()
+        kept = self._kept.get(secret_id)
+        if kept is not None and now - kept[0] < max_age:
+            return kept[1]
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            text = self._client.get_secret_value(SecretId=secret_id)["SecretString"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise LookupError(secret_id) from None
+            raise DependencyUnavailable(f"Secrets Manager could not read {secret_id}") from error
+        except BotoCoreError as error:
+            raise DependencyUnavailable(f"Secrets Manager could not read {secret_id}") from error
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise DependencyUnavailable(f"{secret_id} is not valid JSON; an operator must fix it") from error
+        self._kept[secret_id] = (now, value)
+        return value
 
 
 class SecretStore:
@@ -22,42 +63,20 @@ class SecretStore:
 
     @property
     def provider(self) -> Any:
-        """Powertools' SecretsProvider, whose cache holds the values for the TTL; built on first use.
+        """The SecretCache that holds the values for the TTL (or the `provider` handed in, with its
+        `get(secret_id, max_age)`); built on first use.
 
         Not locked: a caller that reads secrets from several threads (reconcile) builds it first, in one.
-        Once built it is safe to share: its cache is a dict, and two threads that miss the same secret at
-        once just both read it.
         """
         if self._provider is None:
-            from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
             from halotap.adapters import aws
 
-            self._provider = SecretsProvider(boto3_client=aws.secretsmanager())
+            self._provider = SecretCache(aws.secretsmanager())
         return self._provider
 
     def _json(self, name: str) -> Any:
         """The secret's JSON. LookupError if it does not exist; DependencyUnavailable if it cannot be read."""
-        from aws_lambda_powertools.utilities.parameters.exceptions import (
-            GetParameterError,
-            TransformParameterError,
-        )
-        from botocore.exceptions import ClientError
-
-        secret_id = f"{self._prefix}/{name}"
-        try:
-            return self.provider.get(secret_id, transform="json", max_age=self._ttl)
-        except GetParameterError as error:
-            # Powertools wraps the SDK's error; the original is the exception it was raised from.
-            cause = error.__context__
-            if (
-                isinstance(cause, ClientError)
-                and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-            ):
-                raise LookupError(secret_id) from None
-            raise DependencyUnavailable(f"Secrets Manager could not read {secret_id}") from error
-        except TransformParameterError as error:
-            raise DependencyUnavailable(f"{secret_id} is not valid JSON; an operator must fix it") from error
+        return self.provider.get(f"{self._prefix}/{name}", max_age=self._ttl)
 
     def _required(self, name: str) -> Any:
         try:

@@ -6,12 +6,15 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from halotap.domain.clock import iso
 from halotap.domain.cursors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from halotap.domain.notifications import ALL_EVENT_TYPES
+
+# GET /v1/events' query and the event types it accepts live in domain/event_query.py, with no pydantic
+# model; re-exported here for the modules that import them from the listings.
+from halotap.domain.event_query import KNOWN_EVENT_TYPES, EventListQuery
 from halotap.domain.states import CheckoutStatus
 
 
@@ -53,21 +56,4 @@ def _stamp(moment: datetime | None) -> str | None:
     return iso(moment) if moment else None
 
 
-# Every type the feed can hold. An unknown one is refused, as an unknown checkout status is: a filter that
-# can match nothing is a typo, and answering an empty page would hide it.
-KNOWN_EVENT_TYPES = ALL_EVENT_TYPES
-
-
-def _known_event_type(value: str) -> str:
-    if value not in KNOWN_EVENT_TYPES:
-        allowed = ", ".join(repr(known) for known in KNOWN_EVENT_TYPES)
-        raise ValueError(f"Input should be one of {allowed}")
-    return value
-
-
-class EventListQuery(QueryModel):
-    """GET /v1/events: after a cursor (none: from the oldest kept), a page size, optional event types."""
-
-    after: Annotated[str, Field(min_length=1, max_length=512)] | None = None
-    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
-    type: tuple[Annotated[str, AfterValidator(_known_event_type)], ...] = ()
+__all__ = ["KNOWN_EVENT_TYPES", "CheckoutListQuery", "EventListQuery", "QueryModel"]
