@@ -29,6 +29,9 @@ THROTTLE_BURST = 100
 # own method-level limit, and no client's burst takes from it.
 SHOPPER_PAGE_RATE_PER_SECOND = 200
 SHOPPER_PAGE_BURST = 400
+# The shopper's "Try again" asks Halo for a new link per press, and a shopper presses it seldom.
+SHOPPER_ATTEMPT_RATE_PER_SECOND = 10
+SHOPPER_ATTEMPT_BURST = 20
 HALO_WEBHOOK_RATE_PER_SECOND = 100
 HALO_WEBHOOK_BURST = 200
 WEBHOOK_PATH = manifest.function("halo_webhook").routes[0].path
@@ -45,6 +48,11 @@ PUBLIC_ROUTE_REASONS = {
         "The hosted checkout page is opened by shoppers, who have no credentials: the checkout id in the "
         "path (128 random bits) is the capability, the page shows only merchant, amount and status, and "
         "checkout_page may only GetItem on the checkouts table."
+    ),
+    "new_attempt": (
+        "The shopper's 'Try again' on the hosted page carries no credentials: the checkout id in the path "
+        "(128 random bits) is the capability. It can only ask Halo for a new link of an open checkout whose "
+        "last attempt failed, within its maxAttempts, so it moves no money and shows no PSP data."
     ),
 }
 
@@ -129,6 +137,14 @@ class Api(Construct):
                             throttling_burst_limit=SHOPPER_PAGE_BURST,
                         )
                         for route in manifest.function("checkout_page").routes
+                    },
+                    **{
+                        f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                            throttling_rate_limit=SHOPPER_ATTEMPT_RATE_PER_SECOND,
+                            throttling_burst_limit=SHOPPER_ATTEMPT_BURST,
+                        )
+                        for route in manifest.function("new_attempt").routes
+                        if not route.authorized
                     },
                     f"{WEBHOOK_PATH}/POST": apigw.MethodDeploymentOptions(
                         throttling_rate_limit=HALO_WEBHOOK_RATE_PER_SECOND,

@@ -529,7 +529,7 @@ def bucket(key: str) -> Bucket:
 
 # Each function's reserved concurrency, from docs/performance.md's capacity model ("Reserved concurrency"):
 # concurrency = requests/s x seconds each (Little's law), at the stage's 50 requests/s, with headroom for a
-# slow dependency. The sum, 152, leaves an account at the default 1,000 its 100 unreserved and more; an
+# slow dependency. The sum, 162, leaves an account at the default 1,000 its 100 unreserved and more; an
 # account whose quota is still 10 deploys with -c reservedConcurrency=false.
 RESERVED_CONCURRENCY = {
     # The authorizer's answers are cached 60 s per key; uncached, 50/s x ~50 ms (one GetItem) is 2.5.
@@ -551,6 +551,7 @@ RESERVED_CONCURRENCY = {
     "ledger_report": 2,
     "api_keys": 2,  # a PSP rotates keys rarely
     "webhook_endpoints": 5,  # rare changes, but a ping waits for one delivery (15 s at most)
+    "new_attempt": 10,  # a fraction of creates, each waiting for Halo's POST (0.33 s)
 }
 FUNCTIONS = tuple(
     replace(spec, reserved_concurrency=RESERVED_CONCURRENCY.get(spec.name, spec.reserved_concurrency))

@@ -1,6 +1,6 @@
 """SnapStart, opt-in by context (snapStart=true): every function snapshots its published versions, and
 everything that invokes it (API Gateway, the authorizer, queues, schedules) invokes its alias "live",
-since a snapshot exists only for a published version. Off by default (test_stack's `dev` has none)."""
+since a snapshot exists only for a published version. Off by default (the stack tests' `dev` has none)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from infra import manifest
 from tests.infra.conftest import Synth
-from tests.infra.test_stack import arn_of, grants, key
+from tests.infra.template import arn_of, grants, key
 
 
 def kms_grants(synth: Synth, name: str) -> set[tuple[str, str]]:
