@@ -18,7 +18,7 @@ from halotap.domain.ledger import (
     missing_payment,
     missing_refund,
 )
-from halotap.domain.models import Checkout, Refund, RefundStatus
+from halotap.domain.models import Attempt, Checkout, Refund, RefundStatus
 from halotap.domain.states import CheckoutStatus, Disposition
 
 AT = "2026-12-07T10:00:00.000Z"
@@ -148,7 +148,36 @@ def test_a_declined_earlier_attempt_of_a_checkout_approved_by_another_transactio
 def test_an_attempt_suffix_is_stripped_to_find_the_checkout():
     assert checkout_id_of(f"{CHECKOUT_ID}.2") == CHECKOUT_ID
     assert checkout_id_of(CHECKOUT_ID) == CHECKOUT_ID
-    assert checkout_id_of("order.v2") == "order.v2"
+    assert checkout_id_of("order.v2") is None  # no checkout of halotap's: nothing to read
+
+
+def _approved_twice(duplicate_refund):
+    return checkout(
+        halo_id="halo-tx-2",
+        attempts=(
+            Attempt(
+                id=CHECKOUT_ID,
+                status="refunded",
+                created_at=AT,
+                halo_transaction_id="halo-tx-1",
+                duplicate_refund=duplicate_refund,
+            ),
+            Attempt(id=f"{CHECKOUT_ID}.2", status="approved", created_at=AT, halo_transaction_id="halo-tx-2"),
+        ),
+    )
+
+
+def test_a_second_approval_halotap_refunded_as_a_duplicate_is_matched_whichever_comes_first():
+    twice = _approved_twice(duplicate_refund=REFUND_ID)
+    assert classify_payment(entry(id="halo-tx-1"), twice).kind is Kind.MATCHED
+    assert classify_payment(entry(id="halo-tx-2", reference=f"{CHECKOUT_ID}.2"), twice).kind is Kind.MATCHED
+
+
+def test_a_second_approval_halotap_did_not_refund_is_money_taken_twice():
+    twice = _approved_twice(duplicate_refund=None)
+    line = classify_payment(entry(id="halo-tx-1"), twice)
+    assert (line.kind, line.checkout_id) == (Kind.MISSING_IN_HALOTAP, CHECKOUT_ID)
+    assert classify_payment(entry(id="halo-tx-2", reference=f"{CHECKOUT_ID}.2"), twice).kind is Kind.MATCHED
 
 
 # -- refunds -------------------------------------------------------------------------------------------

@@ -225,8 +225,13 @@ class LedgerService:
             payment = found.get(checkout_id or "")
             line = classify_payment(entry, payment)
             if payment is not None:
-                if payment.id in seen_payments and is_approved(entry.disposition):
-                    # A second approval of one checkout: money taken twice, which halotap knows once.
+                if (
+                    payment.id in seen_payments
+                    and is_approved(entry.disposition)
+                    and payment.halo_transaction_id is None
+                ):
+                    # A second approval of a checkout whose kept transaction Halo never named: money taken
+                    # twice, which halotap knows once (with the id, classify_payment tells them apart).
                     line = classify_payment(entry, None)
                 seen_payments.add(payment.id)
             yield line, payment

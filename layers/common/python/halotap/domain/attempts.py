@@ -60,6 +60,14 @@ def checkout_id_of(reference: str) -> str | None:
     return head
 
 
+def is_refunded_duplicate(checkout: Checkout, halo_transaction_id: str) -> bool:
+    """Whether this Halo transaction is a second approval of the checkout that halotap refunded in full."""
+    return any(
+        attempt.halo_transaction_id == halo_transaction_id and attempt.duplicate_refund is not None
+        for attempt in attempts_of(checkout)
+    )
+
+
 def attempts_of(checkout: Checkout) -> tuple[Attempt, ...]:
     """The checkout's attempts, oldest first. One stored before attempts existed reads as one attempt."""
     if checkout.attempts:

@@ -16,12 +16,13 @@ lines: memory does not grow with the day (app/ledger.py streams every line to th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from halotap.domain.attempts import checkout_id_of as attempt_checkout_id
+from halotap.domain.attempts import is_refunded_duplicate
 from halotap.domain.currencies import MINOR_UNITS
 from halotap.domain.halo import HaloLedgerEntry, Settlement
 from halotap.domain.models import Checkout, Refund, RefundStatus
@@ -42,13 +43,11 @@ class Kind(StrEnum):
 
 CLASSES = tuple(kind for kind in Kind if kind is not Kind.NOT_COMPARED)
 
-# `<checkoutId>.<n>`: one attempt of a checkout that Halo is asked to take more than once.
-_ATTEMPT = re.compile(r"\.\d+$")
-
 
 def checkout_id_of(merchant_reference: str | None) -> str | None:
-    """The checkout a payment's merchantReference names: the checkout id, without an attempt suffix."""
-    return _ATTEMPT.sub("", merchant_reference) if merchant_reference else None
+    """The checkout a payment's merchantReference names (`<checkoutId>` or `<checkoutId>.<n>`, one of its
+    attempts); None when it names none of halotap's."""
+    return attempt_checkout_id(merchant_reference) if merchant_reference else None
 
 
 def _outcome_of_disposition(disposition: str | None) -> str:
@@ -183,13 +182,14 @@ def classify_payment(entry: HaloLedgerEntry, checkout: Checkout | None) -> Line:
         "halotap_amount": Decimal(checkout.amount),
         "halotap_status": checkout.status.value,
     }
-    if (
-        not approved
-        and checkout.status is CheckoutStatus.APPROVED
-        and checkout.halo_transaction_id not in (None, entry.id)
-    ):
-        # An earlier attempt of a checkout that another Halo transaction approved: it moved no money.
-        return Line(Kind.NOT_COMPARED, "payment", **halo, **ours)
+    if checkout.status is CheckoutStatus.APPROVED and checkout.halo_transaction_id not in (None, entry.id):
+        if not approved:
+            # An earlier attempt of a checkout that another Halo transaction approved: it moved no money.
+            return Line(Kind.NOT_COMPARED, "payment", **halo, **ours)
+        if not is_refunded_duplicate(checkout, entry.id):
+            # A second approval of one checkout that halotap has not refunded: money taken twice.
+            return Line(Kind.MISSING_IN_HALOTAP, "payment", **halo, checkout_id=checkout.id)
+        # Otherwise a duplicate approval halotap knows and refunded in full (its refund is its own line).
     if _outcome_of_disposition(entry.disposition) != _outcome_of_status(checkout.status):
         try:
             disposition: Disposition | None = Disposition.parse(entry.disposition or "")
