@@ -42,12 +42,12 @@ from infra import (
     openapi_ledger,
 )
 from infra.openapi_contract import IDEMPOTENCY_KEY_PARAMETER
+from infra.openapi_parts import problem
 from infra.openapi_routes import (
     EVENT_PARAMETERS,
     HALO_WEBHOOK_BODY,
     LIST_PARAMETERS,
     RESPONSES,
-    problem,
 )
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"

@@ -7,20 +7,11 @@ from typing import Any
 
 from halotap.domain.api_keys import MAX_ACTIVE_KEYS, MAX_LABEL_LENGTH
 from halotap.domain.rate_limit import DEFAULT_BURST, DEFAULT_RATE
+from infra.openapi_parts import REF
+from infra.openapi_parts import json_of as _json
+from infra.openapi_parts import problem as _problem
 
-REF = "#/components/schemas/"
 LIST, CREATE, REVOKE = ("GET", "/v1/api-keys"), ("POST", "/v1/api-keys"), ("DELETE", "/v1/api-keys/{id}")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
-
-
-def _json(description: str, schema: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": REF + schema}}}}
 
 
 RATE_LIMITED: dict[str, Any] = {

@@ -9,17 +9,11 @@ from typing import Any
 from halotap.domain.attempts import STATUSES
 from halotap.domain.notifications import ATTEMPT_FAILED
 from halotap.page.messages import REASONS
+from infra.openapi_parts import REF
+from infra.openapi_parts import problem as _problem
 
-REF = "#/components/schemas/"
 CREATE = ("POST", "/v1/checkouts/{id}/attempts")
 TRY_AGAIN = ("POST", "/pay/{id}/attempts")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
 
 
 ATTEMPT: dict[str, Any] = {

@@ -8,24 +8,15 @@ from typing import Any
 from halotap.domain.deliveries import MAX_ATTEMPTS_PER_ENDPOINT
 from halotap.domain.endpoints import MAX_DESCRIPTION_CHARS, MAX_ENDPOINTS, MAX_URL_CHARS
 from halotap.domain.notifications import ALL_EVENT_TYPES, ENDPOINT_EVENT_TYPES
+from infra.openapi_parts import REF
+from infra.openapi_parts import json_of as _json
+from infra.openapi_parts import problem as _problem
 
-REF = "#/components/schemas/"
 COLLECTION = "/v1/webhook-endpoints"
 ONE = "/v1/webhook-endpoints/{id}"
 ENDPOINT_ID = "we_3k7tq2m9x4bz6c8r1v5n0h2j4f"
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - the documentation's example, not a secret
 AT = "2026-11-27T12:00:00.000Z"
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
-
-
-def _json(description: str, schema: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": REF + schema}}}}
 
 
 _EVENTS = {

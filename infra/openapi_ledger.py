@@ -7,17 +7,11 @@ from typing import Any
 
 from halotap.domain.ledger import CLASSES, CSV_HEADER
 from halotap.domain.notifications import LEDGER_EVENT_TYPES
+from infra.openapi_parts import REF
+from infra.openapi_parts import problem as _problem
 
-REF = "#/components/schemas/"
 GET_REPORT = ("GET", "/v1/merchants/{merchantId}/ledger/{date}")
 RUN = ("POST", "/v1/merchants/{merchantId}/ledger/{date}/run")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
 
 
 _AMOUNT = {"type": "string", "description": "A decimal string with the currency's minor digits"}

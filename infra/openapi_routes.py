@@ -10,19 +10,11 @@ from halotap.domain.listing import KNOWN_EVENT_TYPES
 from halotap.domain.states import CheckoutStatus
 from halotap.page.messages import REASONS
 from infra import openapi_api_keys, openapi_attempts, openapi_endpoints, openapi_ledger
-
-REF = "#/components/schemas/"
+from infra.openapi_parts import REF, problem
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}},
-    }
 
 
 def _html(description: str) -> dict[str, Any]:
