@@ -324,6 +324,7 @@ FUNCTIONS: tuple[Function, ...] = (
         env=("CHECKOUTS_TABLE", "IDEMPOTENCY_TABLE", "PAY_BASE_URL", *SETTING_ENV),
         table_actions={"checkouts": ("dynamodb:GetItem", "dynamodb:UpdateItem"), "idempotency": _IDEMPOTENCY},
         reads_secrets=("merchants/*",),
+        layers=("common", "page"),  # the shopper's route answers the page's status, in the page's language
     ),
     Function(
         name="halo_webhook",

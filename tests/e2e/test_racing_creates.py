@@ -9,6 +9,8 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests.e2e.client import PoliteTransport
+
 pytestmark = pytest.mark.e2e
 
 RACERS = 30
@@ -23,7 +25,9 @@ def test_finding_3_racing_creates_with_one_reference_give_one_201_and_29_409s(de
 
     def create(index: int) -> None:
         try:
-            with httpx.Client(base_url=devstack.api_url, timeout=60, trust_env=False) as api:
+            with httpx.Client(
+                base_url=devstack.api_url, timeout=60, trust_env=False, transport=PoliteTransport()
+            ) as api:
                 start.wait(timeout=60)
                 answers.append(
                     api.post(

@@ -34,6 +34,7 @@ import httpx
 import pytest
 
 from devstack.launcher import REPO_ROOT, DevstackProcess, free_ports, launch
+from tests.e2e.client import PoliteTransport
 from tests.e2e.settle import Settle
 
 pytestmark = pytest.mark.e2e
@@ -78,7 +79,10 @@ class Storm:
         self.stack = stack
         self.deadline = time.monotonic() + STORM_DEADLINE_SECONDS
         self.api = httpx.Client(
-            base_url=stack.api_url, headers={"Authorization": f"Bearer {stack.api_key}"}, timeout=30
+            base_url=stack.api_url,
+            headers={"Authorization": f"Bearer {stack.api_key}"},
+            timeout=30,
+            transport=PoliteTransport(),
         )
         self.sim = httpx.Client(base_url=stack.halo_url, timeout=30)
         self.settle = Settle(stack)

@@ -36,10 +36,17 @@ def test_function_runtime_and_settings(dev: Synth, spec: manifest.Function) -> N
 
 
 def test_only_the_page_gets_babels_layer(dev: Synth) -> None:
-    """Babel's CLDR data is the page's alone: every other function gets the common layer only."""
+    """Babel's CLDR data is the page's alone: the page, and the shopper's "Try again" that answers in the
+    page's language (tests/unit/test_layers.py finds them by their imports); every other function gets the
+    common layer only."""
     dev.template.resource_count_is("AWS::Lambda::LayerVersion", len(manifest.LAYERS))
     with_page = {spec.name for spec in manifest.FUNCTIONS if "page" in spec.layers}
-    assert with_page == {"checkout_page"}
+    assert with_page == {"checkout_page", "new_attempt"}
+    layers = {
+        name: len(function_resource(dev, name)["Properties"]["Layers"])
+        for name in (spec.name for spec in manifest.FUNCTIONS)
+    }
+    assert layers == {spec.name: len(spec.layers) for spec in manifest.FUNCTIONS}
     assert all(spec.layers[0] == "common" for spec in manifest.FUNCTIONS)
 
 
