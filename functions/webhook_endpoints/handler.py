@@ -1,4 +1,4 @@
-"""/v1/webhook-endpoints: the PSP's own webhook endpoints (halotap/app/endpoints.py, docs/webhooks.md).
+"""/v1/webhook-endpoints: the PSP's own webhook endpoints (halotap/app/endpoints.py, docs/architecture.md, "Webhook endpoints").
 
 POST creates one (201, its secret shown once), GET lists them, GET/PATCH/DELETE .../{id} read, change and
 delete one, and POST .../{id}/rotate-secret, .../{id}/ping and .../{id}/recover act on one.

@@ -184,7 +184,7 @@ def test_the_generated_client_creates_reads_lists_and_catches_up(generated, devs
         time.sleep(0.5)
     assert (report.status_code, status) == (200, "complete")
 
-    # Webhook endpoints and the delivery log (docs/webhooks.md): made, read, changed, pinged, rotated,
+    # Webhook endpoints and the delivery log (docs/architecture.md, "Webhook endpoints"): made, read, changed, pinged, rotated,
     # recovered and deleted again, so no other test's deliveries reach it.
     from halotap_generated_client.models import (
         CreateWebhookEndpointRequest,

@@ -1,7 +1,7 @@
 """The PSP's own webhook endpoints: create, read, change, delete, rotate a secret, ping, recover.
 
 Rules are domain/endpoints.py's; delivery is app/notifications.py's. A change here takes effect on the
-next attempt: the deliverer reads the endpoints at each one (docs/webhooks.md).
+next attempt: the deliverer reads the endpoints at each one (docs/architecture.md, "Webhook endpoints").
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ failing endpoint never delays another. Every copy keeps the event's webhook-id a
 
 `EndpointHealth.after_attempt` keeps each endpoint's `failing_since` and disables an endpoint that has
 failed without one success for `disable_after`; halotap then records `endpoint.disabled` in the client's
-feed and queues it, so the client's other endpoints hear about it (docs/webhooks.md).
+feed and queues it, so the client's other endpoints hear about it (docs/architecture.md, "Webhook endpoints").
 """
 
 from __future__ import annotations
