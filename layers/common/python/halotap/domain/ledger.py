@@ -16,12 +16,12 @@ lines: memory does not grow with the day (app/ledger.py streams every line to th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from halotap.domain.attempts import checkout_id_of as attempt_checkout_id
 from halotap.domain.attempts import is_refunded_duplicate
 from halotap.domain.currencies import MINOR_UNITS
 from halotap.domain.halo import HaloLedgerEntry, Settlement
@@ -43,11 +43,17 @@ class Kind(StrEnum):
 
 CLASSES = tuple(kind for kind in Kind if kind is not Kind.NOT_COMPARED)
 
+# `<checkoutId>.<n>`: one attempt of a checkout that Halo is asked to take more than once.
+_ATTEMPT = re.compile(r"\.\d+$")
+
 
 def checkout_id_of(merchant_reference: str | None) -> str | None:
-    """The checkout a payment's merchantReference names (`<checkoutId>` or `<checkoutId>.<n>`, one of its
-    attempts); None when it names none of halotap's."""
-    return attempt_checkout_id(merchant_reference) if merchant_reference else None
+    """The checkout a payment's merchantReference names: the reference without an attempt suffix.
+
+    Unlike `attempts.checkout_id_of` (which finds a webhook's checkout, and refuses what is not one of
+    halotap's ids), a reference that names no checkout of halotap's is kept as it is: the report shows it,
+    so a person can find the payment Halo took under it."""
+    return _ATTEMPT.sub("", merchant_reference) if merchant_reference else None
 
 
 def _outcome_of_disposition(disposition: str | None) -> str:
