@@ -11,14 +11,18 @@ pytestmark = pytest.mark.e2e
 
 
 def received(sink, checkout_id, event_type, count, timeout=30.0):
-    """The signed notifications of `event_type` the sink got for the checkout, once `count` arrived."""
+    """The signed notifications of `event_type` the sink got for the checkout, once `count` arrived, one per
+    webhook-id: delivery is at least once (a busy machine can see a copy re-sent by the outbox sweep), and a
+    PSP drops a copy by its webhook-id, as this does."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [
-            r
-            for r in sink.get("/_sink/received").json()
-            if r["checkoutId"] == checkout_id and r["type"] == event_type
-        ]
+        found = list(
+            {
+                r["webhookId"]: r
+                for r in sink.get("/_sink/received").json()
+                if r["checkoutId"] == checkout_id and r["type"] == event_type
+            }.values()
+        )
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
